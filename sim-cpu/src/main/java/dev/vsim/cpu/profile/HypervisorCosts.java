@@ -1,0 +1,33 @@
+package dev.vsim.cpu.profile;
+
+/**
+ * Software path costs of the hypervisor's exit handlers, in cycles, on top of {@link
+ * VmxCosts#exitDispatchCycles()}.
+ *
+ * @param cpuidHandlerCycles emulate CPUID (look up the guest's CPUID table, skip the instruction)
+ * @param vmcallHandlerCycles the hypercall dispatcher for a hypercall that does no work
+ * @param msrWriteHandlerCycles decode and emulate a WRMSR that is not an APIC register
+ * @param apicIcrWriteHandlerCycles emulate a write to the x2APIC ICR: decode the destination and
+ *     queue the interrupt on each target vCPU
+ * @param interruptInjectionCycles inject a pending interrupt on VM entry
+ * @param eoiHandlerCycles emulate an EOI write
+ * @param guestInterruptHandlerCycles the guest's own interrupt entry, handler and return
+ */
+public record HypervisorCosts(
+    int cpuidHandlerCycles,
+    int vmcallHandlerCycles,
+    int msrWriteHandlerCycles,
+    int apicIcrWriteHandlerCycles,
+    int interruptInjectionCycles,
+    int eoiHandlerCycles,
+    int guestInterruptHandlerCycles) {
+  public HypervisorCosts {
+    Checks.nonNegative("cpuidHandlerCycles", cpuidHandlerCycles);
+    Checks.nonNegative("vmcallHandlerCycles", vmcallHandlerCycles);
+    Checks.nonNegative("msrWriteHandlerCycles", msrWriteHandlerCycles);
+    Checks.nonNegative("apicIcrWriteHandlerCycles", apicIcrWriteHandlerCycles);
+    Checks.nonNegative("interruptInjectionCycles", interruptInjectionCycles);
+    Checks.nonNegative("eoiHandlerCycles", eoiHandlerCycles);
+    Checks.nonNegative("guestInterruptHandlerCycles", guestInterruptHandlerCycles);
+  }
+}
