@@ -1,0 +1,55 @@
+package dev.vsim.scenarios.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.List;
+
+/**
+ * kvm-unit-tests' {@code vmexit} test: every vCPU runs a loop of each listed test and reports the
+ * cycles of one round trip.
+ *
+ * @param tests which loops to run, in order
+ * @param iterations round trips per loop
+ */
+public record VmexitWorkloadSpec(List<Test> tests, Long iterations) implements WorkloadSpec {
+
+  /** A loop of kvm-unit-tests' vmexit.c. */
+  public enum Test {
+    CPUID("cpuid"),
+    VMCALL("vmcall"),
+    SELF_IPI("self-ipi");
+
+    private final String id;
+
+    Test(String id) {
+      this.id = id;
+    }
+
+    @JsonValue
+    public String id() {
+      return id;
+    }
+
+    @JsonCreator
+    public static Test of(String id) {
+      for (Test t : values()) {
+        if (t.id.equals(id)) {
+          return t;
+        }
+      }
+      throw new IllegalArgumentException(
+          "unknown vmexit test \"" + id + "\"; use cpuid, vmcall or self-ipi");
+    }
+  }
+
+  public VmexitWorkloadSpec {
+    tests = tests == null ? List.of(Test.CPUID, Test.VMCALL, Test.SELF_IPI) : List.copyOf(tests);
+    if (tests.isEmpty()) {
+      throw new IllegalArgumentException("tests must name at least one loop");
+    }
+    iterations = iterations == null ? 100_000L : iterations;
+    if (iterations < 1) {
+      throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
+    }
+  }
+}

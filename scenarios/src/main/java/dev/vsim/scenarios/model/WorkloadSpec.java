@@ -1,0 +1,9 @@
+package dev.vsim.scenarios.model;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/** What a VM's vCPUs run, selected by {@code "type"}. */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({@JsonSubTypes.Type(value = VmexitWorkloadSpec.class, name = "vmexit")})
+public sealed interface WorkloadSpec permits VmexitWorkloadSpec {}
