@@ -17,10 +17,7 @@ import picocli.CommandLine.Command;
       ScenariosCommand.class,
       CommandLine.HelpCommand.class
     },
-    footer = {
-      "",
-      "Exit codes: 0 success, 2 bad usage or bad scenario, 1 simulation failure."
-    })
+    footer = {"", "Exit codes: 0 success, 2 bad usage or bad scenario, 1 simulation failure."})
 public final class VsimCommand implements Runnable {
   /** Exit code of a successful command. */
   public static final int OK = 0;

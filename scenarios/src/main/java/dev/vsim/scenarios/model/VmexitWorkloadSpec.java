@@ -10,8 +10,11 @@ import java.util.List;
  *
  * @param tests which loops to run, in order
  * @param iterations round trips per loop
+ * @param loopCycles guest cycles of one iteration besides the exiting instruction: vmexit.c's loop
+ *     is an indirect call, return, increment, compare and branch, a handful of cycles
  */
-public record VmexitWorkloadSpec(List<Test> tests, Long iterations) implements WorkloadSpec {
+public record VmexitWorkloadSpec(List<Test> tests, Long iterations, Long loopCycles)
+    implements WorkloadSpec {
 
   /** A loop of kvm-unit-tests' vmexit.c. */
   public enum Test {
@@ -50,6 +53,10 @@ public record VmexitWorkloadSpec(List<Test> tests, Long iterations) implements W
     iterations = iterations == null ? 100_000L : iterations;
     if (iterations < 1) {
       throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
+    }
+    loopCycles = loopCycles == null ? 8L : loopCycles;
+    if (loopCycles < 0) {
+      throw new IllegalArgumentException("loopCycles cannot be negative, got " + loopCycles);
     }
   }
 }

@@ -1,0 +1,242 @@
+package dev.vsim.results;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Writes a run's directory atomically: everything goes into a hidden sibling directory first, and
+ * only a complete directory is renamed into place. A failure, or an interrupt (through a shutdown
+ * hook), removes the partial directory, so a directory named like a result is always complete.
+ */
+public final class ResultWriter {
+  public static final String RESULT_JSON = "result.json";
+  public static final String SUMMARY_MD = "summary.md";
+  public static final String RESOLVED_SCENARIO = "scenario.resolved.json";
+  public static final String RUN_INFO = "run-info.json";
+
+  /** Hook for tests: called after each file is written inside the partial directory. */
+  interface FileListener {
+    void written(Path file) throws IOException;
+  }
+
+  private final FileListener listener;
+
+  public ResultWriter() {
+    this(f -> {});
+  }
+
+  ResultWriter(FileListener listener) {
+    this.listener = listener;
+  }
+
+  /**
+   * A new directory name under {@code runsRoot}: {@code <scenario>-<yyyyMMdd-HHmmss>}, with a
+   * suffix {@code -2}, {@code -3}... if taken.
+   */
+  public static Path defaultRunDirectory(Path runsRoot, String scenario, Clock clock) {
+    String stamp = LocalDateTime.now(clock).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    Path p = runsRoot.resolve(scenario + "-" + stamp);
+    for (int i = 2; Files.exists(p); i++) {
+      p = runsRoot.resolve(scenario + "-" + stamp + "-" + i);
+    }
+    return p;
+  }
+
+  /**
+   * Writes the run into {@code target}, which must not exist or be an empty directory.
+   *
+   * @param resolvedScenario the scenario with every default filled in, as JSON text
+   * @param runInfo facts about this execution that vary between runs (elapsed time, versions)
+   */
+  public void write(
+      Path target, RunResult result, String resolvedScenario, Map<String, String> runInfo)
+      throws IOException {
+    target = target.toAbsolutePath().normalize();
+    if (Files.exists(target)) {
+      try (Stream<Path> s = Files.list(target)) {
+        if (s.findAny().isPresent()) {
+          throw new FileAlreadyExistsException(
+              target.toString(), null, "the output directory exists and is not empty");
+        }
+      }
+    }
+    Path parent = target.getParent();
+    Files.createDirectories(parent);
+    Path partial =
+        parent.resolve("." + target.getFileName() + ".partial-" + ProcessHandle.current().pid());
+    deleteTree(partial);
+    Thread cleanup = new Thread(() -> deleteQuietly(partial), "vsim-partial-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    boolean done = false;
+    try {
+      Files.createDirectories(partial);
+      writeText(partial.resolve(RESOLVED_SCENARIO), resolvedScenario);
+      writeText(partial.resolve(RESULT_JSON), resultJson(result));
+      writeText(partial.resolve(RUN_INFO), runInfoJson(runInfo));
+      if (!result.tables().isEmpty()) {
+        Path tables = Files.createDirectories(partial.resolve("tables"));
+        for (Table t : result.tables()) {
+          writeText(tables.resolve(t.name() + ".csv"), t.toCsv());
+        }
+      }
+      if (!result.plots().isEmpty()) {
+        Path plots = Files.createDirectories(partial.resolve("plots"));
+        for (Plot p : result.plots()) {
+          p.write(plots);
+          listener.written(plots.resolve(p.name() + ".png"));
+        }
+      }
+      // The summary goes last: its presence means the rest is there.
+      writeText(partial.resolve(SUMMARY_MD), result.summary());
+      if (Files.exists(target)) {
+        Files.delete(target); // empty, checked above
+      }
+      Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+      done = true;
+    } finally {
+      if (!done) {
+        deleteQuietly(partial);
+      }
+      try {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook runs anyway.
+      }
+    }
+  }
+
+  private void writeText(Path file, String text) throws IOException {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+      ch.force(true);
+    }
+    listener.written(file);
+  }
+
+  /** result.json: schema version, scenario, seed, metrics of base and variants, comparisons. */
+  public static String resultJson(RunResult r) {
+    try {
+      StringWriter w = new StringWriter();
+      JsonGenerator g = new JsonFactory().createGenerator(w);
+      DefaultPrettyPrinter pp = new DefaultPrettyPrinter();
+      g.setPrettyPrinter(pp);
+      g.writeStartObject();
+      g.writeNumberField("schemaVersion", RunResult.SCHEMA_VERSION);
+      g.writeStringField("scenario", r.scenario());
+      g.writeStringField("file", r.file());
+      g.writeNumberField("seed", r.seed());
+      Metrics base = r.configurations().get(RunResult.BASE);
+      if (base != null) {
+        g.writeBooleanField("cutOff", r.wasCutOff(RunResult.BASE));
+        g.writeFieldName("metrics");
+        writeMetrics(g, base);
+      }
+      boolean anyVariant = r.configurations().keySet().stream().anyMatch(k -> !k.equals("base"));
+      if (anyVariant) {
+        g.writeObjectFieldStart("variants");
+        for (Map.Entry<String, Metrics> e : r.configurations().entrySet()) {
+          if (e.getKey().equals(RunResult.BASE)) {
+            continue;
+          }
+          g.writeObjectFieldStart(e.getKey());
+          g.writeBooleanField("cutOff", r.wasCutOff(e.getKey()));
+          g.writeFieldName("metrics");
+          writeMetrics(g, e.getValue());
+          g.writeEndObject();
+        }
+        g.writeEndObject();
+      }
+      g.writeArrayFieldStart("published");
+      for (PublishedComparison c : r.publishedComparisons()) {
+        g.writeStartObject();
+        g.writeStringField("quantity", c.quantity());
+        g.writeStringField("configuration", c.configuration());
+        g.writeStringField("metric", c.metric());
+        if (Double.isNaN(c.simulated())) {
+          g.writeNullField("simulated");
+        } else {
+          g.writeNumberField("simulated", c.simulated());
+        }
+        g.writeNumberField("low", c.low());
+        g.writeNumberField("high", c.high());
+        g.writeStringField("unit", c.unit());
+        g.writeStringField("source", c.source());
+        g.writeBooleanField("withinRange", c.withinRange());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+      g.close();
+      return w.toString() + "\n";
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void writeMetrics(JsonGenerator g, Metrics m) throws IOException {
+    g.writeStartObject();
+    for (Map.Entry<String, Number> e : m.asMap().entrySet()) {
+      Number n = e.getValue();
+      if (n instanceof Double d) {
+        g.writeNumberField(e.getKey(), d);
+      } else {
+        g.writeNumberField(e.getKey(), n.longValue());
+      }
+    }
+    g.writeEndObject();
+  }
+
+  private static String runInfoJson(Map<String, String> info) throws IOException {
+    StringWriter w = new StringWriter();
+    JsonGenerator g = new JsonFactory().createGenerator(w);
+    g.setPrettyPrinter(new DefaultPrettyPrinter());
+    g.writeStartObject();
+    for (Map.Entry<String, String> e : info.entrySet()) {
+      g.writeStringField(e.getKey(), e.getValue());
+    }
+    g.writeEndObject();
+    g.close();
+    return w + "\n";
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try {
+      deleteTree(dir);
+    } catch (IOException | RuntimeException e) {
+      // Best effort: the directory's name still marks it as partial.
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        try {
+          Files.delete(p);
+        } catch (DirectoryNotEmptyException e) {
+          throw e;
+        }
+      }
+    }
+  }
+}

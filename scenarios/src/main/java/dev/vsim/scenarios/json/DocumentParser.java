@@ -1,0 +1,164 @@
+package dev.vsim.scenarios.json;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+
+/**
+ * Parses strict JSON (no comments, no trailing commas, no single quotes, no duplicate keys, no
+ * nulls, nothing after the root) into a tree while recording where each value was written.
+ */
+final class DocumentParser {
+  private static final int MAX_DEPTH = 64;
+  private static final JsonFactory FACTORY =
+      new JsonFactoryBuilder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(MAX_DEPTH)
+                  .maxStringLength(1 << 20)
+                  .build())
+          .build();
+
+  private final String file;
+  private final SourceMap sources;
+  private final JsonNodeFactory nodes = JsonNodeFactory.withExactBigDecimals(true);
+
+  private DocumentParser(String file) {
+    this.file = file;
+    this.sources = new SourceMap(file);
+  }
+
+  static SourceDocument parse(String file, String text) throws ScenarioException {
+    return new DocumentParser(file).document(text);
+  }
+
+  /** Parses a single JSON value (for {@code --set}); returns null if the text is not JSON. */
+  static JsonNode parseValueOrNull(String text) {
+    try (JsonParser p = FACTORY.createParser(text)) {
+      JsonToken t = p.nextToken();
+      if (t == null) {
+        return null;
+      }
+      DocumentParser d = new DocumentParser("--set");
+      JsonNode v = d.value(p, "");
+      return p.nextToken() == null ? v : null;
+    } catch (IOException | ScenarioException e) {
+      return null;
+    }
+  }
+
+  private SourceDocument document(String text) throws ScenarioException {
+    try (JsonParser p = FACTORY.createParser(text)) {
+      JsonToken t = p.nextToken();
+      if (t == null) {
+        throw new ScenarioException(file, 1, 1, null, "the file is empty; expected a JSON object");
+      }
+      if (t != JsonToken.START_OBJECT) {
+        throw error(p.currentTokenLocation(), "", "the document must be a JSON object { ... }");
+      }
+      JsonNode root = value(p, "");
+      JsonToken after;
+      try {
+        after = p.nextToken();
+      } catch (JsonProcessingException e) {
+        after = JsonToken.NOT_AVAILABLE;
+      }
+      if (after != null) {
+        throw error(
+            p.currentTokenLocation(),
+            null,
+            "unexpected text after the end of the document; remove it");
+      }
+      return new SourceDocument(file, (ObjectNode) root, sources);
+    } catch (JsonProcessingException e) {
+      JsonLocation loc = e.getLocation();
+      String msg = e.getOriginalMessage();
+      int nl = msg.indexOf('\n');
+      throw error(loc, null, plain(nl > 0 ? msg.substring(0, nl) : msg));
+    } catch (IOException e) {
+      throw new ScenarioException(file, 0, 0, null, "cannot read: " + e.getMessage());
+    }
+  }
+
+  private JsonNode value(JsonParser p, String pointer) throws IOException, ScenarioException {
+    JsonLocation at = p.currentTokenLocation();
+    sources.value(pointer, at.getLineNr(), at.getColumnNr());
+    switch (p.currentToken()) {
+      case START_OBJECT:
+        {
+          ObjectNode o = nodes.objectNode();
+          while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            String child = Pointers.child(pointer, name);
+            JsonLocation nameAt = p.currentTokenLocation();
+            if (o.has(name)) {
+              Origin first = sources.locateName(child);
+              throw error(
+                  nameAt,
+                  child,
+                  "duplicate key \""
+                      + name
+                      + "\" (first written at line "
+                      + first.line()
+                      + ", column "
+                      + first.column()
+                      + ")");
+            }
+            p.nextToken();
+            JsonNode v = value(p, child);
+            sources.name(child, nameAt.getLineNr(), nameAt.getColumnNr());
+            o.set(name, v);
+          }
+          return o;
+        }
+      case START_ARRAY:
+        {
+          ArrayNode a = nodes.arrayNode();
+          int i = 0;
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            a.add(value(p, Pointers.child(pointer, i++)));
+          }
+          return a;
+        }
+      case VALUE_STRING:
+        return nodes.textNode(p.getText());
+      case VALUE_NUMBER_INT:
+        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+            ? nodes.numberNode(p.getBigIntegerValue())
+            : nodes.numberNode(p.getLongValue());
+      case VALUE_NUMBER_FLOAT:
+        return nodes.numberNode(p.getDecimalValue());
+      case VALUE_TRUE:
+        return nodes.booleanNode(true);
+      case VALUE_FALSE:
+        return nodes.booleanNode(false);
+      case VALUE_NULL:
+        throw error(at, pointer, "null is not allowed; leave the key out to get its default");
+      default:
+        throw error(at, pointer, "unexpected " + p.currentToken());
+    }
+  }
+
+  private ScenarioException error(JsonLocation loc, String pointer, String problem) {
+    return new ScenarioException(file, loc.getLineNr(), loc.getColumnNr(), pointer, problem);
+  }
+
+  /** Jackson's parse messages, without the character codes that mean nothing to a user. */
+  private static String plain(String msg) {
+    return msg.replaceAll(" \\(code \\d+\\)", "")
+        .replace("Unexpected character", "unexpected character")
+        .replace("Unexpected end-of-input", "unexpected end of file")
+        .replace(
+            "was expecting double-quote to start field name",
+            "expected a key in double quotes (trailing commas and comments are not allowed)");
+  }
+}

@@ -1,0 +1,217 @@
+package dev.vsim.scenarios.run;
+
+import dev.vsim.results.Metrics;
+import dev.vsim.results.PublishedComparison;
+import dev.vsim.results.RunResult;
+import dev.vsim.results.Table;
+import dev.vsim.scenarios.model.PublishedFigure;
+import dev.vsim.scenarios.model.Scenario;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Builds the result of a run, its tables and its summary, from the simulated configurations. */
+final class Report {
+  private static final Pattern EXIT_STAT =
+      Pattern.compile("([^.]+)\\.vcpu(\\d+)\\.exits\\.([^.]+)\\.(count|cycles)");
+  private static final Pattern VMEXIT_STAT =
+      Pattern.compile("([^.]+)\\.vcpu(\\d+)\\.vmexit\\.([^.]+)\\.cycles_per_iteration");
+
+  private Report() {}
+
+  /** One simulated configuration. */
+  record Configuration(RunPlan plan, Simulation.Outcome outcome) {}
+
+  static RunResult build(String file, List<Configuration> runs) {
+    Scenario base = runs.get(0).plan().scenario();
+    RunResult r = new RunResult(base.name(), file, base.seed());
+    Table exits =
+        new Table(
+            "exits", List.of("configuration", "vm", "reason", "count", "mean_round_trip_cycles"));
+    Table vmexit =
+        new Table(
+            "vmexit", List.of("configuration", "vm", "test", "vcpus", "min_cycles", "max_cycles"));
+    for (Configuration c : runs) {
+      String name = c.plan().variant();
+      Metrics m = new Metrics().putAll(c.outcome().metrics());
+      r.configuration(name, m, c.outcome().cutOff());
+      addExits(exits, name, c.outcome().metrics());
+      addVmexit(vmexit, name, c.outcome().metrics());
+      for (PublishedFigure f : c.plan().scenario().published()) {
+        Number v = m.get(f.metric());
+        r.published(
+            new PublishedComparison(
+                f.quantity(),
+                name,
+                f.metric(),
+                v == null ? Double.NaN : v.doubleValue(),
+                f.low(),
+                f.high(),
+                f.unit(),
+                f.source()));
+      }
+    }
+    if (!exits.rows().isEmpty()) {
+      r.table(exits);
+    }
+    if (!vmexit.rows().isEmpty()) {
+      r.table(vmexit);
+    }
+    Table published = publishedTable(r);
+    if (!published.rows().isEmpty()) {
+      r.table(published);
+    }
+    r.summary(summary(base, runs, r));
+    return r;
+  }
+
+  private static void addExits(Table t, String config, Map<String, Number> metrics) {
+    // Sum every vCPU's exits per VM and reason.
+    Map<String, long[]> perVmReason = new TreeMap<>();
+    for (Map.Entry<String, Number> e : metrics.entrySet()) {
+      Matcher m = EXIT_STAT.matcher(e.getKey());
+      if (m.matches()) {
+        long[] acc = perVmReason.computeIfAbsent(m.group(1) + "\t" + m.group(3), k -> new long[2]);
+        acc[m.group(4).equals("count") ? 0 : 1] += e.getValue().longValue();
+      }
+    }
+    for (Map.Entry<String, long[]> e : perVmReason.entrySet()) {
+      String[] k = e.getKey().split("\t");
+      long[] v = e.getValue();
+      t.row(config, k[0], k[1], v[0], v[0] == 0 ? 0.0 : (double) v[1] / v[0]);
+    }
+  }
+
+  private static void addVmexit(Table t, String config, Map<String, Number> metrics) {
+    Map<String, double[]> perVmTest = new TreeMap<>();
+    for (Map.Entry<String, Number> e : metrics.entrySet()) {
+      Matcher m = VMEXIT_STAT.matcher(e.getKey());
+      if (m.matches()) {
+        double v = e.getValue().doubleValue();
+        double[] acc =
+            perVmTest.computeIfAbsent(
+                m.group(1) + "\t" + m.group(3),
+                k -> new double[] {0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY});
+        acc[0]++;
+        acc[1] = Math.min(acc[1], v);
+        acc[2] = Math.max(acc[2], v);
+      }
+    }
+    for (Map.Entry<String, double[]> e : perVmTest.entrySet()) {
+      String[] k = e.getKey().split("\t");
+      double[] v = e.getValue();
+      t.row(config, k[0], k[1], (long) v[0], v[1], v[2]);
+    }
+  }
+
+  private static Table publishedTable(RunResult r) {
+    Table t =
+        new Table(
+            "published",
+            List.of(
+                "quantity",
+                "configuration",
+                "simulated",
+                "published_low",
+                "published_high",
+                "unit",
+                "within_range",
+                "source"));
+    for (PublishedComparison c : r.publishedComparisons()) {
+      t.row(
+          c.quantity(),
+          c.configuration(),
+          Double.isNaN(c.simulated()) ? "missing" : (Object) c.simulated(),
+          c.low(),
+          c.high(),
+          c.unit(),
+          c.withinRange() ? "yes" : "no",
+          c.source());
+    }
+    return t;
+  }
+
+  private static String summary(Scenario base, List<Configuration> runs, RunResult r) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("# ").append(base.name()).append("\n\n");
+    if (!base.description().isEmpty()) {
+      sb.append(base.description()).append("\n\n");
+    }
+    sb.append("Seed ").append(base.seed()).append(". Host profile `");
+    sb.append(runs.get(0).plan().profile().name()).append("`.\n\n");
+    sb.append("## Configurations\n\n");
+    Table configs =
+        new Table(
+            "configurations",
+            List.of("configuration", "vms", "vcpus", "simulated_s", "events", "finished"));
+    for (Configuration c : runs) {
+      Scenario s = c.plan().scenario();
+      double seconds =
+          (double) c.outcome().simulatedCycles() / c.plan().profile().frequency().baseHz();
+      configs.row(
+          c.plan().variant(),
+          (long) s.vms().size(),
+          (long) s.vms().stream().mapToInt(v -> v.vcpus()).sum(),
+          seconds,
+          c.outcome().events(),
+          c.outcome().cutOff() ? "NO: cut off at stop.after" : "yes");
+    }
+    sb.append(configs.toMarkdown()).append('\n');
+    if (!r.publishedComparisons().isEmpty()) {
+      sb.append("## Simulated beside published\n\n");
+      Table p =
+          new Table(
+              "p", List.of("quantity", "configuration", "simulated", "published", "in range"));
+      for (PublishedComparison c : r.publishedComparisons()) {
+        String published =
+            c.low() == c.high()
+                ? Table.readable(c.low())
+                : Table.readable(c.low()) + " – " + Table.readable(c.high());
+        p.row(
+            c.quantity(),
+            c.configuration(),
+            Double.isNaN(c.simulated())
+                ? "missing"
+                : Table.readable(c.simulated()) + " " + c.unit(),
+            published + " " + c.unit(),
+            c.withinRange() ? "yes" : "no");
+      }
+      sb.append(p.toMarkdown()).append('\n');
+      sb.append("Sources:\n\n");
+      r.publishedComparisons().stream()
+          .map(c -> "- " + c.quantity() + ": " + c.source())
+          .distinct()
+          .forEach(l -> sb.append(l).append('\n'));
+      sb.append('\n');
+    }
+    for (Table t : r.tables()) {
+      if (t.name().equals("published")) {
+        continue;
+      }
+      sb.append("## ").append(title(t.name())).append("\n\n");
+      sb.append(t.toMarkdown()).append('\n');
+    }
+    sb.append(
+        String.format(
+            Locale.ROOT, "Every metric is in `result.json`; tables are in `tables/` as CSV.%n"));
+    return sb.toString();
+  }
+
+  private static String title(String table) {
+    return switch (table) {
+      case "exits" -> "VM exits per reason (all vCPUs)";
+      case "vmexit" -> "vmexit loops: cycles per iteration across vCPUs";
+      default -> table;
+    };
+  }
+
+  static List<String> names(List<Configuration> runs) {
+    List<String> out = new ArrayList<>();
+    runs.forEach(c -> out.add(c.plan().variant()));
+    return out;
+  }
+}

@@ -1,0 +1,155 @@
+package dev.vsim.scenarios.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vsim.scenarios.json.Origin;
+import dev.vsim.scenarios.json.ScenarioException;
+import dev.vsim.scenarios.json.SourceDocument;
+import dev.vsim.scenarios.json.SourceMap;
+import dev.vsim.scenarios.json.StrictJson;
+import dev.vsim.scenarios.model.Scenario;
+import dev.vsim.scenarios.profiles.ProfileRegistry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Turns a scenario file into the configurations to run: the base, then each variant in file order,
+ * every one with the command line's {@code --set} values applied last, bound strictly and with its
+ * hardware profile resolved.
+ */
+public final class ScenarioLoader {
+  private static final String VARIANTS = "variants";
+
+  private final StrictJson json = new StrictJson();
+  private final ProfileRegistry profiles = new ProfileRegistry(json);
+
+  public StrictJson json() {
+    return json;
+  }
+
+  public ProfileRegistry profiles() {
+    return profiles;
+  }
+
+  /**
+   * Loads a scenario by path, or a bundled scenario by name ({@code vmexit} or {@code vmexit.json})
+   * when no such file exists.
+   */
+  public List<RunPlan> load(String fileOrName, List<String> sets, List<String> onlyVariants)
+      throws ScenarioException {
+    Path path = Path.of(fileOrName);
+    String text;
+    try {
+      text = Files.readString(path, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      text =
+          BundledScenarios.read(path.getFileName().toString())
+              .orElseThrow(
+                  () ->
+                      new ScenarioException(
+                          fileOrName,
+                          0,
+                          0,
+                          null,
+                          "no such file (and no bundled scenario of that name; see vsim"
+                              + " scenarios)"));
+    } catch (IOException e) {
+      throw new ScenarioException(fileOrName, 0, 0, null, "cannot read: " + e.getMessage());
+    }
+    return load(fileOrName, text, sets, onlyVariants);
+  }
+
+  /** Loads a scenario from its text; {@code file} names it in error messages. */
+  public List<RunPlan> load(String file, String text, List<String> sets, List<String> only)
+      throws ScenarioException {
+    SourceDocument doc = json.parse(file, text);
+    ObjectNode base = doc.root().deepCopy();
+    JsonNode variants = base.remove(VARIANTS);
+    List<RunPlan> plans = new ArrayList<>();
+    List<String> names = new ArrayList<>();
+    names.add(RunPlan.BASE);
+    if (variants != null) {
+      if (!variants.isObject() || variants.isEmpty()) {
+        throw ScenarioException.at(
+            doc.sources().locate("/" + VARIANTS),
+            "/" + VARIANTS,
+            "variants must be an object of named overrides, e.g. {\"8-vcpus\": {\"/vms/0/vcpus\":"
+                + " 8}}");
+      }
+      Iterator<String> it = variants.fieldNames();
+      while (it.hasNext()) {
+        String name = it.next();
+        Origin at = doc.sources().locateName("/" + VARIANTS + "/" + name);
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*") || name.equals(RunPlan.BASE)) {
+          throw ScenarioException.at(
+              at,
+              "/" + VARIANTS + "/" + name,
+              "variant name \""
+                  + name
+                  + "\" must use letters, digits, '.', '_' or '-' and not be \"base\"");
+        }
+        names.add(name);
+      }
+    }
+    for (String o : only) {
+      if (!names.contains(o)) {
+        throw new ScenarioException(
+            "--variant " + o,
+            0,
+            0,
+            null,
+            "no variant \"" + o + "\" in " + file + "; it has: " + String.join(", ", names));
+      }
+    }
+    for (String name : names) {
+      if (!only.isEmpty() && !only.contains(name)) {
+        continue;
+      }
+      ObjectNode tree = base.deepCopy();
+      SourceMap sources = doc.sources().copy();
+      if (!name.equals(RunPlan.BASE)) {
+        String at = "/" + VARIANTS + "/" + name;
+        json.applyOverrides(tree, variants.get(name), at, sources);
+      }
+      for (String s : sets) {
+        json.applySet(tree, s, sources);
+      }
+      plans.add(plan(name, tree, sources));
+    }
+    return plans;
+  }
+
+  private RunPlan plan(String name, ObjectNode tree, SourceMap sources) throws ScenarioException {
+    Scenario s = json.bind(tree, sources, Scenario.class);
+    ProfileRegistry.Resolved p =
+        profiles.resolve(s.host().profile(), s.host().overrides(), "/host/overrides", sources);
+    checkHost(s, p, sources);
+    return new RunPlan(name, s, p.profile(), p.tree());
+  }
+
+  /** Checks that need the scenario and its profile together. */
+  private static void checkHost(Scenario s, ProfileRegistry.Resolved p, SourceMap sources)
+      throws ScenarioException {
+    int vcpus = s.vms().stream().mapToInt(vm -> vm.vcpus()).sum();
+    int threads = p.profile().hardwareThreads();
+    if (vcpus > threads) {
+      throw ScenarioException.at(
+          sources.locate("/vms"),
+          "/vms",
+          "the VMs have "
+              + vcpus
+              + " vCPUs but host \""
+              + p.profile().name()
+              + "\" has "
+              + threads
+              + " hardware threads; each vCPU runs on its own hardware thread until the host"
+              + " scheduler is modelled");
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package dev.vsim.scenarios.run;
+
+import dev.vsim.cpu.event.EventKernel;
+import dev.vsim.cpu.profile.HardwareProfile;
+import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.vmx.Vcpu;
+import dev.vsim.guest.GuestKernel;
+import dev.vsim.guest.workload.VmexitWorkload;
+import dev.vsim.guest.workload.Workload;
+import dev.vsim.hypervisor.KvmVm;
+import dev.vsim.scenarios.model.Scenario;
+import dev.vsim.scenarios.model.VmSpec;
+import dev.vsim.scenarios.model.VmexitWorkloadSpec;
+import dev.vsim.scenarios.model.WorkloadSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.function.DoubleConsumer;
+
+/**
+ * Wires a machine from a {@link RunPlan} (host, hypervisor, VMs with their guests and workloads),
+ * runs it to completion or to the stop time, and returns its statistics.
+ */
+public final class Simulation {
+  private final RunPlan plan;
+  private final HardwareProfile profile;
+  private final EventKernel kernel = new EventKernel();
+  private final StatGroup stats = new StatGroup("");
+  private final List<Vcpu> vcpus = new ArrayList<>();
+  private int running;
+
+  /** How a run went. */
+  public record Outcome(
+      TreeMap<String, Number> metrics, long simulatedCycles, long events, boolean cutOff) {}
+
+  /** Options that do not change results. */
+  public record Options(boolean batching) {
+    public static final Options DEFAULT = new Options(true);
+  }
+
+  public Simulation(RunPlan plan, Options options) {
+    this.plan = plan;
+    this.profile = plan.profile();
+    Scenario s = plan.scenario();
+    for (int i = 0; i < s.vms().size(); i++) {
+      buildVm(s.vms().get(i), i, options);
+    }
+    StatGroup sim = stats.group("sim");
+    sim.gauge("cycles", kernel::now);
+    sim.formula("seconds", () -> (double) kernel.now() / profile.frequency().baseHz());
+    sim.gauge("events", kernel::eventsFired);
+  }
+
+  private void buildVm(VmSpec spec, int index, Options options) {
+    StatGroup vmStats = stats.group(spec.nameOr(index));
+    KvmVm kvm = new KvmVm(profile.hypervisor(), vmStats);
+    List<StatGroup> vcpuStats = new ArrayList<>();
+    for (int i = 0; i < spec.vcpus(); i++) {
+      vcpuStats.add(vmStats.group("vcpu" + i));
+    }
+    Workload workload = workload(spec.workload(), vcpuStats);
+    GuestKernel guest =
+        new GuestKernel(spec.vcpus(), workload, profile.hypervisor().guestInterruptHandlerCycles());
+    for (int i = 0; i < spec.vcpus(); i++) {
+      Vcpu v = new Vcpu(i, kernel, profile.vmx(), profile.hypervisor(), vcpuStats.get(i));
+      v.attach(guest, kvm);
+      v.setBatching(options.batching());
+      v.onDone(
+          () -> {
+            if (--running == 0) {
+              kernel.stop();
+            }
+          });
+      kvm.addVcpu(v);
+      vcpus.add(v);
+    }
+  }
+
+  private static Workload workload(WorkloadSpec spec, List<StatGroup> vcpuStats) {
+    if (spec instanceof VmexitWorkloadSpec v) {
+      List<VmexitWorkload.Test> tests =
+          v.tests().stream().map(t -> VmexitWorkload.Test.valueOf(t.name())).toList();
+      return new VmexitWorkload(
+          new VmexitWorkload.Params(tests, v.iterations(), v.loopCycles()), vcpuStats);
+    }
+    throw new IllegalArgumentException("no workload for " + spec.getClass().getSimpleName());
+  }
+
+  /**
+   * Runs until every guest is done or the stop time is reached.
+   *
+   * @param progress receives the fraction of the stop time simulated so far, now and then
+   */
+  public Outcome run(DoubleConsumer progress) {
+    long stopAt = plan.scenario().stop().after().toCycles(profile.frequency().baseHz());
+    running = vcpus.size();
+    for (Vcpu v : vcpus) {
+      v.start();
+    }
+    long slice = Math.max(1, stopAt / 200);
+    long t = 0;
+    while (running > 0 && kernel.pending() > 0 && t < stopAt) {
+      t = Math.min(stopAt, t + slice);
+      kernel.runUntil(t);
+      progress.accept((double) t / stopAt);
+    }
+    boolean cutOff = running > 0;
+    return new Outcome(stats.snapshot(), kernel.now(), kernel.eventsFired(), cutOff);
+  }
+}

@@ -1,0 +1,21 @@
+package dev.vsim.cpu.vmx;
+
+/** The hypervisor's side of a VM exit. */
+public interface ExitHandler {
+  /**
+   * Handles one exit: emulates the instruction, updates the hypervisor's state and the vCPU's
+   * (pending interrupts, blocking).
+   *
+   * @return cycles spent in the handler, on top of the common exit path ({@code
+   *     VmxCosts.exitDispatchCycles})
+   */
+  long handle(Vcpu vcpu, VmExit exit);
+
+  /**
+   * Handles {@code times} identical exits at once if their only effect is their cost and the
+   * handler's own counters (a CPUID, an unknown hypercall): the caller costs the run of exits
+   * arithmetically. Returns the cycles of one handling, or -1 if these exits have other effects and
+   * must be handled one by one (then nothing was done).
+   */
+  long handleRepeated(Vcpu vcpu, VmExit exit, long times);
+}

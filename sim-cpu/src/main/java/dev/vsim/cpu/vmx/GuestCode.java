@@ -1,0 +1,16 @@
+package dev.vsim.cpu.vmx;
+
+/**
+ * What runs inside the VM on one vCPU: the guest kernel and its workload. This interface and {@link
+ * ExitHandler} are the only places where guest and hypervisor meet.
+ */
+public interface GuestCode {
+  /** Fills {@code op} with the next operation of this vCPU. Called in guest mode. */
+  void next(Vcpu vcpu, GuestOp op);
+
+  /**
+   * The hypervisor injected an interrupt at VM entry: the guest takes it before its next operation
+   * (vector through the IDT to its handler).
+   */
+  void interrupt(Vcpu vcpu, int vector);
+}

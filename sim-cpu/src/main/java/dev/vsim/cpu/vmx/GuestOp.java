@@ -1,0 +1,70 @@
+package dev.vsim.cpu.vmx;
+
+/**
+ * The next thing a vCPU does in guest mode, filled in by the guest's {@link GuestCode} into a
+ * holder the vCPU reuses. One operation may stand for a loop: {@code repeat} iterations of {@code
+ * cycles} of guest work followed by the exiting instruction described in {@link #exit()}.
+ */
+public final class GuestOp {
+  /** What kind of operation. */
+  public enum Kind {
+    /** Run guest code for {@code cycles}, with no exit. */
+    COMPUTE,
+    /**
+     * Run {@code cycles} of guest code, then execute an instruction that exits (CPUID, VMCALL,
+     * WRMSR, HLT...), {@code repeat} times in a row.
+     */
+    EXIT,
+    /** The guest has nothing more to run on this vCPU. */
+    DONE
+  }
+
+  private Kind kind;
+  private long cycles;
+  private long repeat;
+  private final VmExit exit = new VmExit();
+
+  /** Guest work with no exit. */
+  public void compute(long n) {
+    kind = Kind.COMPUTE;
+    cycles = n;
+    repeat = 1;
+  }
+
+  /**
+   * {@code times} iterations of {@code cyclesBefore} guest cycles and an exiting instruction; fill
+   * the instruction through the returned {@link VmExit}.
+   */
+  public VmExit exit(ExitReason reason, long cyclesBefore, long times) {
+    if (times < 1) {
+      throw new IllegalArgumentException("repeat must be at least 1");
+    }
+    kind = Kind.EXIT;
+    cycles = cyclesBefore;
+    repeat = times;
+    return exit.reset(reason);
+  }
+
+  /** Nothing more to run. */
+  public void done() {
+    kind = Kind.DONE;
+    cycles = 0;
+    repeat = 0;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public long cycles() {
+    return cycles;
+  }
+
+  public long repeat() {
+    return repeat;
+  }
+
+  public VmExit exit() {
+    return exit;
+  }
+}

@@ -1,0 +1,374 @@
+package dev.vsim.cpu.vmx;
+
+import dev.vsim.cpu.event.EventHandler;
+import dev.vsim.cpu.event.EventKernel;
+import dev.vsim.cpu.profile.HypervisorCosts;
+import dev.vsim.cpu.profile.VmxCosts;
+import dev.vsim.cpu.stats.Counter;
+import dev.vsim.cpu.stats.StatGroup;
+
+/**
+ * A VMX virtual CPU as a state machine driven by the event kernel: it runs guest code until an
+ * instruction exits, pays the hardware exit transition, lets the hypervisor handle the exit, pays
+ * the VM entry (injecting a pending interrupt on the way in) and resumes the guest.
+ *
+ * <p>Loops of identical exits whose handling has no effect but its cost are costed arithmetically
+ * in one event (see {@link ExitHandler#handleRepeated}); the totals equal those of stepping every
+ * exit. An interrupt posted during such a loop is taken at the end of the iteration in progress,
+ * when the exit that ends it re-enters the guest, as KVM injects pending interrupts at VM entry.
+ */
+public final class Vcpu implements EventHandler {
+  /** Where the vCPU is. */
+  public enum State {
+    /** Not started yet. */
+    IDLE,
+    /** Running guest code. */
+    GUEST,
+    /** In the hardware VM-exit transition. */
+    EXIT,
+    /** In the hypervisor's exit handler. */
+    HYPERVISOR,
+    /** Blocked in the hypervisor (HLT with nothing pending, waiting for a lock...). */
+    BLOCKED,
+    /** In the hardware VM-entry transition. */
+    ENTRY,
+    /** The guest has finished. */
+    DONE
+  }
+
+  private static final long RUN = 0;
+  private static final long EXECUTE_EXIT = 1;
+  private static final long EXITED = 2;
+  private static final long HANDLED = 3;
+  private static final long ENTERED = 4;
+  private static final long BATCH_DONE = 5;
+  private static final long BATCH_CUT = 6;
+  private static final long INJECTED = 7;
+
+  private final int index;
+  private final EventKernel kernel;
+  private final VmxCosts vmx;
+  private final HypervisorCosts costs;
+  private final StatGroup stats;
+  private GuestCode guest;
+  private ExitHandler handler;
+  private boolean batching = true;
+  private Runnable onDone = () -> {};
+
+  private State state = State.IDLE;
+  private final GuestOp op = new GuestOp();
+  private final VmExit exit = new VmExit();
+  private long remaining;
+  private long exitStart;
+  private int injecting = -1;
+  private final long[] irr = new long[4];
+  private int pendingCount;
+
+  private long batchStart;
+  private long batchPeriod;
+  private long batchExitCycles;
+  private long batchGuestCycles;
+  private long batchTimes;
+  private long batchEvent = -1;
+
+  private final Counter guestCycles;
+  private final Counter exitCycles;
+  private final Counter entryCycles;
+  private final Counter hypervisorCycles;
+  private final Counter injections;
+  private final Counter[] exitCount = new Counter[ExitReason.values().length];
+  private final Counter[] exitRoundTrip = new Counter[ExitReason.values().length];
+
+  /**
+   * @param index the vCPU's number in its VM
+   * @param stats this vCPU's statistics group (e.g. {@code vm0.vcpu3})
+   */
+  public Vcpu(int index, EventKernel kernel, VmxCosts vmx, HypervisorCosts costs, StatGroup stats) {
+    this.index = index;
+    this.kernel = kernel;
+    this.vmx = vmx;
+    this.costs = costs;
+    this.stats = stats;
+    StatGroup time = stats.group("time");
+    guestCycles = time.counter("guest_cycles");
+    exitCycles = time.counter("exit_transition_cycles");
+    entryCycles = time.counter("entry_transition_cycles");
+    hypervisorCycles = time.counter("hypervisor_cycles");
+    injections = stats.group("interrupts").counter("injected");
+  }
+
+  /** Connects the guest that runs on this vCPU and the hypervisor that handles its exits. */
+  public void attach(GuestCode guestCode, ExitHandler exitHandler) {
+    this.guest = guestCode;
+    this.handler = exitHandler;
+  }
+
+  /** Turns batching of repeated exits off (for checking that it changes nothing). */
+  public void setBatching(boolean on) {
+    batching = on;
+  }
+
+  /** Called once when the guest reports it has nothing more to run. */
+  public void onDone(Runnable r) {
+    onDone = r;
+  }
+
+  public int index() {
+    return index;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  public StatGroup stats() {
+    return stats;
+  }
+
+  public long now() {
+    return kernel.now();
+  }
+
+  public EventKernel kernel() {
+    return kernel;
+  }
+
+  /** Starts executing guest code now. */
+  public void start() {
+    if (state != State.IDLE) {
+      throw new IllegalStateException("vCPU " + index + " already started");
+    }
+    state = State.GUEST;
+    kernel.schedule(kernel.now(), this, RUN);
+  }
+
+  /**
+   * Iterations of the guest's last operation that were not run because an interrupt was taken; the
+   * guest reads this in {@link GuestCode#interrupt} to resume its loop afterwards.
+   */
+  public long unfinishedIterations() {
+    return remaining;
+  }
+
+  /**
+   * Marks an interrupt pending in the virtual APIC's IRR. A blocked vCPU wakes; a vCPU in guest
+   * mode takes it at its next VM entry.
+   */
+  public void postInterrupt(int vector) {
+    if (vector < 16 || vector > 255) {
+      throw new IllegalArgumentException("bad interrupt vector " + vector);
+    }
+    long bit = 1L << (vector & 63);
+    if ((irr[vector >>> 6] & bit) == 0) {
+      irr[vector >>> 6] |= bit;
+      pendingCount++;
+    }
+    if (state == State.BLOCKED) {
+      wake();
+    } else if (state == State.GUEST && batchEvent >= 0) {
+      cutBatch();
+    }
+  }
+
+  public boolean hasPendingInterrupt() {
+    return pendingCount > 0;
+  }
+
+  /** The hypervisor parks the vCPU (HLT, a contended lock): no VM entry until {@link #wake}. */
+  public void block() {
+    if (state != State.HYPERVISOR) {
+      throw new IllegalStateException("only an exit handler can block vCPU " + index);
+    }
+    state = State.BLOCKED;
+  }
+
+  /** Resumes a blocked vCPU: it goes on to VM entry now. */
+  public void wake() {
+    if (state == State.BLOCKED) {
+      state = State.HYPERVISOR;
+      kernel.schedule(kernel.now(), this, HANDLED);
+    }
+  }
+
+  @Override
+  public void onEvent(long now, long phase) {
+    switch ((int) phase) {
+      case (int) RUN -> runGuest(now);
+      case (int) EXECUTE_EXIT -> {
+        state = State.EXIT;
+        exitStart = now;
+        exit.copyFrom(op.exit());
+        exitCycles.add(vmx.vmExitCycles());
+        kernel.schedule(now + vmx.vmExitCycles(), this, EXITED);
+      }
+      case (int) EXITED -> {
+        state = State.HYPERVISOR;
+        long h = vmx.exitDispatchCycles() + handler.handle(this, exit);
+        hypervisorCycles.add(h);
+        if (state == State.HYPERVISOR) {
+          kernel.schedule(now + h, this, HANDLED);
+        }
+      }
+      case (int) HANDLED -> enter(now);
+      case (int) ENTERED -> {
+        int reason = exit.reason().ordinal();
+        count(reason).increment();
+        roundTrip(reason).add(now - exitStart);
+        state = State.GUEST;
+        remaining--;
+        deliver();
+        runGuest(now);
+      }
+      case (int) BATCH_DONE -> {
+        batchEvent = -1;
+        remaining = 0;
+        runGuest(now);
+      }
+      case (int) BATCH_CUT -> {
+        // The entry that ends the iteration in progress injects the interrupt.
+        remaining = batchTimes;
+        batchTimes = 0;
+        int v = highestPending();
+        clearPending(v);
+        injecting = v;
+        injections.increment();
+        hypervisorCycles.add(costs.interruptInjectionCycles());
+        kernel.schedule(now + costs.interruptInjectionCycles(), this, INJECTED);
+      }
+      case (int) INJECTED -> {
+        state = State.GUEST;
+        deliver();
+        runGuest(now);
+      }
+      default -> throw new IllegalStateException("unknown phase " + phase);
+    }
+  }
+
+  private void runGuest(long now) {
+    if (remaining == 0) {
+      guest.next(this, op);
+      if (op.kind() == GuestOp.Kind.DONE) {
+        state = State.DONE;
+        onDone.run();
+        return;
+      }
+      remaining = op.repeat();
+    }
+    state = State.GUEST;
+    if (op.kind() == GuestOp.Kind.COMPUTE) {
+      guestCycles.add(op.cycles());
+      remaining = 0;
+      kernel.schedule(now + op.cycles(), this, RUN);
+      return;
+    }
+    if (batching && remaining > 1 && pendingCount == 0) {
+      long h = handler.handleRepeated(this, op.exit(), remaining);
+      if (h >= 0) {
+        startBatch(now, h);
+        return;
+      }
+    }
+    guestCycles.add(op.cycles());
+    kernel.schedule(now + op.cycles(), this, EXECUTE_EXIT);
+  }
+
+  private void startBatch(long now, long handlerCycles) {
+    long hv = vmx.exitDispatchCycles() + handlerCycles;
+    long roundTrip = vmx.vmExitCycles() + hv + vmx.vmEntryCycles();
+    batchStart = now;
+    batchPeriod = op.cycles() + roundTrip;
+    batchExitCycles = roundTrip;
+    batchGuestCycles = op.cycles();
+    batchTimes = remaining;
+    int reason = op.exit().reason().ordinal();
+    count(reason).add(remaining);
+    roundTrip(reason).add(remaining * roundTrip);
+    guestCycles.add(remaining * op.cycles());
+    exitCycles.add(remaining * vmx.vmExitCycles());
+    hypervisorCycles.add(remaining * hv);
+    entryCycles.add(remaining * vmx.vmEntryCycles());
+    batchEvent = kernel.schedule(now + remaining * batchPeriod, this, BATCH_DONE);
+  }
+
+  /** An interrupt arrived during a batched loop: stop it at the end of the current iteration. */
+  private void cutBatch() {
+    long now = kernel.now();
+    long done = (now - batchStart) / batchPeriod + 1; // the iteration in progress completes
+    if (done >= batchTimes) {
+      return; // the loop ends at the next boundary anyway
+    }
+    kernel.cancel(batchEvent);
+    batchEvent = -1;
+    long undone = batchTimes - done;
+    int reason = op.exit().reason().ordinal();
+    count(reason).add(-undone);
+    roundTrip(reason).add(-undone * batchExitCycles);
+    guestCycles.add(-undone * batchGuestCycles);
+    exitCycles.add(-undone * vmx.vmExitCycles());
+    hypervisorCycles.add(-undone * (batchExitCycles - vmx.vmExitCycles() - vmx.vmEntryCycles()));
+    entryCycles.add(-undone * vmx.vmEntryCycles());
+    batchTimes = undone;
+    kernel.schedule(batchStart + done * batchPeriod, this, BATCH_CUT);
+  }
+
+  private void enter(long now) {
+    state = State.ENTRY;
+    long cost = vmx.vmEntryCycles();
+    entryCycles.add(cost);
+    int v = highestPending();
+    if (v >= 0) {
+      clearPending(v);
+      injecting = v;
+      injections.increment();
+      cost += costs.interruptInjectionCycles();
+      hypervisorCycles.add(costs.interruptInjectionCycles());
+    }
+    kernel.schedule(now + cost, this, ENTERED);
+  }
+
+  /** Hands an interrupt injected at this entry to the guest before it resumes its work. */
+  private void deliver() {
+    if (injecting >= 0) {
+      int v = injecting;
+      injecting = -1;
+      guest.interrupt(this, v);
+      remaining = 0; // the guest resumes its own loop after the handler
+    }
+  }
+
+  private int highestPending() {
+    for (int w = 3; w >= 0; w--) {
+      if (irr[w] != 0) {
+        return (w << 6) + 63 - Long.numberOfLeadingZeros(irr[w]);
+      }
+    }
+    return -1;
+  }
+
+  private void clearPending(int v) {
+    irr[v >>> 6] &= ~(1L << (v & 63));
+    pendingCount--;
+  }
+
+  private Counter count(int reason) {
+    Counter c = exitCount[reason];
+    if (c == null) {
+      register(reason);
+      c = exitCount[reason];
+    }
+    return c;
+  }
+
+  private Counter roundTrip(int reason) {
+    if (exitRoundTrip[reason] == null) {
+      register(reason);
+    }
+    return exitRoundTrip[reason];
+  }
+
+  private void register(int reason) {
+    StatGroup g = stats.group("exits").group(ExitReason.values()[reason].statName());
+    exitCount[reason] = g.counter("count");
+    exitRoundTrip[reason] = g.counter("cycles");
+  }
+}

@@ -1,0 +1,81 @@
+package dev.vsim.guest;
+
+import dev.vsim.cpu.pv.Msr;
+import dev.vsim.cpu.vmx.ExitReason;
+import dev.vsim.cpu.vmx.GuestCode;
+import dev.vsim.cpu.vmx.GuestOp;
+import dev.vsim.cpu.vmx.Vcpu;
+import dev.vsim.cpu.vmx.VmExit;
+import dev.vsim.guest.workload.Workload;
+
+/**
+ * The guest operating system of one VM, as far as the simulated workloads need it: it runs the
+ * workload on every vCPU and takes interrupts (IDT delivery, the handler, EOI by an x2APIC MSR
+ * write, which exits without APIC virtualization), resuming the interrupted loop afterwards.
+ */
+public final class GuestKernel implements GuestCode {
+  private final Workload workload;
+  private final long interruptHandlerCycles;
+  private final CpuState[] cpus;
+
+  /** Per-vCPU kernel state: an interrupt handler in progress and the loop it interrupted. */
+  private static final class CpuState {
+    int handlerStep; // 0: none, 1: handler body next, 2: EOI next
+    int vector;
+    long resumeIterations;
+    long resumeCycles;
+    final VmExit resumeExit = new VmExit();
+  }
+
+  /**
+   * @param vcpus number of vCPUs
+   * @param interruptHandlerCycles IDT delivery, handler body and IRET of one interrupt
+   */
+  public GuestKernel(int vcpus, Workload workload, long interruptHandlerCycles) {
+    this.workload = workload;
+    this.interruptHandlerCycles = interruptHandlerCycles;
+    this.cpus = new CpuState[vcpus];
+    for (int i = 0; i < vcpus; i++) {
+      cpus[i] = new CpuState();
+    }
+  }
+
+  @Override
+  public void next(Vcpu vcpu, GuestOp op) {
+    CpuState c = cpus[vcpu.index()];
+    if (c.handlerStep == 1) {
+      c.handlerStep = 2;
+      op.compute(interruptHandlerCycles);
+      return;
+    }
+    if (c.handlerStep == 2) {
+      c.handlerStep = 0;
+      op.exit(ExitReason.MSR_WRITE, 0, 1).wrmsr(Msr.X2APIC_EOI, 0);
+      workload.interruptHandled(vcpu, c.vector);
+      return;
+    }
+    if (c.resumeIterations > 0) {
+      // Resume the loop the interrupt cut short.
+      long n = c.resumeIterations;
+      c.resumeIterations = 0;
+      op.exit(c.resumeExit.reason(), c.resumeCycles, n).copyFrom(c.resumeExit);
+      return;
+    }
+    workload.next(vcpu, op);
+    if (op.kind() == GuestOp.Kind.EXIT && op.repeat() > 1) {
+      c.resumeCycles = op.cycles();
+      c.resumeExit.copyFrom(op.exit());
+    }
+  }
+
+  @Override
+  public void interrupt(Vcpu vcpu, int vector) {
+    CpuState c = cpus[vcpu.index()];
+    if (c.handlerStep != 0) {
+      throw new IllegalStateException("nested interrupt on vCPU " + vcpu.index());
+    }
+    c.handlerStep = 1;
+    c.vector = vector;
+    c.resumeIterations = vcpu.unfinishedIterations();
+  }
+}

@@ -1,0 +1,13 @@
+package dev.vsim.guest.workload;
+
+import dev.vsim.cpu.vmx.GuestOp;
+import dev.vsim.cpu.vmx.Vcpu;
+
+/** What a guest runs on its vCPUs, one operation at a time. */
+public interface Workload {
+  /** Fills {@code op} with this vCPU's next operation, or {@link GuestOp#done()}. */
+  void next(Vcpu vcpu, GuestOp op);
+
+  /** The guest finished handling an interrupt on this vCPU (its EOI is being written). */
+  default void interruptHandled(Vcpu vcpu, int vector) {}
+}
