@@ -33,7 +33,7 @@ final class ProfilesCommand implements Callable<Integer> {
         return VsimCommand.OK;
       }
       HardwareProfile p = registry.load(name);
-      SourceDocument doc = registry.document(name, "vsim profiles");
+      SourceDocument doc = registry.document(name);
       System.out.println(p.name() + ": " + p.description());
       System.out.printf(
           "%d sockets x %d cores x %d threads = %d hardware threads%n%n",

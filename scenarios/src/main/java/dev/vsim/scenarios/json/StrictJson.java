@@ -152,6 +152,13 @@ public final class StrictJson {
           cause instanceof IllegalArgumentException && cause.getMessage() != null
               ? cause.getMessage()
               : "invalid value: " + (cause == null ? v.getOriginalMessage() : cause.getMessage());
+      // Records name the offending component first ("vcpus must be..."): point at it.
+      String field = msg.split("[ (]", 2)[0];
+      JsonNode object = tree.at(pointer);
+      if (object.isObject() && object.has(field)) {
+        String p = Pointers.child(pointer, field);
+        return ScenarioException.at(sources.locate(p), p, msg);
+      }
       return ScenarioException.at(at, pointer, msg);
     }
     if (e instanceof MismatchedInputException m) {
@@ -377,13 +384,19 @@ public final class StrictJson {
       String t = Pointers.unescape(tokens[i]);
       walked = walked + "/" + tokens[i];
       JsonNode next = childOf(node, t);
-      if (next == null || !(next.isObject() || next.isArray())) {
+      if (node.isArray() && next == null) {
         throw ScenarioException.at(
             origin,
             pointer,
-            next == null
-                ? "nothing at " + walked + " to set a field in"
-                : walked + " is " + Kinds.of(next) + ", not an object or array");
+            "index " + t + " is out of range; the array has " + node.size() + " elements");
+      }
+      if (next == null && node.isObject()) {
+        // Create the objects the pointer passes through; binding checks their keys.
+        next = ((ObjectNode) node).putObject(t);
+      }
+      if (!(next.isObject() || next.isArray())) {
+        throw ScenarioException.at(
+            origin, pointer, walked + " is " + Kinds.of(next) + ", not an object or array");
       }
       node = next;
     }

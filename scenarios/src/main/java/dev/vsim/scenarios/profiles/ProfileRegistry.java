@@ -3,6 +3,7 @@ package dev.vsim.scenarios.profiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vsim.cpu.profile.HardwareProfile;
+import dev.vsim.scenarios.json.Origin;
 import dev.vsim.scenarios.json.ScenarioException;
 import dev.vsim.scenarios.json.SourceDocument;
 import dev.vsim.scenarios.json.SourceMap;
@@ -36,13 +37,16 @@ public final class ProfileRegistry {
   }
 
   /** The parsed profile document of this name (not yet bound, so overrides can be applied). */
-  public SourceDocument document(String name, String referencedFrom) throws ScenarioException {
+  public SourceDocument document(String name) throws ScenarioException {
+    return document(name, new Origin("vsim", 0, 0), null);
+  }
+
+  private SourceDocument document(String name, Origin referencedAt, String pointer)
+      throws ScenarioException {
     if (!names().contains(name)) {
-      throw new ScenarioException(
-          referencedFrom,
-          0,
-          0,
-          null,
+      throw ScenarioException.at(
+          referencedAt,
+          pointer,
           "unknown hardware profile \"" + name + "\"; known: " + String.join(", ", names()));
     }
     String file = DIR + name + ".json";
@@ -56,7 +60,7 @@ public final class ProfileRegistry {
 
   /** Loads a bundled profile as it is. */
   public HardwareProfile load(String name) throws ScenarioException {
-    SourceDocument d = document(name, "profile");
+    SourceDocument d = document(name);
     return bind(d.root(), d.sources());
   }
 
@@ -65,9 +69,13 @@ public final class ProfileRegistry {
    * override's position in the scenario file.
    */
   public Resolved resolve(
-      String name, JsonNode overrides, String overridesPointer, SourceMap scenarioSources)
+      String name,
+      String namePointer,
+      JsonNode overrides,
+      String overridesPointer,
+      SourceMap scenarioSources)
       throws ScenarioException {
-    SourceDocument d = document(name, scenarioSources.file());
+    SourceDocument d = document(name, scenarioSources.locate(namePointer), namePointer);
     ObjectNode tree = d.root().deepCopy();
     SourceMap sources = d.sources().copy();
     json.applyOverrides(tree, sources, overrides, overridesPointer, scenarioSources);

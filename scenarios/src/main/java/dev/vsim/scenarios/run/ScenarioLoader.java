@@ -128,7 +128,8 @@ public final class ScenarioLoader {
   private RunPlan plan(String name, ObjectNode tree, SourceMap sources) throws ScenarioException {
     Scenario s = json.bind(tree, sources, Scenario.class);
     ProfileRegistry.Resolved p =
-        profiles.resolve(s.host().profile(), s.host().overrides(), "/host/overrides", sources);
+        profiles.resolve(
+            s.host().profile(), "/host/profile", s.host().overrides(), "/host/overrides", sources);
     checkHost(s, p, sources);
     return new RunPlan(name, s, p.profile(), p.tree());
   }

@@ -14,7 +14,7 @@ public record TlbLevel(int entries, int ways, int latencyCycles) {
     Checks.nonNegative("latencyCycles", latencyCycles);
     if (entries % ways != 0) {
       throw new IllegalArgumentException(
-          "TLB of " + entries + " entries cannot have " + ways + " ways");
+          "ways (" + ways + ") must divide entries (" + entries + ")");
     }
   }
 
