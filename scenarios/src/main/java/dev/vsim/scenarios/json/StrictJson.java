@@ -97,6 +97,7 @@ public final class StrictJson {
 
   private <T> T bind(ObjectMapper m, JsonNode tree, SourceMap sources, Class<T> type)
       throws ScenarioException {
+    KeyChecker.check(tree, type, "", sources);
     try {
       return m.readerFor(type).readValue(m.treeAsTokens(tree));
     } catch (JsonMappingException e) {

@@ -1,0 +1,124 @@
+package dev.vsim.scenarios.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line's contract: exit codes, files written, messages without stack traces. */
+class VsimCommandTest {
+  @TempDir Path tmp;
+
+  private record Outcome(int code, String out, String err) {}
+
+  private static Outcome vsim(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = VsimCommand.commandLine().execute(args);
+      return new Outcome(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void runWritesACompleteResultsDirectory() throws Exception {
+    Path dir = tmp.resolve("out");
+    Outcome o =
+        vsim("run", "vmexit", "-o", dir.toString(), "-q", "--set", "/vms/0/workload/iterations=50");
+    assertEquals(0, o.code(), o.err());
+    for (String f :
+        new String[] {
+          "result.json", "summary.md", "scenario.resolved.json", "run-info.json", "tables/exits.csv"
+        }) {
+      assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+    }
+    String result = Files.readString(dir.resolve("result.json"));
+    assertTrue(result.contains("\"schemaVersion\" : 1"), result);
+    assertTrue(result.contains("\"vm0.vcpu0.exits.cpuid.count\" : 50"), result);
+    assertTrue(result.contains("\"8-vcpus\""), "variants are in result.json");
+    String resolved = Files.readString(dir.resolve("scenario.resolved.json"));
+    assertTrue(resolved.contains("\"loopCycles\" : 8"), "defaults are filled in");
+    assertTrue(resolved.contains("\"resolvedProfile\""), "the profile used is recorded");
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertEquals(1, s.count(), "no partial directory is left beside the result");
+    }
+  }
+
+  @Test
+  void runRefusesANonEmptyOutputDirectory() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("taken"));
+    Files.writeString(dir.resolve("keep.txt"), "mine");
+    Outcome o =
+        vsim("run", "vmexit", "-o", dir.toString(), "-q", "--set", "/vms/0/workload/iterations=5");
+    assertEquals(1, o.code());
+    assertTrue(o.err().contains("exists and is not empty"), o.err());
+    assertEquals("mine", Files.readString(dir.resolve("keep.txt")));
+  }
+
+  @Test
+  void badScenarioExitsWithTwoAndAPositionNotAStackTrace() throws Exception {
+    Path f = tmp.resolve("bad.json");
+    Files.writeString(f, "{\n  \"name\": \"x\",\n  \"vms\": [{\"vcpu\": 1}]\n}\n");
+    Outcome o = vsim("validate", f.toString());
+    assertEquals(2, o.code());
+    assertEquals(
+        f + ":3:12: unknown key \"vcpu\"; did you mean \"vcpus\"? (at /vms/0/vcpu)\n", o.err());
+    Outcome r = vsim("run", f.toString(), "-o", tmp.resolve("never").toString());
+    assertEquals(2, r.code());
+    assertFalse(r.err().contains("Exception"), r.err());
+    assertFalse(Files.exists(tmp.resolve("never")));
+  }
+
+  @Test
+  void validateAcceptsEveryBundledScenarioWithItsVariants() {
+    Outcome o = vsim("validate", "vmexit");
+    assertEquals(0, o.code(), o.err());
+    assertEquals("vmexit: valid (2 configuration(s): base, 8-vcpus)\n", o.out());
+  }
+
+  @Test
+  void unknownOptionIsAUsageError() {
+    Outcome o = vsim("run", "vmexit", "--frobnicate");
+    assertEquals(2, o.code());
+    assertTrue(o.err().startsWith("vsim: Unknown option: '--frobnicate'"), o.err());
+  }
+
+  @Test
+  void profilesListsAndShowsSources() {
+    Outcome list = vsim("profiles");
+    assertEquals(0, list.code());
+    assertTrue(list.out().startsWith("xeon-gold-6142"), list.out());
+    Outcome show = vsim("profiles", "xeon-gold-6142");
+    assertEquals(0, show.code());
+    assertTrue(show.out().contains("2 sockets x 16 cores x 2 threads = 64 hardware threads"));
+    assertTrue(show.out().contains("/tlb/stlb/entries"), show.out());
+  }
+
+  @Test
+  void compareGivesRatiosBetweenVariants() throws Exception {
+    Path dir = tmp.resolve("cmp");
+    assertEquals(
+        0,
+        vsim("run", "vmexit", "-o", dir.toString(), "-q", "--set", "/vms/0/workload/iterations=20")
+            .code());
+    Outcome o = vsim("compare", dir.toString(), "-m", "sim.events");
+    assertEquals(0, o.code(), o.err());
+    assertTrue(o.out().contains("| metric | base | 8-vcpus | 8-vcpus/base |"), o.out());
+  }
+}
