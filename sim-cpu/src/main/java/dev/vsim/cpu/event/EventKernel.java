@@ -6,20 +6,75 @@ import java.util.Arrays;
  * The discrete-event kernel. Time is an integer count of host cycles. Events fire in (time,
  * sequence) order, where the sequence number is the order of scheduling, so runs are deterministic.
  *
- * <p>PLACEHOLDER implementation (binary heap on primitive arrays); the timing-wheel version
- * replaces it behind the same API.
+ * <p>Near events live in a timing wheel of {@code 2^wheelBits} one-cycle buckets. Every event in a
+ * bucket has the same time, so a bucket is a FIFO list (scheduling order is sequence order) and
+ * both scheduling and firing are O(1). A two-level bitmap of non-empty buckets finds the next event
+ * by skipping 4,096 empty cycles per summary word. Events beyond the wheel's window wait in a
+ * binary heap and move into the wheel when the window reaches them; since they move before any
+ * event of the same time can be scheduled into the wheel, FIFO order still equals sequence order.
+ *
+ * <p>Event records are slots in primitive arrays, recycled through a free list, so scheduling
+ * allocates nothing once the arrays have grown to the peak number of pending events. An event id
+ * carries its slot and the slot's generation, so a stale id never cancels a newer event.
+ * Cancellation is O(1): the slot is marked and skipped when reached.
  */
 public final class EventKernel {
+  private static final int NIL = -1;
+  private static final byte FREE = 0;
+  private static final byte IN_WHEEL = 1;
+  private static final byte IN_HEAP = 2;
+  private static final byte CANCELLED = 3;
+
+  private final int wheelMask;
+
+  // Slots.
+  private long[] time = new long[256];
+  private long[] seq = new long[256];
+  private long[] arg = new long[256];
+  private EventHandler[] handler = new EventHandler[256];
+  private int[] next = new int[256];
+  private int[] generation = new int[256];
+  private byte[] state = new byte[256];
+  private int freeHead = NIL;
+  private int used;
+
+  // Wheel: a FIFO list per cycle and a two-level bitmap of non-empty buckets.
+  private final int[] bucketHead;
+  private final int[] bucketTail;
+  private final long[] nonEmpty;
+  private final long[] summary;
+  private long windowBase; // the time of the wheel's first bucket
+  private int wheelCount;
+
+  // Far events: binary heap of slots ordered by (time, seq).
+  private int[] heap = new int[64];
+  private int heapSize;
+
   private long now;
   private long nextSeq;
   private long fired;
+  private int pending;
   private boolean stopRequested;
 
-  private int size;
-  private long[] time = new long[64];
-  private long[] seq = new long[64];
-  private long[] arg = new long[64];
-  private EventHandler[] handler = new EventHandler[64];
+  /** A kernel whose wheel spans 65,536 cycles. */
+  public EventKernel() {
+    this(16);
+  }
+
+  /**
+   * @param wheelBits log2 of the cycles the wheel spans (12 to 24)
+   */
+  public EventKernel(int wheelBits) {
+    if (wheelBits < 12 || wheelBits > 24) {
+      throw new IllegalArgumentException("wheelBits must be 12..24, got " + wheelBits);
+    }
+    this.wheelMask = (1 << wheelBits) - 1;
+    this.bucketHead = new int[1 << wheelBits];
+    this.bucketTail = new int[1 << wheelBits];
+    Arrays.fill(bucketHead, NIL);
+    this.nonEmpty = new long[(1 << wheelBits) >>> 6];
+    this.summary = new long[nonEmpty.length >>> 6];
+  }
 
   /** Current simulated time in cycles. */
   public long now() {
@@ -33,11 +88,11 @@ public final class EventKernel {
 
   /** Events scheduled and neither fired nor cancelled. */
   public int pending() {
-    return size;
+    return pending;
   }
 
   /**
-   * Schedules {@code handler.onEvent(time, arg)} at absolute {@code time} (not before now).
+   * Schedules {@code h.onEvent(at, a)} at absolute time {@code at} (not before now).
    *
    * @return an id that {@link #cancel(long)} accepts
    */
@@ -45,28 +100,18 @@ public final class EventKernel {
     if (at < now) {
       throw new IllegalArgumentException("cannot schedule in the past: " + at + " < " + now);
     }
-    if (size == time.length) {
-      int n = size * 2;
-      time = Arrays.copyOf(time, n);
-      seq = Arrays.copyOf(seq, n);
-      arg = Arrays.copyOf(arg, n);
-      handler = Arrays.copyOf(handler, n);
+    int s = allocate();
+    time[s] = at;
+    seq[s] = nextSeq++;
+    arg[s] = a;
+    handler[s] = h;
+    pending++;
+    if (at - windowBase <= wheelMask) {
+      insertWheel(s);
+    } else {
+      pushHeap(s);
     }
-    long s = nextSeq++;
-    int i = size++;
-    while (i > 0) {
-      int p = (i - 1) >>> 1;
-      if (!less(at, s, time[p], seq[p])) {
-        break;
-      }
-      move(p, i);
-      i = p;
-    }
-    time[i] = at;
-    seq[i] = s;
-    arg[i] = a;
-    handler[i] = h;
-    return s;
+    return ((long) generation[s] << 32) | s;
   }
 
   /** Schedules {@code delay} cycles from now. */
@@ -76,27 +121,26 @@ public final class EventKernel {
 
   /** Cancels a pending event; returns false if it already fired or was cancelled. */
   public boolean cancel(long id) {
-    for (int i = 0; i < size; i++) {
-      if (seq[i] == id) {
-        removeAt(i);
-        return true;
-      }
+    int s = (int) id;
+    if (s < 0 || s >= used || generation[s] != (int) (id >>> 32)) {
+      return false;
     }
-    return false;
+    if (state[s] != IN_WHEEL && state[s] != IN_HEAP) {
+      return false;
+    }
+    state[s] = CANCELLED; // removed lazily when reached
+    handler[s] = null;
+    pending--;
+    return true;
   }
 
   /** Fires the next event; returns false if none is pending. */
   public boolean step() {
-    if (size == 0) {
+    int s = pollNext(Long.MAX_VALUE);
+    if (s == NIL) {
       return false;
     }
-    long t = time[0];
-    long a = arg[0];
-    EventHandler h = handler[0];
-    removeAt(0);
-    now = t;
-    fired++;
-    h.onEvent(t, a);
+    fire(s);
     return true;
   }
 
@@ -106,8 +150,12 @@ public final class EventKernel {
    */
   public void runUntil(long until) {
     stopRequested = false;
-    while (!stopRequested && size > 0 && time[0] <= until) {
-      step();
+    while (!stopRequested) {
+      int s = pollNext(until);
+      if (s == NIL) {
+        break;
+      }
+      fire(s);
     }
     if (!stopRequested && until > now && until != Long.MAX_VALUE) {
       now = until;
@@ -124,54 +172,187 @@ public final class EventKernel {
     stopRequested = true;
   }
 
-  private static boolean less(long t1, long s1, long t2, long s2) {
-    return t1 < t2 || (t1 == t2 && s1 < s2);
+  private void fire(int s) {
+    long t = time[s];
+    long a = arg[s];
+    EventHandler h = handler[s];
+    release(s);
+    pending--;
+    now = t;
+    fired++;
+    h.onEvent(t, a);
   }
 
-  private void move(int from, int to) {
-    time[to] = time[from];
-    seq[to] = seq[from];
-    arg[to] = arg[from];
-    handler[to] = handler[from];
-  }
-
-  private void removeAt(int i) {
-    int last = --size;
-    if (i != last) {
-      long t = time[last];
-      long s = seq[last];
-      long a = arg[last];
-      EventHandler h = handler[last];
-      // sift down
-      int k = i;
-      while (true) {
-        int c = 2 * k + 1;
-        if (c >= size) {
-          break;
+  /** Removes and returns the next live event at or before {@code limit}, or NIL. */
+  private int pollNext(long limit) {
+    while (true) {
+      if (wheelCount == 0) {
+        if (heapSize == 0) {
+          return NIL;
         }
-        if (c + 1 < size && less(time[c + 1], seq[c + 1], time[c], seq[c])) {
-          c++;
+        // Jump the window to the heap's earliest event.
+        long t = time[heap[0]];
+        if (t > limit) {
+          return NIL;
         }
-        if (!less(time[c], seq[c], t, s)) {
-          break;
-        }
-        move(c, k);
-        k = c;
+        advanceWindow(t);
+        continue;
       }
-      // sift up
-      while (k > 0) {
-        int p = (k - 1) >>> 1;
-        if (!less(t, s, time[p], seq[p])) {
-          break;
-        }
-        move(p, k);
-        k = p;
+      int b = nextNonEmpty((int) (windowBase & wheelMask));
+      int s = bucketHead[b];
+      if (time[s] > limit) {
+        return NIL;
       }
-      time[k] = t;
-      seq[k] = s;
-      arg[k] = a;
-      handler[k] = h;
+      if (time[s] != windowBase) {
+        advanceWindow(time[s]);
+      }
+      bucketHead[b] = next[s];
+      if (next[s] == NIL) {
+        clearBit(b);
+      }
+      wheelCount--;
+      if (state[s] == CANCELLED) {
+        release(s);
+        continue;
+      }
+      return s;
     }
-    handler[last] = null;
+  }
+
+  /** Moves the window start to {@code t} and pulls heap events that now fall inside it. */
+  private void advanceWindow(long t) {
+    windowBase = t;
+    long end = windowBase + wheelMask;
+    while (heapSize > 0 && time[heap[0]] <= end) {
+      int s = popHeap();
+      if (state[s] == CANCELLED) {
+        release(s);
+      } else {
+        insertWheel(s);
+      }
+    }
+  }
+
+  /** The first non-empty bucket at or after {@code from}, cyclically. */
+  private int nextNonEmpty(int from) {
+    int w = from >>> 6;
+    long bits = nonEmpty[w] & (-1L << (from & 63));
+    if (bits != 0) {
+      return (w << 6) + Long.numberOfTrailingZeros(bits);
+    }
+    int words = summary.length;
+    int sw = w >>> 6;
+    long sbits = (w & 63) == 63 ? 0 : summary[sw] & (-1L << ((w & 63) + 1));
+    for (int i = 0; i <= words; i++) {
+      if (sbits != 0) {
+        int word = (sw << 6) + Long.numberOfTrailingZeros(sbits);
+        return (word << 6) + Long.numberOfTrailingZeros(nonEmpty[word]);
+      }
+      sw = (sw + 1) % words;
+      sbits = summary[sw];
+    }
+    throw new IllegalStateException("the wheel counts events but no bucket holds one");
+  }
+
+  private void clearBit(int b) {
+    int w = b >>> 6;
+    nonEmpty[w] &= ~(1L << (b & 63));
+    if (nonEmpty[w] == 0) {
+      summary[w >>> 6] &= ~(1L << (w & 63));
+    }
+  }
+
+  private void insertWheel(int s) {
+    state[s] = IN_WHEEL;
+    int b = (int) (time[s] & wheelMask);
+    next[s] = NIL;
+    if (bucketHead[b] == NIL) {
+      bucketHead[b] = s;
+      int w = b >>> 6;
+      nonEmpty[w] |= 1L << (b & 63);
+      summary[w >>> 6] |= 1L << (w & 63);
+    } else {
+      next[bucketTail[b]] = s;
+    }
+    bucketTail[b] = s;
+    wheelCount++;
+  }
+
+  private boolean before(int a, int b) {
+    return time[a] < time[b] || (time[a] == time[b] && seq[a] < seq[b]);
+  }
+
+  private int allocate() {
+    int s;
+    if (freeHead != NIL) {
+      s = freeHead;
+      freeHead = next[s];
+    } else {
+      if (used == time.length) {
+        grow();
+      }
+      s = used++;
+    }
+    return s;
+  }
+
+  private void release(int s) {
+    state[s] = FREE;
+    handler[s] = null;
+    generation[s]++;
+    next[s] = freeHead;
+    freeHead = s;
+  }
+
+  private void grow() {
+    int n = time.length * 2;
+    time = Arrays.copyOf(time, n);
+    seq = Arrays.copyOf(seq, n);
+    arg = Arrays.copyOf(arg, n);
+    handler = Arrays.copyOf(handler, n);
+    next = Arrays.copyOf(next, n);
+    generation = Arrays.copyOf(generation, n);
+    state = Arrays.copyOf(state, n);
+  }
+
+  private void pushHeap(int s) {
+    state[s] = IN_HEAP;
+    if (heapSize == heap.length) {
+      heap = Arrays.copyOf(heap, heapSize * 2);
+    }
+    int i = heapSize++;
+    while (i > 0) {
+      int p = (i - 1) >>> 1;
+      if (!before(s, heap[p])) {
+        break;
+      }
+      heap[i] = heap[p];
+      i = p;
+    }
+    heap[i] = s;
+  }
+
+  private int popHeap() {
+    int top = heap[0];
+    int last = heap[--heapSize];
+    int i = 0;
+    while (true) {
+      int c = 2 * i + 1;
+      if (c >= heapSize) {
+        break;
+      }
+      if (c + 1 < heapSize && before(heap[c + 1], heap[c])) {
+        c++;
+      }
+      if (!before(heap[c], last)) {
+        break;
+      }
+      heap[i] = heap[c];
+      i = c;
+    }
+    if (heapSize > 0) {
+      heap[i] = last;
+    }
+    return top;
   }
 }
