@@ -1,5 +1,6 @@
 package dev.vsim.scenarios.run;
 
+import dev.vsim.results.BarPlot;
 import dev.vsim.results.Metrics;
 import dev.vsim.results.PublishedComparison;
 import dev.vsim.results.RunResult;
@@ -60,6 +61,7 @@ final class Report {
     }
     if (!vmexit.rows().isEmpty()) {
       r.table(vmexit);
+      r.plot(vmexitPlot(vmexit));
     }
     Table published = publishedTable(r);
     if (!published.rows().isEmpty()) {
@@ -106,6 +108,25 @@ final class Report {
       double[] v = e.getValue();
       t.row(config, k[0], k[1], (long) v[0], v[1], v[2]);
     }
+  }
+
+  /** Cycles per iteration of each loop, a bar per configuration (the slowest vCPU's). */
+  private static BarPlot vmexitPlot(Table vmexit) {
+    List<String> tests = new ArrayList<>();
+    Map<String, Map<String, Double>> byConfig = new java.util.LinkedHashMap<>();
+    for (List<Object> row : vmexit.rows()) {
+      String test = (String) row.get(2);
+      String config = row.get(0) + " " + row.get(1);
+      if (!tests.contains(test)) {
+        tests.add(test);
+      }
+      byConfig.computeIfAbsent(config, k -> new TreeMap<>()).put(test, (Double) row.get(5));
+    }
+    BarPlot plot = new BarPlot("vmexit", "VM exit round trips", "cycles per iteration", tests);
+    byConfig.forEach(
+        (config, values) ->
+            plot.series(config, tests.stream().map(t -> values.getOrDefault(t, 0.0)).toList()));
+    return plot;
   }
 
   private static Table publishedTable(RunResult r) {
