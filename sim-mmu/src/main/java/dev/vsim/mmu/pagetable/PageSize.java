@@ -1,0 +1,49 @@
+package dev.vsim.mmu.pagetable;
+
+/** The leaf sizes of x86-64 paging and EPT, with the table level their leaves sit at. */
+public enum PageSize {
+  SIZE_4K(1, 12),
+  SIZE_2M(2, 21),
+  SIZE_1G(3, 30);
+
+  private final int level;
+  private final int shift;
+
+  PageSize(int level, int shift) {
+    this.level = level;
+    this.shift = shift;
+  }
+
+  /** The paging level whose entries map this size: 1 for PTEs, 2 for PDEs, 3 for PDPTEs. */
+  public int level() {
+    return level;
+  }
+
+  public int shift() {
+    return shift;
+  }
+
+  public long bytes() {
+    return 1L << shift;
+  }
+
+  /** The page size for a number of bytes (4096, 2 MiB or 1 GiB). */
+  public static PageSize ofBytes(long bytes) {
+    for (PageSize s : values()) {
+      if (s.bytes() == bytes) {
+        return s;
+      }
+    }
+    throw new IllegalArgumentException("page size must be 4KiB, 2MiB or 1GiB, got " + bytes);
+  }
+
+  /** The page size whose leaves sit at {@code level}. */
+  public static PageSize ofLevel(int level) {
+    return values()[level - 1];
+  }
+
+  /** The smaller of two sizes (a shadow table maps at the smaller of guest and host size). */
+  public static PageSize min(PageSize a, PageSize b) {
+    return a.ordinal() <= b.ordinal() ? a : b;
+  }
+}

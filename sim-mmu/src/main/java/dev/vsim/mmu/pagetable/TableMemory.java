@@ -1,0 +1,66 @@
+package dev.vsim.mmu.pagetable;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The memory that holds paging structures, and only them: a 64 GiB guest costs heap for its tables,
+ * never for its data pages. Table pages are allocated in order from a base physical address, so a
+ * table's frame number gives its index here without a map look-up.
+ */
+public final class TableMemory {
+  public static final int ENTRIES = 512;
+  private static final int PAGE_SHIFT = 12;
+
+  private final long baseFrame;
+  private final List<long[]> pages = new ArrayList<>();
+
+  /**
+   * @param basePhysicalAddress where the first table page is placed (4 KiB aligned)
+   */
+  public TableMemory(long basePhysicalAddress) {
+    if ((basePhysicalAddress & 0xfff) != 0) {
+      throw new IllegalArgumentException("table memory must start on a 4 KiB boundary");
+    }
+    this.baseFrame = basePhysicalAddress >>> PAGE_SHIFT;
+  }
+
+  /** Allocates a zeroed table page and returns its physical address. */
+  public long allocate() {
+    pages.add(new long[ENTRIES]);
+    return (baseFrame + pages.size() - 1) << PAGE_SHIFT;
+  }
+
+  /** The 512 entries of the table at {@code physicalAddress}. */
+  public long[] table(long physicalAddress) {
+    long index = (physicalAddress >>> PAGE_SHIFT) - baseFrame;
+    if (index < 0 || index >= pages.size()) {
+      throw new IllegalArgumentException("no table page at 0x" + Long.toHexString(physicalAddress));
+    }
+    return pages.get((int) index);
+  }
+
+  /** Whether a table page lives at this address. */
+  public boolean holds(long physicalAddress) {
+    long index = (physicalAddress >>> PAGE_SHIFT) - baseFrame;
+    return index >= 0 && index < pages.size();
+  }
+
+  public int pageCount() {
+    return pages.size();
+  }
+
+  /** Bytes of memory the tables occupy. */
+  public long bytes() {
+    return (long) pages.size() << PAGE_SHIFT;
+  }
+
+  /** The physical address range [base, end) the table pages occupy. */
+  public long baseAddress() {
+    return baseFrame << PAGE_SHIFT;
+  }
+
+  public long endAddress() {
+    return (baseFrame + pages.size()) << PAGE_SHIFT;
+  }
+}

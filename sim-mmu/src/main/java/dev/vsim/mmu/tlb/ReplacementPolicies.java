@@ -1,0 +1,112 @@
+package dev.vsim.mmu.tlb;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The replacement policies users pick by name in a hardware profile ({@code "tlb": {"replacement":
+ * "lru"}}).
+ */
+public final class ReplacementPolicies {
+  private ReplacementPolicies() {}
+
+  /** Names accepted by {@link #create}. */
+  public static final List<String> NAMES = List.of("lru", "bit-plru", "random");
+
+  /**
+   * A policy for a structure of {@code sets} x {@code ways}.
+   *
+   * @param seed seeds the random policy; the others ignore it
+   */
+  public static ReplacementPolicy create(String name, int sets, int ways, long seed) {
+    return switch (name) {
+      case "lru" -> new Lru(sets, ways);
+      case "bit-plru" -> new BitPlru(sets, ways);
+      case "random" -> new RandomReplacement(ways, seed);
+      default ->
+          throw new IllegalArgumentException(
+              "unknown replacement policy \""
+                  + name
+                  + "\"; use one of "
+                  + String.join(", ", NAMES));
+    };
+  }
+
+  /** True least-recently-used: an age stamp per way. */
+  static final class Lru implements ReplacementPolicy {
+    private final int ways;
+    private final long[] stamp;
+    private long clock;
+
+    Lru(int sets, int ways) {
+      this.ways = ways;
+      this.stamp = new long[sets * ways];
+    }
+
+    @Override
+    public void touch(int set, int way) {
+      stamp[set * ways + way] = ++clock;
+    }
+
+    @Override
+    public int victim(int set) {
+      int base = set * ways;
+      int v = 0;
+      for (int w = 1; w < ways; w++) {
+        if (stamp[base + w] < stamp[base + v]) {
+          v = w;
+        }
+      }
+      return v;
+    }
+  }
+
+  /**
+   * Pseudo-LRU with one MRU bit per way (as in many TLBs): a touch sets the way's bit, and when
+   * every bit of a set would be set, the others are cleared; the victim is the first way whose bit
+   * is clear. Works for any associativity (Skylake's STLB is 12-way).
+   */
+  static final class BitPlru implements ReplacementPolicy {
+    private final int ways;
+    private final long[] mru;
+
+    BitPlru(int sets, int ways) {
+      if (ways > 64) {
+        throw new IllegalArgumentException("bit-plru supports at most 64 ways");
+      }
+      this.ways = ways;
+      this.mru = new long[sets];
+    }
+
+    @Override
+    public void touch(int set, int way) {
+      long bits = mru[set] | (1L << way);
+      long all = ways == 64 ? -1L : (1L << ways) - 1;
+      mru[set] = bits == all ? 1L << way : bits;
+    }
+
+    @Override
+    public int victim(int set) {
+      return Long.numberOfTrailingZeros(~mru[set]);
+    }
+  }
+
+  /** Uniformly random among the ways, from a seeded stream. */
+  static final class RandomReplacement implements ReplacementPolicy {
+    private final int ways;
+    private final SplittableRandom random;
+
+    RandomReplacement(int ways, long seed) {
+      this.ways = ways;
+      this.random = new SplittableRandom(seed);
+    }
+
+    @Override
+    public void touch(int set, int way) {}
+
+    @Override
+    public int victim(int set) {
+      return random.nextInt(ways);
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package dev.vsim.mmu.tlb;
+
+import dev.vsim.cpu.stats.Counter;
+import dev.vsim.cpu.stats.StatGroup;
+import java.util.Arrays;
+
+/**
+ * A set-associative translation cache. Each entry maps a key (a virtual page number, or a
+ * paging-structure prefix) under a context tag to a value (a physical frame address). The context
+ * packs the tags invalidation selects by: PCID, VPID and the EPTP the entry was derived from.
+ * Primitive arrays only; look-ups do not allocate.
+ */
+public final class Tlb {
+  /** Marks an empty way. */
+  private static final int INVALID = -1;
+
+  private final int sets;
+  private final int ways;
+  private final long[] keys;
+  private final int[] contexts;
+  private final long[] values;
+  private final long[] aux;
+  private long lastAux;
+  private final boolean[] global;
+  private final ReplacementPolicy policy;
+  private final Counter hits;
+  private final Counter misses;
+
+  public Tlb(int entries, int ways, ReplacementPolicy policy, StatGroup stats) {
+    if (entries % ways != 0) {
+      throw new IllegalArgumentException(entries + " entries do not divide into " + ways + " ways");
+    }
+    this.sets = entries / ways;
+    this.ways = ways;
+    this.keys = new long[entries];
+    this.contexts = new int[entries];
+    this.values = new long[entries];
+    this.aux = new long[entries];
+    this.global = new boolean[entries];
+    Arrays.fill(contexts, INVALID);
+    this.policy = policy;
+    this.hits = stats.counter("hits");
+    this.misses = stats.counter("misses");
+  }
+
+  private int setOf(long key) {
+    return (int) Long.remainderUnsigned(key, sets);
+  }
+
+  /** The value cached for (context, key), or -1 on a miss. Global entries match any PCID. */
+  public long lookup(int context, long key) {
+    int set = setOf(key);
+    int base = set * ways;
+    for (int w = 0; w < ways; w++) {
+      int i = base + w;
+      if (keys[i] == key
+          && contexts[i] != INVALID
+          && (contexts[i] == context
+              || (global[i] && Context.samePcidIgnored(contexts[i], context)))) {
+        policy.touch(set, w);
+        hits.increment();
+        lastAux = aux[i];
+        return values[i];
+      }
+    }
+    misses.increment();
+    return -1;
+  }
+
+  /** The second value of the entry the last successful {@link #lookup} found. */
+  public long lastAux() {
+    return lastAux;
+  }
+
+  /** Caches (context, key) → value, evicting by the replacement policy if the set is full. */
+  public void insert(int context, long key, long value, boolean isGlobal) {
+    insert(context, key, value, 0, isGlobal);
+  }
+
+  /** Caches (context, key) → (value, auxiliary value). */
+  public void insert(int context, long key, long value, long auxValue, boolean isGlobal) {
+    int set = setOf(key);
+    int base = set * ways;
+    int way = -1;
+    for (int w = 0; w < ways; w++) {
+      int i = base + w;
+      if (contexts[i] == INVALID || (contexts[i] == context && keys[i] == key)) {
+        way = w;
+        break;
+      }
+    }
+    if (way < 0) {
+      way = policy.victim(set);
+    }
+    int i = base + way;
+    keys[i] = key;
+    contexts[i] = context;
+    values[i] = value;
+    aux[i] = auxValue;
+    global[i] = isGlobal;
+    policy.touch(set, way);
+  }
+
+  /**
+   * Drops the entries whose context matches {@code value} under {@code mask} and, if {@code
+   * onlyKey} is not -1, whose key is {@code onlyKey}; global entries survive if {@code keepGlobal}.
+   *
+   * @return the number of entries dropped
+   */
+  public int invalidate(int value, int mask, long onlyKey, boolean keepGlobal) {
+    int dropped = 0;
+    int from = 0;
+    int to = contexts.length;
+    if (onlyKey != -1) {
+      from = setOf(onlyKey) * ways;
+      to = from + ways;
+    }
+    for (int i = from; i < to; i++) {
+      if (contexts[i] != INVALID
+          && (contexts[i] & mask) == (value & mask)
+          && (onlyKey == -1 || keys[i] == onlyKey)
+          && !(keepGlobal && global[i])) {
+        contexts[i] = INVALID;
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** Number of valid entries. */
+  public int occupancy() {
+    int n = 0;
+    for (int c : contexts) {
+      if (c != INVALID) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  public long hits() {
+    return hits.value();
+  }
+
+  public long misses() {
+    return misses.value();
+  }
+}

@@ -1,0 +1,474 @@
+package dev.vsim.mmu.walk;
+
+import dev.vsim.cpu.cache.MemoryHierarchy;
+import dev.vsim.cpu.profile.HardwareProfile;
+import dev.vsim.cpu.profile.PagingStructureCaches;
+import dev.vsim.cpu.profile.TlbHierarchy;
+import dev.vsim.cpu.profile.TlbLevel;
+import dev.vsim.cpu.stats.Counter;
+import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.mmu.pagetable.EntryFormat;
+import dev.vsim.mmu.pagetable.PageSize;
+import dev.vsim.mmu.pagetable.PageTable;
+import dev.vsim.mmu.pagetable.TableCursor;
+import dev.vsim.mmu.psc.PagingStructureCacheSet;
+import dev.vsim.mmu.tlb.Context;
+import dev.vsim.mmu.tlb.ReplacementPolicies;
+import dev.vsim.mmu.tlb.Tlb;
+
+/**
+ * One core's address translation: TLBs, paging-structure caches and the page walker, in native,
+ * nested (EPT) or shadow mode. Every paging-structure entry a walk reads is a memory reference
+ * priced by the core's {@link MemoryHierarchy}. Accessed bits are set in every entry a walk uses
+ * and the dirty bit in the leaf on a write, in the guest's tables and, when enabled, in EPT.
+ *
+ * <p>{@link #translate} returns a host-physical address and leaves the cycles and references it
+ * cost in {@link #lastCycles()} and {@link #lastReferences()}; it allocates nothing.
+ */
+public final class Mmu {
+  /**
+   * Returned by {@link #translate} when a walk finds no mapping (a page fault or EPT violation).
+   */
+  public static final long FAULT = -1;
+
+  private final TranslationMode mode;
+  private final PageTable primary; // NATIVE: the page table; NESTED: the guest's; SHADOW: shadow
+  private final PageTable ept; // NESTED only
+  private final boolean eptAccessDirty;
+  private final MemoryHierarchy memory;
+
+  private final Tlb[] l1 = new Tlb[3];
+  private final Tlb stlb;
+  private final Tlb stlb1g;
+  private final int l1Latency;
+  private final int stlbLatency;
+  private final PagingStructureCacheSet guestPsc;
+  private final PagingStructureCacheSet eptPsc;
+  private final int pscLatency;
+  private boolean pscEnabled = true;
+  private final TableCursor cursor = new TableCursor();
+  private final TableCursor eptCursor = new TableCursor();
+
+  private int eptSlot;
+  private int vpid;
+  private int pcid;
+  private boolean pcidEnabled;
+
+  private long lastCycles;
+  private int lastReferences;
+  private PageSize lastPageSize;
+  private final Counter translations;
+  private final Counter walks;
+  private final Counter walkReferences;
+  private final Counter walkCycles;
+  private final Counter walkDram;
+  private final Counter faults;
+
+  /**
+   * @param primary the table hardware walks first: the page table (native), the guest's page table
+   *     (nested) or the shadow table (shadow)
+   * @param ept the EPT of a nested configuration, else null
+   * @param stats this core's group (e.g. {@code vm0.vcpu0.mmu})
+   */
+  public Mmu(
+      HardwareProfile profile,
+      TranslationMode mode,
+      PageTable primary,
+      PageTable ept,
+      boolean eptAccessDirty,
+      MemoryHierarchy memory,
+      long seed,
+      StatGroup stats) {
+    if ((mode == TranslationMode.NESTED) != (ept != null)) {
+      throw new IllegalArgumentException("an EPT is needed exactly in nested mode");
+    }
+    this.mode = mode;
+    this.primary = primary;
+    this.ept = ept;
+    this.eptAccessDirty = eptAccessDirty;
+    this.memory = memory;
+    TlbHierarchy t = profile.tlb();
+    StatGroup tlbStats = stats.group("tlb");
+    l1[0] = tlb(t.l1d4k(), t.replacement(), seed, tlbStats.group("l1d4k"));
+    l1[1] = tlb(t.l1d2m(), t.replacement(), seed + 1, tlbStats.group("l1d2m"));
+    l1[2] = tlb(t.l1d1g(), t.replacement(), seed + 2, tlbStats.group("l1d1g"));
+    stlb = tlb(t.stlb(), t.replacement(), seed + 3, tlbStats.group("stlb"));
+    stlb1g = tlb(t.stlb1g(), t.replacement(), seed + 4, tlbStats.group("stlb1g"));
+    l1Latency = t.l1d4k().latencyCycles();
+    stlbLatency = t.stlb().latencyCycles();
+    PagingStructureCaches p = profile.pagingStructureCaches();
+    guestPsc =
+        new PagingStructureCacheSet(
+            p.pml4e(), p.pdpte(), p.pde(), t.replacement(), seed + 5, stats.group("psc"));
+    eptPsc =
+        new PagingStructureCacheSet(
+            p.eptPml4e(),
+            p.eptPdpte(),
+            p.eptPde(),
+            t.replacement(),
+            seed + 8,
+            stats.group("ept_psc"));
+    pscLatency = p.latencyCycles();
+    StatGroup w = stats.group("walk");
+    translations = stats.counter("translations");
+    walks = w.counter("count");
+    walkReferences = w.counter("references");
+    walkCycles = w.counter("cycles");
+    walkDram = w.counter("dram_references");
+    faults = w.counter("faults");
+  }
+
+  private static Tlb tlb(TlbLevel g, String policy, long seed, StatGroup stats) {
+    return new Tlb(
+        g.entries(),
+        g.ways(),
+        ReplacementPolicies.create(policy, g.entries() / g.ways(), g.ways(), seed),
+        stats);
+  }
+
+  /**
+   * Turns the paging-structure caches off (what-if hardware without page-walk caches, and the
+   * textbook (g+1)(h+1)-1 reference counts).
+   */
+  public void disablePagingStructureCaches() {
+    pscEnabled = false;
+  }
+
+  // ---- tags -----------------------------------------------------------------------------
+
+  /** Sets the tags of the running context: EPTP slot, VPID and PCID. */
+  public void setContext(int eptSlotValue, int vpidValue, int pcidValue) {
+    this.eptSlot = eptSlotValue;
+    this.vpid = vpidValue;
+    this.pcid = pcidValue;
+  }
+
+  private int context() {
+    return Context.of(eptSlot, vpid, pcidEnabled ? pcid : 0);
+  }
+
+  private int eptContext() {
+    return Context.of(eptSlot, 0, 0);
+  }
+
+  // ---- translation ----------------------------------------------------------------------
+
+  /**
+   * Translates a linear address of the running context to a host-physical address, or {@link
+   * #FAULT}. Costs are left in {@link #lastCycles()} and {@link #lastReferences()}.
+   */
+  public long translate(long linear, boolean write) {
+    translations.increment();
+    lastReferences = 0;
+    int ctx = context();
+    // L1 DTLBs of each size are looked up in parallel.
+    for (int s = 0; s < 3; s++) {
+      long frame = l1[s].lookup(ctx, linear >>> PageSize.values()[s].shift());
+      if (frame != -1) {
+        lastCycles = l1Latency;
+        lastPageSize = PageSize.values()[s];
+        return frame | (linear & (PageSize.values()[s].bytes() - 1));
+      }
+    }
+    long frame = stlb.lookup(ctx, stlbKey(linear, PageSize.SIZE_4K));
+    PageSize size = PageSize.SIZE_4K;
+    if (frame == -1) {
+      frame = stlb.lookup(ctx, stlbKey(linear, PageSize.SIZE_2M));
+      size = PageSize.SIZE_2M;
+    }
+    if (frame == -1) {
+      frame = stlb1g.lookup(ctx, linear >>> 30);
+      size = PageSize.SIZE_1G;
+    }
+    if (frame != -1) {
+      l1[size.ordinal()].insert(ctx, linear >>> size.shift(), frame, false);
+      lastCycles = stlbLatency;
+      lastPageSize = size;
+      return frame | (linear & (size.bytes() - 1));
+    }
+    lastCycles = stlbLatency;
+    long hpa = walk(linear, write);
+    walks.increment();
+    walkReferences.add(lastReferences);
+    walkCycles.add(lastCycles - stlbLatency);
+    if (hpa == FAULT) {
+      faults.increment();
+      return FAULT;
+    }
+    size = lastPageSize;
+    long base = hpa & ~(size.bytes() - 1);
+    l1[size.ordinal()].insert(ctx, linear >>> size.shift(), base, false);
+    if (size == PageSize.SIZE_1G) {
+      stlb1g.insert(ctx, linear >>> 30, base, false);
+    } else {
+      stlb.insert(ctx, stlbKey(linear, size), base, false);
+    }
+    return hpa;
+  }
+
+  /** STLB keys keep 4 KiB and 2 MiB entries apart: the page number, and the size in bit 0. */
+  private static long stlbKey(long linear, PageSize size) {
+    return (linear >>> size.shift()) << 1 | (size == PageSize.SIZE_2M ? 1 : 0);
+  }
+
+  private void reference(long physicalAddress) {
+    lastCycles += memory.access(physicalAddress);
+    lastReferences++;
+    if (memory.lastLevel() == MemoryHierarchy.DRAM) {
+      walkDram.increment();
+    }
+  }
+
+  /** Walks the primary table (and EPT when nested); sets lastPageSize. */
+  private long walk(long linear, boolean write) {
+    int ctx = context();
+    // Start below the deepest paging-structure-cache hit.
+    int level = primary.levels();
+    long table = primary.root(); // address in the primary table's own address space
+    long tableHpa = -1; // host-physical address of that table, when known
+    if (pscEnabled) {
+      lastCycles += pscLatency;
+    }
+    for (int l = 2; l <= 4 && pscEnabled; l++) {
+      if (l >= primary.levels()) {
+        break;
+      }
+      Tlb psc = guestPsc.level(l);
+      long hit = psc.lookup(ctx, PagingStructureCacheSet.key(linear, l));
+      if (hit != -1) {
+        level = l - 1;
+        tableHpa = hit;
+        table = psc.lastAux();
+        break;
+      }
+    }
+    TableCursor c = cursor.startAt(primary, linear, level, table);
+    long accessed = primary.format().accessedBit();
+    while (true) {
+      if (tableHpa == -1) {
+        tableHpa = mode == TranslationMode.NESTED ? gpaToHpa(c.tableAddress(), false) : table;
+        if (tableHpa == FAULT) {
+          return FAULT;
+        }
+      }
+      reference(tableHpa + (c.entryAddress() - c.tableAddress()));
+      if (!c.isPresent()) {
+        return FAULT;
+      }
+      c.setBits(accessed);
+      if (c.isLeaf()) {
+        if (write) {
+          c.setBits(primary.format().dirtyBit());
+        }
+        long out = c.translated();
+        PageSize size = PageSize.ofLevel(c.level());
+        if (mode == TranslationMode.NESTED) {
+          out = gpaToHpa(out, write);
+          if (out == FAULT) {
+            return FAULT;
+          }
+          size = PageSize.min(size, lastEptSize);
+        }
+        lastPageSize = size;
+        return out;
+      }
+      long next = EntryFormat.address(c.entry());
+      c.down();
+      table = next;
+      tableHpa = -1;
+      if (pscEnabled && c.level() + 1 <= 4 && c.level() + 1 >= 2) {
+        long nextHpa = mode == TranslationMode.NESTED ? gpaToHpa(next, false) : next;
+        if (nextHpa == FAULT) {
+          return FAULT;
+        }
+        guestPsc
+            .level(c.level() + 1)
+            .insert(ctx, PagingStructureCacheSet.key(linear, c.level() + 1), nextHpa, next, false);
+        tableHpa = nextHpa;
+      }
+    }
+  }
+
+  private PageSize lastEptSize;
+
+  /** Translates a guest-physical address through EPT with the EPT paging-structure caches. */
+  private long gpaToHpa(long gpa, boolean write) {
+    int ctx = eptContext();
+    int level = ept.levels();
+    long table = ept.root();
+    if (pscEnabled) {
+      lastCycles += pscLatency;
+    }
+    for (int l = 2; l <= 4 && pscEnabled; l++) {
+      if (l >= ept.levels()) {
+        break;
+      }
+      long hit = eptPsc.level(l).lookup(ctx, PagingStructureCacheSet.key(gpa, l));
+      if (hit != -1) {
+        level = l - 1;
+        table = hit;
+        break;
+      }
+    }
+    TableCursor c = eptCursor.startAt(ept, gpa, level, table);
+    while (true) {
+      reference(c.entryAddress());
+      if (!c.isPresent()) {
+        return FAULT;
+      }
+      if (eptAccessDirty) {
+        c.setBits(EntryFormat.EPT.accessedBit());
+      }
+      if (c.isLeaf()) {
+        if (write && eptAccessDirty) {
+          c.setBits(EntryFormat.EPT.dirtyBit());
+        }
+        lastEptSize = PageSize.ofLevel(c.level());
+        return c.translated();
+      }
+      long next = EntryFormat.address(c.entry());
+      c.down();
+      int cached = c.level() + 1;
+      if (pscEnabled && cached >= 2 && cached <= 4) {
+        eptPsc.level(cached).insert(ctx, PagingStructureCacheSet.key(gpa, cached), next, false);
+      }
+    }
+  }
+
+  // ---- invalidation ---------------------------------------------------------------------
+
+  /**
+   * INVLPG in the running context: drops the TLB entries for the page of {@code linear} (every
+   * size) and every paging-structure-cache entry of the context (SDM 4.10.4.1).
+   */
+  public void invlpg(long linear) {
+    int ctx = context();
+    int mask = Context.EPT_MASK | Context.VPID_MASK | Context.PCID_MASK;
+    for (int s = 0; s < 3; s++) {
+      l1[s].invalidate(ctx, mask, linear >>> PageSize.values()[s].shift(), false);
+    }
+    stlb.invalidate(ctx, mask, stlbKey(linear, PageSize.SIZE_4K), false);
+    stlb.invalidate(ctx, mask, stlbKey(linear, PageSize.SIZE_2M), false);
+    stlb1g.invalidate(ctx, mask, linear >>> 30, false);
+    guestPsc.invalidate(ctx, mask);
+  }
+
+  /**
+   * MOV to CR3. Without PCIDs, drops the context's non-global TLB entries and its paging-structure
+   * caches; with CR4.PCIDE, switches to {@code newPcid} and drops that PCID's non-global entries
+   * unless bit 63 ({@code noFlush}) was set.
+   */
+  public void movCr3(int newPcid, boolean noFlush) {
+    if (pcidEnabled) {
+      pcid = newPcid;
+      if (noFlush) {
+        return;
+      }
+    }
+    int ctx = context();
+    int mask = Context.EPT_MASK | Context.VPID_MASK | Context.PCID_MASK;
+    dropCombined(ctx, mask, true);
+  }
+
+  /** Sets CR4.PCIDE. */
+  public void setPcidEnabled(boolean on) {
+    pcidEnabled = on;
+  }
+
+  /** INVVPID type 0: the combined mappings of one address in one VPID. */
+  public void invvpidAddress(int vpidValue, long linear) {
+    int value = Context.of(0, vpidValue, 0);
+    for (int s = 0; s < 3; s++) {
+      l1[s].invalidate(value, Context.VPID_MASK, linear >>> PageSize.values()[s].shift(), false);
+    }
+    stlb.invalidate(value, Context.VPID_MASK, stlbKey(linear, PageSize.SIZE_4K), false);
+    stlb.invalidate(value, Context.VPID_MASK, stlbKey(linear, PageSize.SIZE_2M), false);
+    stlb1g.invalidate(value, Context.VPID_MASK, linear >>> 30, false);
+    guestPsc.invalidate(value, Context.VPID_MASK);
+  }
+
+  /** INVVPID type 1: every combined mapping of one VPID. */
+  public void invvpidSingleContext(int vpidValue) {
+    dropCombined(Context.of(0, vpidValue, 0), Context.VPID_MASK, false);
+  }
+
+  /** INVVPID type 2: every combined mapping of every VPID but 0 (the host's). */
+  public void invvpidAllContexts() {
+    for (int s = 0; s < 3; s++) {
+      dropNonZeroVpid(l1[s]);
+    }
+    dropNonZeroVpid(stlb);
+    dropNonZeroVpid(stlb1g);
+    for (int l = 2; l <= 4; l++) {
+      dropNonZeroVpid(guestPsc.level(l));
+    }
+  }
+
+  private static void dropNonZeroVpid(Tlb t) {
+    for (int v = 1; v <= 0xffff; v++) {
+      if (t.occupancy() == 0) {
+        return;
+      }
+      t.invalidate(Context.of(0, v, 0), Context.VPID_MASK, -1, false);
+    }
+  }
+
+  /** INVVPID type 3: one VPID's combined mappings except global translations. */
+  public void invvpidSingleContextRetainingGlobals(int vpidValue) {
+    dropCombined(Context.of(0, vpidValue, 0), Context.VPID_MASK, true);
+  }
+
+  /**
+   * INVEPT type 1: every guest-physical mapping (EPT paging-structure caches) and every combined
+   * mapping derived from the EPTP in {@code slot}.
+   */
+  public void inveptSingleContext(int slot) {
+    int value = Context.of(slot, 0, 0);
+    dropCombined(value, Context.EPT_MASK, false);
+    eptPsc.invalidate(value, Context.EPT_MASK);
+  }
+
+  /** INVEPT type 2: every guest-physical and combined mapping of every EPTP. */
+  public void inveptAllContexts() {
+    dropCombined(0, 0, false);
+    eptPsc.invalidate(0, 0);
+  }
+
+  private void dropCombined(int value, int mask, boolean keepGlobal) {
+    for (int s = 0; s < 3; s++) {
+      l1[s].invalidate(value, mask, -1, keepGlobal);
+    }
+    stlb.invalidate(value, mask, -1, keepGlobal);
+    stlb1g.invalidate(value, mask, -1, keepGlobal);
+    guestPsc.invalidate(value, mask);
+  }
+
+  // ---- results --------------------------------------------------------------------------
+
+  /** Cycles of the last translation: TLB latency, plus the walk's references if it walked. */
+  public long lastCycles() {
+    return lastCycles;
+  }
+
+  /** Memory references of the last translation's walk (0 on a TLB hit). */
+  public int lastReferences() {
+    return lastReferences;
+  }
+
+  /** The page size the last translation was cached at. */
+  public PageSize lastPageSize() {
+    return lastPageSize;
+  }
+
+  public TranslationMode mode() {
+    return mode;
+  }
+
+  public long walks() {
+    return walks.value();
+  }
+
+  public long walkDramReferences() {
+    return walkDram.value();
+  }
+}
