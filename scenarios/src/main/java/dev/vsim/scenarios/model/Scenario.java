@@ -11,6 +11,7 @@ import java.util.List;
  * @param description what the experiment shows, for the summary
  * @param seed seed of every random stream of the run
  * @param host the host machine: a hardware profile by name plus overrides
+ * @param hypervisor the hypervisor's design choices
  * @param vms the virtual machines, in order ({@code vm0}, {@code vm1}, ...)
  * @param stop when the simulation ends if the workloads have not finished
  * @param published figures from the literature to show beside the simulated metrics
@@ -20,6 +21,7 @@ public record Scenario(
     String description,
     Long seed,
     HostSpec host,
+    HypervisorSpec hypervisor,
     List<VmSpec> vms,
     StopSpec stop,
     List<PublishedFigure> published) {
@@ -37,6 +39,7 @@ public record Scenario(
     description = description == null ? "" : description;
     seed = seed == null ? DEFAULT_SEED : seed;
     host = host == null ? new HostSpec(null, null) : host;
+    hypervisor = hypervisor == null ? new HypervisorSpec(null) : hypervisor;
     if (vms == null || vms.isEmpty()) {
       throw new IllegalArgumentException("a scenario needs at least one VM in \"vms\"");
     }

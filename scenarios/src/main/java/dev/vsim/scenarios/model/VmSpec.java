@@ -9,8 +9,18 @@ import dev.vsim.cpu.units.ByteSize;
  * @param vcpus number of vCPUs
  * @param memory guest physical memory
  * @param workload what every vCPU of the guest runs
+ * @param guestPageSize page size of the guest's own page tables (4KiB, 2MiB or 1GiB)
+ * @param hostPageSize page size backing guest memory in EPT or shadow tables
+ * @param pagingLevels levels of every paging structure (4, or 5 for LA57 and 5-level EPT)
  */
-public record VmSpec(String name, Integer vcpus, ByteSize memory, WorkloadSpec workload) {
+public record VmSpec(
+    String name,
+    Integer vcpus,
+    ByteSize memory,
+    WorkloadSpec workload,
+    ByteSize guestPageSize,
+    ByteSize hostPageSize,
+    Integer pagingLevels) {
   public static final int MAX_VCPUS = 1024;
 
   public VmSpec {
@@ -31,6 +41,32 @@ public record VmSpec(String name, Integer vcpus, ByteSize memory, WorkloadSpec w
     if (workload == null) {
       throw new IllegalArgumentException("a VM needs a \"workload\"");
     }
+    if (workload instanceof RandomAccessWorkloadSpec && vcpus != 1) {
+      throw new IllegalArgumentException(
+          "vcpus must be 1 for the random-access workload (it measures one core's translations)");
+    }
+    guestPageSize = pageSize("guestPageSize", guestPageSize);
+    hostPageSize = pageSize("hostPageSize", hostPageSize);
+    pagingLevels = pagingLevels == null ? 4 : pagingLevels;
+    if (pagingLevels != 4 && pagingLevels != 5) {
+      throw new IllegalArgumentException("pagingLevels must be 4 or 5, got " + pagingLevels);
+    }
+    long align = Math.max(guestPageSize.bytes(), hostPageSize.bytes());
+    if (memory.bytes() % align != 0) {
+      throw new IllegalArgumentException(
+          "memory must be a multiple of the page sizes (" + ByteSize.ofBytes(align) + ")");
+    }
+  }
+
+  private static ByteSize pageSize(String field, ByteSize s) {
+    if (s == null) {
+      return ByteSize.ofKiB(4);
+    }
+    long b = s.bytes();
+    if (b != 4 * ByteSize.KIB && b != 2 * ByteSize.MIB && b != ByteSize.GIB) {
+      throw new IllegalArgumentException(field + " must be 4KiB, 2MiB or 1GiB, got " + s);
+    }
+    return s;
   }
 
   /** This VM's name, or {@code vm<index>} when none was given. */

@@ -5,5 +5,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 
 /** What a VM's vCPUs run, selected by {@code "type"}. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-@JsonSubTypes({@JsonSubTypes.Type(value = VmexitWorkloadSpec.class, name = "vmexit")})
-public sealed interface WorkloadSpec permits VmexitWorkloadSpec {}
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = VmexitWorkloadSpec.class, name = "vmexit"),
+  @JsonSubTypes.Type(value = RandomAccessWorkloadSpec.class, name = "random-access")
+})
+public sealed interface WorkloadSpec permits VmexitWorkloadSpec, RandomAccessWorkloadSpec {}

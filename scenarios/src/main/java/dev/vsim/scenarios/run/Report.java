@@ -36,9 +36,23 @@ final class Report {
     Table vmexit =
         new Table(
             "vmexit", List.of("configuration", "vm", "test", "vcpus", "min_cycles", "max_cycles"));
+    Table translation =
+        new Table(
+            "translation",
+            List.of(
+                "configuration",
+                "paging",
+                "guest_page",
+                "host_page",
+                "llc_misses_per_access",
+                "translation_llc_misses_per_access",
+                "walk_references_per_access",
+                "translation_cycles_per_access",
+                "page_table_bytes_per_gib"));
     for (Configuration c : runs) {
       String name = c.plan().variant();
       Metrics m = new Metrics().putAll(c.outcome().metrics());
+      addTranslation(translation, c, m);
       r.configuration(name, m, c.outcome().cutOff());
       addExits(exits, name, c.outcome().metrics());
       addVmexit(vmexit, name, c.outcome().metrics());
@@ -63,9 +77,15 @@ final class Report {
       r.table(vmexit);
       r.plot(vmexitPlot(vmexit));
     }
+    if (!translation.rows().isEmpty()) {
+      r.table(translation);
+      r.plot(column(translation, 7, "translation_cycles", "cycles per access spent translating"));
+      r.plot(column(translation, 4, "llc_misses", "LLC misses per random access"));
+    }
     Table published = publishedTable(r);
     if (!published.rows().isEmpty()) {
       r.table(published);
+      r.plot(publishedPlot(r));
     }
     r.summary(summary(base, runs, r));
     return r;
@@ -108,6 +128,55 @@ final class Report {
       double[] v = e.getValue();
       t.row(config, k[0], k[1], (long) v[0], v[1], v[2]);
     }
+  }
+
+  private static final String RA = "vm0.vcpu0.random_access.";
+
+  private static void addTranslation(Table t, Configuration c, Metrics m) {
+    if (m.get(RA + "llc_misses_per_access") == null) {
+      return;
+    }
+    var vm = c.plan().scenario().vms().get(0);
+    t.row(
+        c.plan().variant(),
+        c.plan().scenario().hypervisor().paging().id(),
+        vm.guestPageSize().toString(),
+        vm.hostPageSize().toString(),
+        m.get(RA + "llc_misses_per_access").doubleValue(),
+        m.get(RA + "translation_llc_misses_per_access").doubleValue(),
+        m.get(RA + "walk_references_per_access").doubleValue(),
+        m.get(RA + "translation_cycles_per_access").doubleValue(),
+        m.get("vm0.page_tables.total_bytes_per_gib").doubleValue());
+  }
+
+  /** One bar per configuration for a numeric column of a table whose first column names it. */
+  private static BarPlot column(Table t, int col, String name, String yAxis) {
+    List<String> configs = new ArrayList<>();
+    List<Double> values = new ArrayList<>();
+    for (List<Object> row : t.rows()) {
+      configs.add((String) row.get(0));
+      values.add(((Number) row.get(col)).doubleValue());
+    }
+    return new BarPlot(name, yAxis, yAxis, configs).series("simulated", values);
+  }
+
+  /** Simulated beside published (the middle of the published range), per comparison. */
+  private static BarPlot publishedPlot(RunResult r) {
+    List<String> labels = new ArrayList<>();
+    List<Double> sim = new ArrayList<>();
+    List<Double> pub = new ArrayList<>();
+    for (PublishedComparison c : r.publishedComparisons()) {
+      if (Double.isNaN(c.simulated())) {
+        continue;
+      }
+      labels.add(
+          c.configuration() + (labels.contains(c.configuration()) ? "/" + labels.size() : ""));
+      sim.add(c.simulated());
+      pub.add((c.low() + c.high()) / 2);
+    }
+    return new BarPlot("published", "Simulated beside published", "value", labels)
+        .series("simulated", sim)
+        .series("published (middle of range)", pub);
   }
 
   /** Cycles per iteration of each loop, a bar per configuration (the slowest vCPU's). */
@@ -226,6 +295,7 @@ final class Report {
     return switch (table) {
       case "exits" -> "VM exits per reason (all vCPUs)";
       case "vmexit" -> "vmexit loops: cycles per iteration across vCPUs";
+      case "translation" -> "Address translation per random access, and page-table memory";
       default -> table;
     };
   }

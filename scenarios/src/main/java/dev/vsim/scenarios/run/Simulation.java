@@ -1,13 +1,22 @@
 package dev.vsim.scenarios.run;
 
+import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.profile.HardwareProfile;
+import dev.vsim.cpu.random.RandomStreams;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.GuestKernel;
+import dev.vsim.guest.workload.RandomAccessWorkload;
 import dev.vsim.guest.workload.VmexitWorkload;
 import dev.vsim.guest.workload.Workload;
 import dev.vsim.hypervisor.KvmVm;
+import dev.vsim.mmu.experiment.GuestAddressSpace;
+import dev.vsim.mmu.pagetable.PageSize;
+import dev.vsim.mmu.walk.Mmu;
+import dev.vsim.mmu.walk.TranslationMode;
+import dev.vsim.scenarios.model.RandomAccessWorkloadSpec;
 import dev.vsim.scenarios.model.Scenario;
 import dev.vsim.scenarios.model.VmSpec;
 import dev.vsim.scenarios.model.VmexitWorkloadSpec;
@@ -58,7 +67,7 @@ public final class Simulation {
     for (int i = 0; i < spec.vcpus(); i++) {
       vcpuStats.add(vmStats.group("vcpu" + i));
     }
-    Workload workload = workload(spec.workload(), vcpuStats);
+    Workload workload = workload(spec, vcpuStats, vmStats);
     GuestKernel guest =
         new GuestKernel(spec.vcpus(), workload, profile.hypervisor().guestInterruptHandlerCycles());
     for (int i = 0; i < spec.vcpus(); i++) {
@@ -76,7 +85,11 @@ public final class Simulation {
     }
   }
 
-  private static Workload workload(WorkloadSpec spec, List<StatGroup> vcpuStats) {
+  private Workload workload(VmSpec vm, List<StatGroup> vcpuStats, StatGroup vmStats) {
+    WorkloadSpec spec = vm.workload();
+    if (spec instanceof RandomAccessWorkloadSpec r) {
+      return randomAccess(vm, r, vcpuStats.get(0), vmStats);
+    }
     if (spec instanceof VmexitWorkloadSpec v) {
       List<VmexitWorkload.Test> tests =
           v.tests().stream().map(t -> VmexitWorkload.Test.valueOf(t.name())).toList();
@@ -84,6 +97,45 @@ public final class Simulation {
           new VmexitWorkload.Params(tests, v.iterations(), v.loopCycles()), vcpuStats);
     }
     throw new IllegalArgumentException("no workload for " + spec.getClass().getSimpleName());
+  }
+
+  private Workload randomAccess(
+      VmSpec vm, RandomAccessWorkloadSpec r, StatGroup vcpu, StatGroup vmStats) {
+    TranslationMode mode =
+        switch (plan.scenario().hypervisor().paging()) {
+          case EPT -> TranslationMode.NESTED;
+          case SHADOW -> TranslationMode.SHADOW;
+          case NATIVE -> TranslationMode.NATIVE;
+        };
+    GuestAddressSpace space =
+        new GuestAddressSpace(
+            mode,
+            vm.memory().bytes(),
+            PageSize.ofBytes(vm.guestPageSize().bytes()),
+            PageSize.ofBytes(vm.hostPageSize().bytes()),
+            vm.pagingLevels());
+    StatGroup tables = vmStats.group("page_tables");
+    tables.gauge("guest_bytes", space::guestTableBytes);
+    tables.gauge("ept_bytes", space::eptTableBytes);
+    tables.gauge("shadow_bytes", space::shadowTableBytes);
+    tables.gauge("total_bytes", space::totalTableBytes);
+    double gib = (double) vm.memory().bytes() / ByteSize.GIB;
+    tables.formula("total_bytes_per_gib", () -> space.totalTableBytes() / gib);
+    MemoryHierarchy memory =
+        new MemoryHierarchy(profile.caches(), profile.dram(), vcpu.group("mem"));
+    long seed = plan.scenario().seed();
+    Mmu mmu = space.mmu(profile, memory, seed, vcpu.group("mmu"));
+    long workingSet = r.workingSet() == null ? vm.memory().bytes() : r.workingSet().bytes();
+    if (workingSet > vm.memory().bytes()) {
+      throw new IllegalArgumentException("the working set is larger than the VM's memory");
+    }
+    return new RandomAccessWorkload(
+        new RandomAccessWorkload.Params(
+            GuestAddressSpace.BASE_VA, workingSet, r.warmup(), r.accesses(), r.writes()),
+        mmu,
+        memory,
+        new RandomStreams(seed).stream(vm.nameOr(0) + ".random-access"),
+        vcpu);
   }
 
   /**

@@ -1,0 +1,79 @@
+package dev.vsim.mmu.tlb;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.vsim.cpu.stats.StatGroup;
+import org.junit.jupiter.api.Test;
+
+class TlbTest {
+  private static Tlb tlb(int entries, int ways, String policy) {
+    return new Tlb(
+        entries,
+        ways,
+        ReplacementPolicies.create(policy, entries / ways, ways, 1),
+        new StatGroup("t"));
+  }
+
+  @Test
+  void keysMapToSetsAndConflictWithinASet() {
+    Tlb t = tlb(8, 2, "lru"); // 4 sets of 2 ways
+    int ctx = Context.of(0, 1, 0);
+    t.insert(ctx, 0, 100, false);
+    t.insert(ctx, 4, 104, false); // same set (0)
+    t.insert(ctx, 1, 101, false); // set 1
+    t.insert(ctx, 8, 108, false); // set 0 again: evicts the LRU, key 0
+    assertEquals(-1, t.lookup(ctx, 0));
+    assertEquals(104, t.lookup(ctx, 4));
+    assertEquals(108, t.lookup(ctx, 8));
+    assertEquals(101, t.lookup(ctx, 1), "another set is untouched");
+  }
+
+  @Test
+  void lruEvictsTheLeastRecentlyUsedWay() {
+    Tlb t = tlb(4, 4, "lru");
+    int ctx = 0;
+    for (int k = 0; k < 4; k++) {
+      t.insert(ctx, k, k, false);
+    }
+    t.lookup(ctx, 0); // 1 is now the oldest
+    t.insert(ctx, 9, 9, false);
+    assertEquals(-1, t.lookup(ctx, 1));
+    assertEquals(0, t.lookup(ctx, 0));
+  }
+
+  @Test
+  void bitPlruEvictsTheFirstWayNotRecentlyUsed() {
+    Tlb t = tlb(4, 4, "bit-plru");
+    int ctx = 0;
+    for (int k = 0; k < 4; k++) {
+      t.insert(ctx, k, k, false); // touching way 3 last resets the other bits: only 3 is MRU
+    }
+    t.lookup(ctx, 0); // MRU bits: ways 0 and 3
+    t.insert(ctx, 9, 9, false); // victim: way 1
+    assertEquals(-1, t.lookup(ctx, 1));
+    assertEquals(2, t.lookup(ctx, 2));
+  }
+
+  @Test
+  void contextsSeparateEntriesAndGlobalOnesIgnoreThePcid() {
+    Tlb t = tlb(8, 8, "lru");
+    t.insert(Context.of(0, 1, 5), 42, 1, false);
+    t.insert(Context.of(0, 1, 6), 43, 2, true);
+    assertEquals(-1, t.lookup(Context.of(0, 2, 5), 42), "another VPID");
+    assertEquals(-1, t.lookup(Context.of(0, 1, 7), 42), "another PCID");
+    assertEquals(2, t.lookup(Context.of(0, 1, 7), 43), "a global entry serves every PCID");
+    assertEquals(-1, t.lookup(Context.of(0, 2, 7), 43), "but not another VPID");
+    assertEquals(1, t.invalidate(Context.of(0, 1, 0), Context.VPID_MASK, -1, true));
+    assertEquals(2, t.lookup(Context.of(0, 1, 6), 43), "globals kept");
+  }
+
+  @Test
+  void unknownPolicyNamesTheKnownOnes() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> ReplacementPolicies.create("fifo", 1, 4, 0));
+    assertEquals(
+        "unknown replacement policy \"fifo\"; use one of lru, bit-plru, random", e.getMessage());
+  }
+}
