@@ -48,8 +48,8 @@ class ScenarioErrorsTest {
   @Test
   void unknownKeyFarFromAnyListsTheAllowedKeys() {
     assertEquals(
-        "t.json:6:7: unknown key \"zzzzzz\"; allowed keys: memory, name, vcpus, workload"
-            + " (at /vms/0/zzzzzz)",
+        "t.json:6:7: unknown key \"zzzzzz\"; allowed keys: guestPageSize, hostPageSize, memory,"
+            + " name, pagingLevels, vcpus, workload (at /vms/0/zzzzzz)",
         error(scenario("      \"name\": \"vm0\",\n      \"zzzzzz\": 2,\n" + WORKLOAD)));
   }
 
@@ -149,14 +149,15 @@ class ScenarioErrorsTest {
   @Test
   void unknownWorkloadTypeListsTheKnownOnes() {
     assertEquals(
-        "t.json:5:28: unknown type \"vmexitt\"; use one of: vmexit (at /vms/0/workload/type)",
+        "t.json:5:28: unknown type \"vmexitt\"; use one of: vmexit, random-access"
+            + " (at /vms/0/workload/type)",
         error(scenario("      \"workload\": {\"type\": \"vmexitt\"}")));
   }
 
   @Test
   void missingWorkloadType() {
     assertEquals(
-        "t.json:5:19: missing \"type\"; use one of: vmexit (at /vms/0/workload)",
+        "t.json:5:19: missing \"type\"; use one of: vmexit, random-access (at /vms/0/workload)",
         error(scenario("      \"workload\": {\"iterations\": 5}")));
   }
 
