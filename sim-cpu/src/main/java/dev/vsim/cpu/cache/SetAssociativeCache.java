@@ -10,6 +10,7 @@ public final class SetAssociativeCache {
   private static final long INVALID = -1;
 
   private final int sets;
+  private final int setMask; // sets - 1 when sets is a power of two, else -1
   private final int ways;
   private final long[] tags; // set * ways + way
   private final long[] lastUse;
@@ -22,6 +23,7 @@ public final class SetAssociativeCache {
       throw new IllegalArgumentException("sets and ways must be positive");
     }
     this.sets = sets;
+    this.setMask = Integer.bitCount(sets) == 1 ? sets - 1 : -1;
     this.ways = ways;
     this.tags = new long[sets * ways];
     this.lastUse = new long[sets * ways];
@@ -34,7 +36,7 @@ public final class SetAssociativeCache {
    * @return true on a hit
    */
   public boolean access(long line) {
-    int base = (int) Long.remainderUnsigned(line, sets) * ways;
+    int base = setOf(line) * ways;
     long now = ++clock;
     int victim = base;
     long oldest = Long.MAX_VALUE;
@@ -57,13 +59,17 @@ public final class SetAssociativeCache {
 
   /** Whether the line is present, without touching replacement state. */
   public boolean contains(long line) {
-    int base = (int) Long.remainderUnsigned(line, sets) * ways;
+    int base = setOf(line) * ways;
     for (int i = base, end = base + ways; i < end; i++) {
       if (tags[i] == line) {
         return true;
       }
     }
     return false;
+  }
+
+  private int setOf(long line) {
+    return setMask >= 0 ? (int) line & setMask : (int) Long.remainderUnsigned(line, sets);
   }
 
   public long hits() {

@@ -6,12 +6,21 @@ public enum PageSize {
   SIZE_2M(2, 21),
   SIZE_1G(3, 30);
 
+  private static final PageSize[] BY_LEVEL = {null, SIZE_4K, SIZE_2M, SIZE_1G};
+
   private final int level;
   private final int shift;
+  private final long offsetMask;
 
   PageSize(int level, int shift) {
     this.level = level;
     this.shift = shift;
+    this.offsetMask = (1L << shift) - 1;
+  }
+
+  /** The bits of an address within a page of this size. */
+  public long offsetMask() {
+    return offsetMask;
   }
 
   /** The paging level whose entries map this size: 1 for PTEs, 2 for PDEs, 3 for PDPTEs. */
@@ -39,7 +48,7 @@ public enum PageSize {
 
   /** The page size whose leaves sit at {@code level}. */
   public static PageSize ofLevel(int level) {
-    return values()[level - 1];
+    return BY_LEVEL[level];
   }
 
   /** The smaller of two sizes (a shadow table maps at the smaller of guest and host size). */

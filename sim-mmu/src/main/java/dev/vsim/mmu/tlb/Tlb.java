@@ -15,6 +15,7 @@ public final class Tlb {
   private static final int INVALID = -1;
 
   private final int sets;
+  private final int setMask; // sets - 1 when sets is a power of two, else -1
   private final int ways;
   private final long[] keys;
   private final int[] contexts;
@@ -31,6 +32,7 @@ public final class Tlb {
       throw new IllegalArgumentException(entries + " entries do not divide into " + ways + " ways");
     }
     this.sets = entries / ways;
+    this.setMask = Integer.bitCount(sets) == 1 ? sets - 1 : -1;
     this.ways = ways;
     this.keys = new long[entries];
     this.contexts = new int[entries];
@@ -44,7 +46,7 @@ public final class Tlb {
   }
 
   private int setOf(long key) {
-    return (int) Long.remainderUnsigned(key, sets);
+    return setMask >= 0 ? (int) key & setMask : (int) Long.remainderUnsigned(key, sets);
   }
 
   /** The value cached for (context, key), or -1 on a miss. Global entries match any PCID. */
@@ -54,9 +56,10 @@ public final class Tlb {
     for (int w = 0; w < ways; w++) {
       int i = base + w;
       if (keys[i] == key
-          && contexts[i] != INVALID
           && (contexts[i] == context
-              || (global[i] && Context.samePcidIgnored(contexts[i], context)))) {
+              || (global[i]
+                  && contexts[i] != INVALID
+                  && Context.samePcidIgnored(contexts[i], context)))) {
         policy.touch(set, w);
         hits.increment();
         lastAux = aux[i];
@@ -65,6 +68,11 @@ public final class Tlb {
     }
     misses.increment();
     return -1;
+  }
+
+  /** Counts a look-up that is known to miss (nothing of its kind is cached), without scanning. */
+  public void countMiss() {
+    misses.increment();
   }
 
   /** The second value of the entry the last successful {@link #lookup} found. */

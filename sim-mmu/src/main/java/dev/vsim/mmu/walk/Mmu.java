@@ -49,15 +49,19 @@ public final class Mmu {
   private final TableCursor cursor = new TableCursor();
   private final TableCursor eptCursor = new TableCursor();
 
+  private static final PageSize[] SIZES = PageSize.values();
+
   private int eptSlot;
   private int vpid;
   private int pcid;
   private boolean pcidEnabled;
+  private int context; // tag of combined mappings, recomputed when a tag changes
+  private boolean anyLargePage; // whether a 2 MiB or 1 GiB translation was ever cached
+  private int eptContext;
 
   private long lastCycles;
   private int lastReferences;
   private PageSize lastPageSize;
-  private final Counter translations;
   private final Counter walks;
   private final Counter walkReferences;
   private final Counter walkCycles;
@@ -110,7 +114,9 @@ public final class Mmu {
             stats.group("ept_psc"));
     pscLatency = p.latencyCycles();
     StatGroup w = stats.group("walk");
-    translations = stats.counter("translations");
+    // Every translation looks up the 4 KiB L1 DTLB exactly once.
+    Tlb l1d4k = l1[0];
+    stats.gauge("translations", () -> l1d4k.hits() + l1d4k.misses());
     walks = w.counter("count");
     walkReferences = w.counter("references");
     walkCycles = w.counter("cycles");
@@ -141,14 +147,20 @@ public final class Mmu {
     this.eptSlot = eptSlotValue;
     this.vpid = vpidValue;
     this.pcid = pcidValue;
+    retag();
+  }
+
+  private void retag() {
+    context = Context.of(eptSlot, vpid, pcidEnabled ? pcid : 0);
+    eptContext = Context.of(eptSlot, 0, 0);
   }
 
   private int context() {
-    return Context.of(eptSlot, vpid, pcidEnabled ? pcid : 0);
+    return context;
   }
 
   private int eptContext() {
-    return Context.of(eptSlot, 0, 0);
+    return eptContext;
   }
 
   // ---- translation ----------------------------------------------------------------------
@@ -158,33 +170,49 @@ public final class Mmu {
    * #FAULT}. Costs are left in {@link #lastCycles()} and {@link #lastReferences()}.
    */
   public long translate(long linear, boolean write) {
-    translations.increment();
     lastReferences = 0;
     int ctx = context();
-    // L1 DTLBs of each size are looked up in parallel.
-    for (int s = 0; s < 3; s++) {
-      long frame = l1[s].lookup(ctx, linear >>> PageSize.values()[s].shift());
+    // L1 DTLBs of each size are looked up in parallel. Large-page look-ups are skipped (and
+    // counted as the misses they must be) until a large page has been cached.
+    long hit = l1[0].lookup(ctx, linear >>> 12);
+    if (hit != -1) {
+      lastCycles = l1Latency;
+      lastPageSize = PageSize.SIZE_4K;
+      return hit | (linear & 0xfff);
+    }
+    for (int s = 1; s < 3; s++) {
+      if (!anyLargePage) {
+        l1[s].countMiss();
+        continue;
+      }
+      PageSize size = SIZES[s];
+      long frame = l1[s].lookup(ctx, linear >>> size.shift());
       if (frame != -1) {
         lastCycles = l1Latency;
-        lastPageSize = PageSize.values()[s];
-        return frame | (linear & (PageSize.values()[s].bytes() - 1));
+        lastPageSize = size;
+        return frame | (linear & size.offsetMask());
       }
     }
     long frame = stlb.lookup(ctx, stlbKey(linear, PageSize.SIZE_4K));
     PageSize size = PageSize.SIZE_4K;
     if (frame == -1) {
-      frame = stlb.lookup(ctx, stlbKey(linear, PageSize.SIZE_2M));
-      size = PageSize.SIZE_2M;
-    }
-    if (frame == -1) {
-      frame = stlb1g.lookup(ctx, linear >>> 30);
-      size = PageSize.SIZE_1G;
+      if (anyLargePage) {
+        frame = stlb.lookup(ctx, stlbKey(linear, PageSize.SIZE_2M));
+        size = PageSize.SIZE_2M;
+        if (frame == -1) {
+          frame = stlb1g.lookup(ctx, linear >>> 30);
+          size = PageSize.SIZE_1G;
+        }
+      } else {
+        stlb.countMiss();
+        stlb1g.countMiss();
+      }
     }
     if (frame != -1) {
       l1[size.ordinal()].insert(ctx, linear >>> size.shift(), frame, false);
       lastCycles = stlbLatency;
       lastPageSize = size;
-      return frame | (linear & (size.bytes() - 1));
+      return frame | (linear & size.offsetMask());
     }
     lastCycles = stlbLatency;
     long hpa = walk(linear, write);
@@ -196,7 +224,8 @@ public final class Mmu {
       return FAULT;
     }
     size = lastPageSize;
-    long base = hpa & ~(size.bytes() - 1);
+    anyLargePage |= size != PageSize.SIZE_4K;
+    long base = hpa & ~size.offsetMask();
     l1[size.ordinal()].insert(ctx, linear >>> size.shift(), base, false);
     if (size == PageSize.SIZE_1G) {
       stlb1g.insert(ctx, linear >>> 30, base, false);
@@ -345,7 +374,7 @@ public final class Mmu {
     int ctx = context();
     int mask = Context.EPT_MASK | Context.VPID_MASK | Context.PCID_MASK;
     for (int s = 0; s < 3; s++) {
-      l1[s].invalidate(ctx, mask, linear >>> PageSize.values()[s].shift(), false);
+      l1[s].invalidate(ctx, mask, linear >>> SIZES[s].shift(), false);
     }
     stlb.invalidate(ctx, mask, stlbKey(linear, PageSize.SIZE_4K), false);
     stlb.invalidate(ctx, mask, stlbKey(linear, PageSize.SIZE_2M), false);
@@ -361,6 +390,7 @@ public final class Mmu {
   public void movCr3(int newPcid, boolean noFlush) {
     if (pcidEnabled) {
       pcid = newPcid;
+      retag();
       if (noFlush) {
         return;
       }
@@ -373,13 +403,14 @@ public final class Mmu {
   /** Sets CR4.PCIDE. */
   public void setPcidEnabled(boolean on) {
     pcidEnabled = on;
+    retag();
   }
 
   /** INVVPID type 0: the combined mappings of one address in one VPID. */
   public void invvpidAddress(int vpidValue, long linear) {
     int value = Context.of(0, vpidValue, 0);
     for (int s = 0; s < 3; s++) {
-      l1[s].invalidate(value, Context.VPID_MASK, linear >>> PageSize.values()[s].shift(), false);
+      l1[s].invalidate(value, Context.VPID_MASK, linear >>> SIZES[s].shift(), false);
     }
     stlb.invalidate(value, Context.VPID_MASK, stlbKey(linear, PageSize.SIZE_4K), false);
     stlb.invalidate(value, Context.VPID_MASK, stlbKey(linear, PageSize.SIZE_2M), false);
