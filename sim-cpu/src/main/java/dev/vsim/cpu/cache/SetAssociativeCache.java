@@ -1,7 +1,5 @@
 package dev.vsim.cpu.cache;
 
-import java.util.Arrays;
-
 /**
  * A set-associative cache of lines with true LRU replacement, holding tags only (the simulator
  * needs hits and misses, not data). Lines are selected by the low bits of the line number.
@@ -12,8 +10,9 @@ public final class SetAssociativeCache {
   private final int sets;
   private final int setMask; // sets - 1 when sets is a power of two, else -1
   private final int ways;
-  private final long[] tags; // set * ways + way
-  private final long[] lastUse;
+  // Tag and last-use time of each way, interleaved so that a set's ways sit in adjacent host
+  // cache lines: slot (set * ways + way) * 2 is the tag, the next long its last use.
+  private final long[] slots;
   private long clock;
   private long hits;
   private long misses;
@@ -25,9 +24,10 @@ public final class SetAssociativeCache {
     this.sets = sets;
     this.setMask = Integer.bitCount(sets) == 1 ? sets - 1 : -1;
     this.ways = ways;
-    this.tags = new long[sets * ways];
-    this.lastUse = new long[sets * ways];
-    Arrays.fill(tags, INVALID);
+    this.slots = new long[2 * sets * ways];
+    for (int i = 0; i < slots.length; i += 2) {
+      slots[i] = INVALID;
+    }
   }
 
   /**
@@ -36,32 +36,32 @@ public final class SetAssociativeCache {
    * @return true on a hit
    */
   public boolean access(long line) {
-    int base = setOf(line) * ways;
+    int base = setOf(line) * ways * 2;
     long now = ++clock;
     int victim = base;
     long oldest = Long.MAX_VALUE;
-    for (int i = base, end = base + ways; i < end; i++) {
-      if (tags[i] == line) {
-        lastUse[i] = now;
+    for (int i = base, end = base + 2 * ways; i < end; i += 2) {
+      if (slots[i] == line) {
+        slots[i + 1] = now;
         hits++;
         return true;
       }
-      if (lastUse[i] < oldest) {
-        oldest = lastUse[i];
+      if (slots[i + 1] < oldest) {
+        oldest = slots[i + 1];
         victim = i;
       }
     }
-    tags[victim] = line;
-    lastUse[victim] = now;
+    slots[victim] = line;
+    slots[victim + 1] = now;
     misses++;
     return false;
   }
 
   /** Whether the line is present, without touching replacement state. */
   public boolean contains(long line) {
-    int base = setOf(line) * ways;
-    for (int i = base, end = base + ways; i < end; i++) {
-      if (tags[i] == line) {
+    int base = setOf(line) * ways * 2;
+    for (int i = base, end = base + 2 * ways; i < end; i += 2) {
+      if (slots[i] == line) {
         return true;
       }
     }

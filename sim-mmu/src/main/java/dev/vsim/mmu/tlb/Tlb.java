@@ -23,6 +23,7 @@ public final class Tlb {
   private final long[] aux;
   private long lastAux;
   private final boolean[] global;
+  private final byte[] fill; // valid entries per set, so a full set goes straight to its victim
   private final ReplacementPolicy policy;
   private final Counter hits;
   private final Counter misses;
@@ -39,6 +40,10 @@ public final class Tlb {
     this.values = new long[entries];
     this.aux = new long[entries];
     this.global = new boolean[entries];
+    this.fill = new byte[sets];
+    if (ways > Byte.MAX_VALUE) {
+      throw new IllegalArgumentException("at most 127 ways");
+    }
     Arrays.fill(contexts, INVALID);
     this.policy = policy;
     this.hits = stats.counter("hits");
@@ -89,18 +94,41 @@ public final class Tlb {
   public void insert(int context, long key, long value, long auxValue, boolean isGlobal) {
     int set = setOf(key);
     int base = set * ways;
-    int way = -1;
     for (int w = 0; w < ways; w++) {
       int i = base + w;
-      if (contexts[i] == INVALID || (contexts[i] == context && keys[i] == key)) {
-        way = w;
-        break;
+      if (contexts[i] == context && keys[i] == key) {
+        store(set, w, context, key, value, auxValue, isGlobal);
+        return;
       }
     }
-    if (way < 0) {
+    insertAbsent(context, key, value, auxValue, isGlobal);
+  }
+
+  /**
+   * Caches an entry the caller knows is not cached (a look-up of it just missed and nothing was
+   * inserted since): fills an empty way, else evicts by the replacement policy.
+   */
+  public void insertAbsent(int context, long key, long value, long auxValue, boolean isGlobal) {
+    int set = setOf(key);
+    int way = -1;
+    if (fill[set] < ways) {
+      int base = set * ways;
+      for (int w = 0; w < ways; w++) {
+        if (contexts[base + w] == INVALID) {
+          way = w;
+          fill[set]++;
+          break;
+        }
+      }
+    } else {
       way = policy.victim(set);
     }
-    int i = base + way;
+    store(set, way, context, key, value, auxValue, isGlobal);
+  }
+
+  private void store(
+      int set, int way, int context, long key, long value, long auxValue, boolean isGlobal) {
+    int i = set * ways + way;
     keys[i] = key;
     contexts[i] = context;
     values[i] = value;
@@ -129,6 +157,7 @@ public final class Tlb {
           && (onlyKey == -1 || keys[i] == onlyKey)
           && !(keepGlobal && global[i])) {
         contexts[i] = INVALID;
+        fill[i / ways]--;
         dropped++;
       }
     }

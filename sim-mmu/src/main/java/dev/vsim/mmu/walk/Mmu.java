@@ -209,7 +209,7 @@ public final class Mmu {
       }
     }
     if (frame != -1) {
-      l1[size.ordinal()].insert(ctx, linear >>> size.shift(), frame, false);
+      l1[size.ordinal()].insertAbsent(ctx, linear >>> size.shift(), frame, 0, false);
       lastCycles = stlbLatency;
       lastPageSize = size;
       return frame | (linear & size.offsetMask());
@@ -226,11 +226,11 @@ public final class Mmu {
     size = lastPageSize;
     anyLargePage |= size != PageSize.SIZE_4K;
     long base = hpa & ~size.offsetMask();
-    l1[size.ordinal()].insert(ctx, linear >>> size.shift(), base, false);
+    l1[size.ordinal()].insertAbsent(ctx, linear >>> size.shift(), base, 0, false);
     if (size == PageSize.SIZE_1G) {
-      stlb1g.insert(ctx, linear >>> 30, base, false);
+      stlb1g.insertAbsent(ctx, linear >>> 30, base, 0, false);
     } else {
-      stlb.insert(ctx, stlbKey(linear, size), base, false);
+      stlb.insertAbsent(ctx, stlbKey(linear, size), base, 0, false);
     }
     return hpa;
   }
@@ -359,7 +359,9 @@ public final class Mmu {
       c.down();
       int cached = c.level() + 1;
       if (pscEnabled && cached >= 2 && cached <= 4) {
-        eptPsc.level(cached).insert(ctx, PagingStructureCacheSet.key(gpa, cached), next, false);
+        eptPsc
+            .level(cached)
+            .insertAbsent(ctx, PagingStructureCacheSet.key(gpa, cached), next, next, false);
       }
     }
   }

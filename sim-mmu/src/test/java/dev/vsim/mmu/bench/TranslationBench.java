@@ -53,10 +53,12 @@ import org.openjdk.jmh.annotations.Warmup;
 public class TranslationBench {
   private static final int HOT_PAGES = 16;
   private static final int WALK_PAGES = 8192;
+  private static final int WARM_PAGES = 2048;
 
   private Mmu mmu;
   private int hot;
   private int walk;
+  private int warm;
 
   @Setup
   public void setUp() {
@@ -68,6 +70,7 @@ public class TranslationBench {
     mmu = space.mmu(p, mem, 1, new StatGroup("mmu"));
     for (int i = 0; i < 2 * WALK_PAGES; i++) {
       nestedWalkWarmPsc();
+      nestedWalkWarmCaches();
     }
   }
 
@@ -81,6 +84,13 @@ public class TranslationBench {
   public long nestedWalkWarmPsc() {
     walk = (walk + 1) & (WALK_PAGES - 1);
     return mmu.translate(GuestAddressSpace.BASE_VA + ((long) walk << 12) + 64, false);
+  }
+
+  /** As above over 2,048 pages (8 MiB): still beyond the STLB, but the walks' lines stay in L1D. */
+  @Benchmark
+  public long nestedWalkWarmCaches() {
+    warm = (warm + 1) & (WARM_PAGES - 1);
+    return mmu.translate(GuestAddressSpace.BASE_VA + (32L << 20) + ((long) warm << 12), false);
   }
 
   static HardwareProfile profile() {
