@@ -49,6 +49,11 @@ final class RunCommand implements Callable<Integer> {
   boolean noBatching;
 
   @Option(
+      names = "--check",
+      description = "checking mode: verify every translation against the page tables (slower)")
+  boolean check;
+
+  @Option(
       names = {"-q", "--quiet"},
       description = "no progress output")
   boolean quiet;
@@ -72,7 +77,9 @@ final class RunCommand implements Callable<Integer> {
     long start = System.nanoTime();
     RunResult result;
     try (Progress progress = Progress.create(quiet, plans)) {
-      result = runner.simulate(file, plans, new Simulation.Options(!noBatching), progress::update);
+      result =
+          runner.simulate(
+              file, plans, new Simulation.Options(!noBatching, check), progress::update);
     } catch (RuntimeException e) {
       System.err.println("vsim: the simulation failed: " + e);
       e.printStackTrace(System.err);

@@ -36,19 +36,27 @@ public final class Simulation {
   private final EventKernel kernel = new EventKernel();
   private final StatGroup stats = new StatGroup("");
   private final List<Vcpu> vcpus = new ArrayList<>();
+  private final Options options;
   private int running;
 
   /** How a run went. */
   public record Outcome(
       TreeMap<String, Number> metrics, long simulatedCycles, long events, boolean cutOff) {}
 
-  /** Options that do not change results. */
-  public record Options(boolean batching) {
-    public static final Options DEFAULT = new Options(true);
+  /**
+   * Options that do not change results.
+   *
+   * @param batching cost loops of identical exits arithmetically (off: step every exit)
+   * @param check checking mode: compare every translation with the tables read in software, and
+   *     fail the run on any difference (no stale translation is ever used)
+   */
+  public record Options(boolean batching, boolean check) {
+    public static final Options DEFAULT = new Options(true, false);
   }
 
   public Simulation(RunPlan plan, Options options) {
     this.plan = plan;
+    this.options = options;
     this.profile = plan.profile();
     Scenario s = plan.scenario();
     for (int i = 0; i < s.vms().size(); i++) {
@@ -135,7 +143,8 @@ public final class Simulation {
         mmu,
         memory,
         new RandomStreams(seed).stream(vm.nameOr(0) + ".random-access"),
-        vcpu);
+        vcpu,
+        options.check() ? space::referenceTranslate : null);
   }
 
   /**

@@ -23,7 +23,7 @@ class VmexitRunTest {
   }
 
   private static Map<String, Number> run(RunPlan p, boolean batching) {
-    return new Simulation(p, new Simulation.Options(batching)).run(f -> {}).metrics();
+    return new Simulation(p, new Simulation.Options(batching, false)).run(f -> {}).metrics();
   }
 
   @Test

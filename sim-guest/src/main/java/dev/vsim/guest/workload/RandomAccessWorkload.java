@@ -27,6 +27,7 @@ public final class RandomAccessWorkload implements Workload {
       long baseAddress, long workingSetBytes, long warmupAccesses, long accesses, boolean writes) {}
 
   private final Params params;
+  private final java.util.function.LongUnaryOperator check;
   private final Mmu mmu;
   private final MemoryHierarchy memory;
   private final SplittableRandom random;
@@ -39,9 +40,19 @@ public final class RandomAccessWorkload implements Workload {
   private long walks;
   private long walksAtStart;
 
+  /**
+   * @param check when not null, the checking mode: every translation is compared with this
+   *     reference (the tables read in software), and a difference stops the run
+   */
   public RandomAccessWorkload(
-      Params params, Mmu mmu, MemoryHierarchy memory, SplittableRandom random, StatGroup stats) {
+      Params params,
+      Mmu mmu,
+      MemoryHierarchy memory,
+      SplittableRandom random,
+      StatGroup stats,
+      java.util.function.LongUnaryOperator check) {
     this.params = params;
+    this.check = check;
     this.mmu = mmu;
     this.memory = memory;
     this.random = random;
@@ -85,6 +96,15 @@ public final class RandomAccessWorkload implements Workload {
       long hpa = mmu.translate(va, params.writes());
       if (hpa == Mmu.FAULT) {
         throw new IllegalStateException("no mapping for 0x" + Long.toHexString(va));
+      }
+      if (check != null && check.applyAsLong(va) != hpa) {
+        throw new IllegalStateException(
+            "check failed: the MMU translated 0x"
+                + Long.toHexString(va)
+                + " to 0x"
+                + Long.toHexString(hpa)
+                + " but the tables say 0x"
+                + Long.toHexString(check.applyAsLong(va)));
       }
       long t = mmu.lastCycles();
       long d = memory.access(hpa);

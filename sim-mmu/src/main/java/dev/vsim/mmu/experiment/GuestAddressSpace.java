@@ -79,6 +79,27 @@ public final class GuestAddressSpace {
     return bytes;
   }
 
+  /**
+   * What {@code linear} translates to according to the tables themselves, read in software with no
+   * caching: the reference that the checking mode compares every hardware translation with. Returns
+   * -1 if it is not mapped.
+   */
+  public long referenceTranslate(long linear) {
+    return switch (mode) {
+      case NATIVE -> guest.translate(linear);
+      case SHADOW -> shadow.translate(linear);
+      case NESTED -> {
+        long gpa = guest.translate(linear);
+        yield gpa < 0 ? -1 : ept.translate(gpa);
+      }
+    };
+  }
+
+  /** The guest's own page table (guest-virtual to guest-physical, or to physical natively). */
+  public PageTable guestTable() {
+    return guest;
+  }
+
   /** Bytes of the guest's own page tables. */
   public long guestTableBytes() {
     return guest.memory().bytes();
