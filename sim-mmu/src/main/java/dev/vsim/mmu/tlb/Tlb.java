@@ -22,6 +22,7 @@ public final class Tlb {
   private final long[] values;
   private final long[] aux;
   private long lastAux;
+  private int lastHit; // index of the last entry hit: checked first, as look-ups repeat keys
   private final boolean[] global;
   private final byte[] fill; // valid entries per set, so a full set goes straight to its victim
   private final ReplacementPolicy policy;
@@ -58,6 +59,10 @@ public final class Tlb {
   public long lookup(int context, long key) {
     int set = setOf(key);
     int base = set * ways;
+    int h = lastHit;
+    if (h >= base && h < base + ways && keys[h] == key && contexts[h] == context) {
+      return hit(set, h);
+    }
     for (int w = 0; w < ways; w++) {
       int i = base + w;
       if (keys[i] == key
@@ -65,14 +70,19 @@ public final class Tlb {
               || (global[i]
                   && contexts[i] != INVALID
                   && Context.samePcidIgnored(contexts[i], context)))) {
-        policy.touch(set, w);
-        hits.increment();
-        lastAux = aux[i];
-        return values[i];
+        lastHit = i;
+        return hit(set, i);
       }
     }
     misses.increment();
     return -1;
+  }
+
+  private long hit(int set, int i) {
+    policy.touch(set, i - set * ways);
+    hits.increment();
+    lastAux = aux[i];
+    return values[i];
   }
 
   /** Counts a look-up that is known to miss (nothing of its kind is cached), without scanning. */
