@@ -1,0 +1,162 @@
+package dev.vsim.cpu.sync;
+
+import dev.vsim.cpu.event.EventHandler;
+import dev.vsim.cpu.event.EventKernel;
+import dev.vsim.cpu.stats.Counter;
+import dev.vsim.cpu.stats.StatGroup;
+import org.HdrHistogram.Histogram;
+
+/**
+ * A simulated queued reader-writer lock in the manner of Linux's qrwlock, which KVM's {@code
+ * mmu_lock} is on x86: any number of readers or one writer hold it; waiters queue in FIFO order,
+ * and a reader that arrives while anyone waits queues too, so a waiting writer is not starved. A
+ * lock used only for writing is a queued mutex (spinlock). Waiting costs the waiter its time (KVM's
+ * vCPU threads spin); handing the lock to the next waiter costs {@code handoffCycles}, the transfer
+ * of the lock's cache line.
+ *
+ * <p>Callers ask for the lock with an event handler and an argument; when the lock is granted the
+ * handler fires with that argument, as an event (at once if the lock was free, so a caller never
+ * runs inside its own request). Hold and wait times go into histograms (cycles).
+ */
+public final class RwLock {
+  private final EventKernel kernel;
+  private final long handoffCycles;
+  private final WaitQueue queue = new WaitQueue();
+  private int readers;
+  private boolean writerHolds;
+  private long writeSince;
+  private final Histogram waitCycles = new Histogram(3);
+  private final Histogram writeHoldCycles = new Histogram(3);
+  private final Counter acquisitions;
+  private final Counter contended;
+  private long readersSince;
+  private long readHeldCycles;
+
+  /**
+   * @param handoffCycles cycles between a release and the next waiter running with the lock
+   * @param stats group for this lock's statistics (e.g. {@code vm0.kvm.mmu_lock})
+   */
+  public RwLock(EventKernel kernel, long handoffCycles, StatGroup stats) {
+    this.kernel = kernel;
+    this.handoffCycles = handoffCycles;
+    this.acquisitions = stats.counter("acquisitions");
+    this.contended = stats.counter("contended");
+    stats.gauge(
+        "wait_cycles_total", () -> (long) (waitCycles.getMean() * waitCycles.getTotalCount()));
+    stats.gauge("wait_cycles_p50", () -> waitCycles.getValueAtPercentile(50));
+    stats.gauge("wait_cycles_p99", () -> waitCycles.getValueAtPercentile(99));
+    stats.gauge("wait_cycles_max", waitCycles::getMaxValue);
+    stats.gauge("write_hold_cycles_p50", () -> writeHoldCycles.getValueAtPercentile(50));
+    stats.gauge("write_hold_cycles_max", writeHoldCycles::getMaxValue);
+    stats.gauge("read_held_cycles", () -> readHeldCycles);
+  }
+
+  /** Asks for exclusive ownership; {@code granted.onEvent(now, arg)} fires when it is ours. */
+  public void acquireWrite(EventHandler granted, long arg) {
+    long now = kernel.now();
+    acquisitions.increment();
+    if (!writerHolds && readers == 0 && queue.isEmpty()) {
+      grantWrite(now, now, granted, arg);
+    } else {
+      contended.increment();
+      queue.add(granted, arg, now, true);
+    }
+  }
+
+  /** Asks for shared ownership; {@code granted.onEvent(now, arg)} fires when it is ours. */
+  public void acquireRead(EventHandler granted, long arg) {
+    long now = kernel.now();
+    acquisitions.increment();
+    if (!writerHolds && queue.isEmpty()) {
+      grantRead(now, now, granted, arg);
+    } else {
+      contended.increment();
+      queue.add(granted, arg, now, false);
+    }
+  }
+
+  /** Releases exclusive ownership and hands the lock to the next waiters. */
+  public void releaseWrite() {
+    if (!writerHolds) {
+      throw new IllegalStateException("release of a write lock nobody holds");
+    }
+    long now = kernel.now();
+    writeHoldCycles.recordValue(now - writeSince);
+    writerHolds = false;
+    handOff(now);
+  }
+
+  /** Releases one shared ownership. */
+  public void releaseRead() {
+    if (readers == 0) {
+      throw new IllegalStateException("release of a read lock nobody holds");
+    }
+    readers--;
+    long now = kernel.now();
+    if (readers == 0) {
+      readHeldCycles += now - readersSince;
+      handOff(now);
+    }
+  }
+
+  private void handOff(long now) {
+    if (queue.isEmpty()) {
+      return;
+    }
+    long at = now + handoffCycles;
+    if (queue.headIsWriter()) {
+      EventHandler h = queue.headHandler();
+      long a = queue.headArg();
+      long since = queue.headSince();
+      queue.removeHead();
+      grantWrite(at, since, h, a);
+      return;
+    }
+    // Every reader at the head of the queue enters together, up to the next writer.
+    while (!queue.isEmpty() && !queue.headIsWriter()) {
+      EventHandler h = queue.headHandler();
+      long a = queue.headArg();
+      long since = queue.headSince();
+      queue.removeHead();
+      grantRead(at, since, h, a);
+    }
+  }
+
+  private void grantWrite(long at, long since, EventHandler h, long arg) {
+    writerHolds = true;
+    writeSince = at;
+    waitCycles.recordValue(at - since);
+    kernel.schedule(at, h, arg);
+  }
+
+  private void grantRead(long at, long since, EventHandler h, long arg) {
+    if (readers == 0) {
+      readersSince = at;
+    }
+    readers++;
+    waitCycles.recordValue(at - since);
+    kernel.schedule(at, h, arg);
+  }
+
+  public boolean isWriteHeld() {
+    return writerHolds;
+  }
+
+  public int readers() {
+    return readers;
+  }
+
+  public int waiters() {
+    return queue.size();
+  }
+
+  /** Wait times of every grant, in cycles (a copy). */
+  public Histogram waitHistogram() {
+    return waitCycles.copy();
+  }
+
+  /** Hold times of every write ownership, in cycles (a copy). */
+  public Histogram writeHoldHistogram() {
+    return writeHoldCycles.copy();
+  }
+}
