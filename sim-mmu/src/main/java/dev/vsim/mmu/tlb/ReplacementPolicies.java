@@ -32,32 +32,60 @@ public final class ReplacementPolicies {
     };
   }
 
-  /** True least-recently-used: an age stamp per way. */
+  /**
+   * True least-recently-used, kept as a recency list per set (doubly linked through byte arrays): a
+   * touch moves the way to the front, the victim is the back, both in constant time.
+   */
   static final class Lru implements ReplacementPolicy {
     private final int ways;
-    private final long[] stamp;
-    private long clock;
+    private final byte[] prev;
+    private final byte[] next;
+    private final byte[] head;
+    private final byte[] tail;
 
     Lru(int sets, int ways) {
+      if (ways > Byte.MAX_VALUE) {
+        throw new IllegalArgumentException("lru supports at most 127 ways");
+      }
       this.ways = ways;
-      this.stamp = new long[sets * ways];
+      this.prev = new byte[sets * ways];
+      this.next = new byte[sets * ways];
+      this.head = new byte[sets];
+      this.tail = new byte[sets];
+      for (int s = 0; s < sets; s++) {
+        int b = s * ways;
+        for (int w = 0; w < ways; w++) {
+          prev[b + w] = (byte) (w - 1);
+          next[b + w] = (byte) (w + 1 < ways ? w + 1 : -1);
+        }
+        tail[s] = (byte) (ways - 1);
+      }
     }
 
     @Override
     public void touch(int set, int way) {
-      stamp[set * ways + way] = ++clock;
+      if (head[set] == way) {
+        return;
+      }
+      int b = set * ways;
+      int p = prev[b + way];
+      int n = next[b + way];
+      next[b + p] = (byte) n;
+      if (n >= 0) {
+        prev[b + n] = (byte) p;
+      } else {
+        tail[set] = (byte) p;
+      }
+      int h = head[set];
+      prev[b + way] = -1;
+      next[b + way] = (byte) h;
+      prev[b + h] = (byte) way;
+      head[set] = (byte) way;
     }
 
     @Override
     public int victim(int set) {
-      int base = set * ways;
-      int v = 0;
-      for (int w = 1; w < ways; w++) {
-        if (stamp[base + w] < stamp[base + v]) {
-          v = w;
-        }
-      }
-      return v;
+      return tail[set];
     }
   }
 

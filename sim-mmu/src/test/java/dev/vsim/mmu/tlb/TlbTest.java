@@ -42,6 +42,41 @@ class TlbTest {
     assertEquals(0, t.lookup(ctx, 0));
   }
 
+  /** The constant-time recency list evicts exactly what age stamps would. */
+  @Test
+  void lruListMatchesAgeStamps() {
+    int sets = 4;
+    int ways = 12;
+    ReplacementPolicy lru = ReplacementPolicies.create("lru", sets, ways, 0);
+    long[] stamp = new long[sets * ways];
+    long clock = 0;
+    java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+    for (int set = 0; set < sets; set++) {
+      for (int w = 0; w < ways; w++) { // fill every way first, as a TLB does
+        lru.touch(set, w);
+        stamp[set * ways + w] = ++clock;
+      }
+    }
+    for (int step = 0; step < 20_000; step++) {
+      int set = r.nextInt(sets);
+      if (r.nextBoolean()) {
+        int w = r.nextInt(ways);
+        lru.touch(set, w);
+        stamp[set * ways + w] = ++clock;
+      } else {
+        int oldest = 0;
+        for (int w = 1; w < ways; w++) {
+          if (stamp[set * ways + w] < stamp[set * ways + oldest]) {
+            oldest = w;
+          }
+        }
+        assertEquals(oldest, lru.victim(set));
+        lru.touch(set, oldest);
+        stamp[set * ways + oldest] = ++clock;
+      }
+    }
+  }
+
   @Test
   void bitPlruEvictsTheFirstWayNotRecentlyUsed() {
     Tlb t = tlb(4, 4, "bit-plru");
