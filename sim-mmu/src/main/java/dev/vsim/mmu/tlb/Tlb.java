@@ -1,6 +1,5 @@
 package dev.vsim.mmu.tlb;
 
-import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import java.util.Arrays;
 
@@ -26,8 +25,8 @@ public final class Tlb {
   private final boolean[] global;
   private final byte[] fill; // valid entries per set, so a full set goes straight to its victim
   private final ReplacementPolicy policy;
-  private final Counter hits;
-  private final Counter misses;
+  private long hits;
+  private long misses;
 
   public Tlb(int entries, int ways, ReplacementPolicy policy, StatGroup stats) {
     if (entries % ways != 0) {
@@ -47,8 +46,8 @@ public final class Tlb {
     }
     Arrays.fill(contexts, INVALID);
     this.policy = policy;
-    this.hits = stats.counter("hits");
-    this.misses = stats.counter("misses");
+    stats.gauge("hits", () -> hits);
+    stats.gauge("misses", () -> misses);
   }
 
   private int setOf(long key) {
@@ -59,9 +58,12 @@ public final class Tlb {
   public long lookup(int context, long key) {
     int set = setOf(key);
     int base = set * ways;
-    int h = lastHit;
-    if (h >= base && h < base + ways && keys[h] == key && contexts[h] == context) {
-      return hit(set, h);
+    if (sets == 1) {
+      // Fully associative (the paging-structure caches): try the entry hit last time first.
+      int h = lastHit;
+      if (keys[h] == key && contexts[h] == context) {
+        return hit(set, h);
+      }
     }
     for (int w = 0; w < ways; w++) {
       int i = base + w;
@@ -74,20 +76,20 @@ public final class Tlb {
         return hit(set, i);
       }
     }
-    misses.increment();
+    misses++;
     return -1;
   }
 
   private long hit(int set, int i) {
     policy.touch(set, i - set * ways);
-    hits.increment();
+    hits++;
     lastAux = aux[i];
     return values[i];
   }
 
   /** Counts a look-up that is known to miss (nothing of its kind is cached), without scanning. */
   public void countMiss() {
-    misses.increment();
+    misses++;
   }
 
   /** The second value of the entry the last successful {@link #lookup} found. */
@@ -186,10 +188,10 @@ public final class Tlb {
   }
 
   public long hits() {
-    return hits.value();
+    return hits;
   }
 
   public long misses() {
-    return misses.value();
+    return misses;
   }
 }
