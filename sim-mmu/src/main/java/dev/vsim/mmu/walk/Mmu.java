@@ -38,6 +38,7 @@ public final class Mmu {
   private final MemoryHierarchy memory;
 
   private final Tlb[] l1 = new Tlb[3];
+  private final Tlb l1d4k;
   private final Tlb stlb;
   private final Tlb stlb1g;
   private final int l1Latency;
@@ -96,6 +97,7 @@ public final class Mmu {
     l1[0] = tlb(t.l1d4k(), t.replacement(), seed, tlbStats.group("l1d4k"));
     l1[1] = tlb(t.l1d2m(), t.replacement(), seed + 1, tlbStats.group("l1d2m"));
     l1[2] = tlb(t.l1d1g(), t.replacement(), seed + 2, tlbStats.group("l1d1g"));
+    l1d4k = l1[0];
     stlb = tlb(t.stlb(), t.replacement(), seed + 3, tlbStats.group("stlb"));
     stlb1g = tlb(t.stlb1g(), t.replacement(), seed + 4, tlbStats.group("stlb1g"));
     l1Latency = t.l1d4k().latencyCycles();
@@ -115,7 +117,6 @@ public final class Mmu {
     pscLatency = p.latencyCycles();
     StatGroup w = stats.group("walk");
     // Every translation looks up the 4 KiB L1 DTLB exactly once.
-    Tlb l1d4k = l1[0];
     stats.gauge("translations", () -> l1d4k.hits() + l1d4k.misses());
     walks = w.counter("count");
     walkReferences = w.counter("references");
@@ -170,16 +171,22 @@ public final class Mmu {
    * #FAULT}. Costs are left in {@link #lastCycles()} and {@link #lastReferences()}.
    */
   public long translate(long linear, boolean write) {
-    lastReferences = 0;
-    int ctx = context();
-    // L1 DTLBs of each size are looked up in parallel. Large-page look-ups are skipped (and
-    // counted as the misses they must be) until a large page has been cached.
-    long hit = l1[0].lookup(ctx, linear >>> 12);
+    // The common case, kept small so that it inlines into the caller: an L1 DTLB hit.
+    long hit = l1d4k.lookup(context, linear >>> 12);
     if (hit != -1) {
+      lastReferences = 0;
       lastCycles = l1Latency;
       lastPageSize = PageSize.SIZE_4K;
       return hit | (linear & 0xfff);
     }
+    return translateMiss(linear, write);
+  }
+
+  private long translateMiss(long linear, boolean write) {
+    lastReferences = 0;
+    int ctx = context;
+    // L1 DTLBs of each size are looked up in parallel. Large-page look-ups are skipped (and
+    // counted as the misses they must be) until a large page has been cached.
     for (int s = 1; s < 3; s++) {
       if (!anyLargePage) {
         l1[s].countMiss();
