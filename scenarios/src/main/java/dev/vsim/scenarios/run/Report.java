@@ -273,7 +273,7 @@ final class Report {
       sb.append(p.toMarkdown()).append('\n');
       sb.append("Sources:\n\n");
       r.publishedComparisons().stream()
-          .map(c -> "- " + c.quantity() + ": " + c.source())
+          .map(c -> "- " + c.source())
           .distinct()
           .forEach(l -> sb.append(l).append('\n'));
       sb.append('\n');
