@@ -57,7 +57,13 @@ final class DocumentParser {
   }
 
   private SourceDocument document(String text) throws ScenarioException {
-    try (JsonParser p = FACTORY.createParser(text)) {
+    JsonParser p;
+    try {
+      p = FACTORY.createParser(text);
+    } catch (IOException e) {
+      throw new ScenarioException(file, 0, 0, null, "cannot read: " + e.getMessage());
+    }
+    try (p) {
       JsonToken t = p.nextToken();
       if (t == null) {
         throw new ScenarioException(file, 1, 1, null, "the file is empty; expected a JSON object");
@@ -80,7 +86,8 @@ final class DocumentParser {
       }
       return new SourceDocument(file, (ObjectNode) root, sources);
     } catch (JsonProcessingException e) {
-      JsonLocation loc = e.getLocation();
+      // Limits (nesting depth, number length) come without a location: use the parser's.
+      JsonLocation loc = e.getLocation() != null ? e.getLocation() : p.currentLocation();
       String msg = e.getOriginalMessage();
       int nl = msg.indexOf('\n');
       throw error(loc, null, plain(nl > 0 ? msg.substring(0, nl) : msg));
@@ -132,11 +139,17 @@ final class DocumentParser {
       case VALUE_STRING:
         return nodes.textNode(p.getText());
       case VALUE_NUMBER_INT:
-        return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
-            ? nodes.numberNode(p.getBigIntegerValue())
-            : nodes.numberNode(p.getLongValue());
       case VALUE_NUMBER_FLOAT:
-        return nodes.numberNode(p.getDecimalValue());
+        try {
+          if (p.currentToken() == JsonToken.VALUE_NUMBER_FLOAT) {
+            return nodes.numberNode(p.getDecimalValue());
+          }
+          return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+              ? nodes.numberNode(p.getBigIntegerValue())
+              : nodes.numberNode(p.getLongValue());
+        } catch (NumberFormatException e) {
+          throw error(at, pointer, "number " + p.getText() + " is out of range");
+        }
       case VALUE_TRUE:
         return nodes.booleanNode(true);
       case VALUE_FALSE:
