@@ -2,7 +2,6 @@ package dev.vsim.mmu.psc;
 
 import dev.vsim.cpu.profile.TlbLevel;
 import dev.vsim.cpu.stats.StatGroup;
-import dev.vsim.mmu.tlb.ReplacementPolicies;
 import dev.vsim.mmu.tlb.Tlb;
 
 /**
@@ -16,17 +15,9 @@ public final class PagingStructureCacheSet {
 
   public PagingStructureCacheSet(
       TlbLevel pml4e, TlbLevel pdpte, TlbLevel pde, String policy, long seed, StatGroup stats) {
-    byLevel[4] = cache(pml4e, policy, seed, stats.group("pml4e"));
-    byLevel[3] = cache(pdpte, policy, seed + 1, stats.group("pdpte"));
-    byLevel[2] = cache(pde, policy, seed + 2, stats.group("pde"));
-  }
-
-  private static Tlb cache(TlbLevel g, String policy, long seed, StatGroup stats) {
-    return new Tlb(
-        g.entries(),
-        g.ways(),
-        ReplacementPolicies.create(policy, g.entries() / g.ways(), g.ways(), seed),
-        stats);
+    byLevel[4] = Tlb.of(pml4e, policy, seed, stats.group("pml4e"));
+    byLevel[3] = Tlb.of(pdpte, policy, seed + 1, stats.group("pdpte"));
+    byLevel[2] = Tlb.of(pde, policy, seed + 2, stats.group("pde"));
   }
 
   /** Key of the entry at {@code level} for {@code address}: the address bits above the level. */

@@ -28,6 +28,17 @@ public final class Tlb {
   private long hits;
   private long misses;
 
+  /** A structure of the profile's geometry with the named replacement policy. */
+  public static Tlb of(
+      dev.vsim.cpu.profile.TlbLevel geometry, String policy, long seed, StatGroup stats) {
+    int sets = geometry.entries() / geometry.ways();
+    return new Tlb(
+        geometry.entries(),
+        geometry.ways(),
+        ReplacementPolicies.create(policy, sets, geometry.ways(), seed),
+        stats);
+  }
+
   public Tlb(int entries, int ways, ReplacementPolicy policy, StatGroup stats) {
     if (entries % ways != 0) {
       throw new IllegalArgumentException(entries + " entries do not divide into " + ways + " ways");

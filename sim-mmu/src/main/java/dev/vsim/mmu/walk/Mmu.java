@@ -4,7 +4,6 @@ import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.profile.PagingStructureCaches;
 import dev.vsim.cpu.profile.TlbHierarchy;
-import dev.vsim.cpu.profile.TlbLevel;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.mmu.pagetable.EntryFormat;
@@ -13,7 +12,6 @@ import dev.vsim.mmu.pagetable.PageTable;
 import dev.vsim.mmu.pagetable.TableCursor;
 import dev.vsim.mmu.psc.PagingStructureCacheSet;
 import dev.vsim.mmu.tlb.Context;
-import dev.vsim.mmu.tlb.ReplacementPolicies;
 import dev.vsim.mmu.tlb.Tlb;
 
 /**
@@ -94,12 +92,12 @@ public final class Mmu {
     this.memory = memory;
     TlbHierarchy t = profile.tlb();
     StatGroup tlbStats = stats.group("tlb");
-    l1[0] = tlb(t.l1d4k(), t.replacement(), seed, tlbStats.group("l1d4k"));
-    l1[1] = tlb(t.l1d2m(), t.replacement(), seed + 1, tlbStats.group("l1d2m"));
-    l1[2] = tlb(t.l1d1g(), t.replacement(), seed + 2, tlbStats.group("l1d1g"));
+    l1[0] = Tlb.of(t.l1d4k(), t.replacement(), seed, tlbStats.group("l1d4k"));
+    l1[1] = Tlb.of(t.l1d2m(), t.replacement(), seed + 1, tlbStats.group("l1d2m"));
+    l1[2] = Tlb.of(t.l1d1g(), t.replacement(), seed + 2, tlbStats.group("l1d1g"));
     l1d4k = l1[0];
-    stlb = tlb(t.stlb(), t.replacement(), seed + 3, tlbStats.group("stlb"));
-    stlb1g = tlb(t.stlb1g(), t.replacement(), seed + 4, tlbStats.group("stlb1g"));
+    stlb = Tlb.of(t.stlb(), t.replacement(), seed + 3, tlbStats.group("stlb"));
+    stlb1g = Tlb.of(t.stlb1g(), t.replacement(), seed + 4, tlbStats.group("stlb1g"));
     l1Latency = t.l1d4k().latencyCycles();
     stlbLatency = t.stlb().latencyCycles();
     PagingStructureCaches p = profile.pagingStructureCaches();
@@ -123,14 +121,6 @@ public final class Mmu {
     walkCycles = w.counter("cycles");
     walkDram = w.counter("dram_references");
     faults = w.counter("faults");
-  }
-
-  private static Tlb tlb(TlbLevel g, String policy, long seed, StatGroup stats) {
-    return new Tlb(
-        g.entries(),
-        g.ways(),
-        ReplacementPolicies.create(policy, g.entries() / g.ways(), g.ways(), seed),
-        stats);
   }
 
   /**

@@ -1,19 +1,9 @@
 package dev.vsim.mmu.bench;
 
 import dev.vsim.cpu.cache.MemoryHierarchy;
-import dev.vsim.cpu.profile.CacheHierarchy;
-import dev.vsim.cpu.profile.CacheLevel;
-import dev.vsim.cpu.profile.Dram;
-import dev.vsim.cpu.profile.Frequency;
 import dev.vsim.cpu.profile.HardwareProfile;
-import dev.vsim.cpu.profile.HypervisorCosts;
-import dev.vsim.cpu.profile.PagingStructureCaches;
-import dev.vsim.cpu.profile.TlbHierarchy;
-import dev.vsim.cpu.profile.TlbLevel;
-import dev.vsim.cpu.profile.Topology;
-import dev.vsim.cpu.profile.VmxCosts;
+import dev.vsim.cpu.profile.TestProfiles;
 import dev.vsim.cpu.stats.StatGroup;
-import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.mmu.experiment.GuestAddressSpace;
 import dev.vsim.mmu.pagetable.PageSize;
 import dev.vsim.mmu.walk.Mmu;
@@ -62,7 +52,7 @@ public class TranslationBench {
 
   @Setup
   public void setUp() {
-    HardwareProfile p = profile();
+    HardwareProfile p = TestProfiles.skylakeServer();
     GuestAddressSpace space =
         new GuestAddressSpace(
             TranslationMode.NESTED, 64L << 20, PageSize.SIZE_4K, PageSize.SIZE_4K, 4);
@@ -91,31 +81,5 @@ public class TranslationBench {
   public long nestedWalkWarmCaches() {
     warm = (warm + 1) & (WARM_PAGES - 1);
     return mmu.translate(GuestAddressSpace.BASE_VA + (32L << 20) + ((long) warm << 12), false);
-  }
-
-  static HardwareProfile profile() {
-    TlbLevel psc = new TlbLevel(32, 32, 0);
-    return new HardwareProfile(
-        "bench",
-        "",
-        new Topology(1, 1, 1),
-        new Frequency(2_600_000_000L, 2_600_000_000L),
-        new CacheHierarchy(
-            64,
-            new CacheLevel(ByteSize.ofKiB(32), 8, 4),
-            new CacheLevel(ByteSize.ofMiB(1), 16, 14),
-            new CacheLevel(ByteSize.ofMiB(22), 11, 60)),
-        new Dram(230, 100_000_000_000L, 12_000_000_000L),
-        new TlbHierarchy(
-            new TlbLevel(64, 4, 0),
-            new TlbLevel(32, 4, 0),
-            new TlbLevel(4, 4, 0),
-            new TlbLevel(1536, 12, 9),
-            new TlbLevel(16, 4, 9),
-            "lru"),
-        new PagingStructureCaches(psc, psc, psc, psc, psc, psc, 1),
-        new VmxCosts(360, 340, 250, 200, 150),
-        new HypervisorCosts(100, 580, 150, 300, 120, 150, 300),
-        null);
   }
 }

@@ -1,19 +1,9 @@
 package dev.vsim.mmu.walk;
 
 import dev.vsim.cpu.cache.MemoryHierarchy;
-import dev.vsim.cpu.profile.CacheHierarchy;
-import dev.vsim.cpu.profile.CacheLevel;
-import dev.vsim.cpu.profile.Dram;
-import dev.vsim.cpu.profile.Frequency;
 import dev.vsim.cpu.profile.HardwareProfile;
-import dev.vsim.cpu.profile.HypervisorCosts;
-import dev.vsim.cpu.profile.PagingStructureCaches;
-import dev.vsim.cpu.profile.TlbHierarchy;
-import dev.vsim.cpu.profile.TlbLevel;
-import dev.vsim.cpu.profile.Topology;
-import dev.vsim.cpu.profile.VmxCosts;
+import dev.vsim.cpu.profile.TestProfiles;
 import dev.vsim.cpu.stats.StatGroup;
-import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.mmu.pagetable.EntryFormat;
 import dev.vsim.mmu.pagetable.PageSize;
 import dev.vsim.mmu.pagetable.PageTable;
@@ -23,38 +13,13 @@ import dev.vsim.mmu.pagetable.TableMemory;
 final class Machines {
   private Machines() {}
 
+  static final HardwareProfile PROFILE = TestProfiles.skylakeServer();
   static final long GUEST_VA = 0x7f00_0000_0000L;
   static final long GUEST_TABLES_GPA = 0x40_0000_0000L; // 256 GiB
   static final long GUEST_TABLES_SPAN = 1L << 30;
   static final long HOST_OFFSET = 0x10_0000_0000L; // data HPA = GPA + 64 GiB
   static final long EPT_TABLES_HPA = 0x800_0000_0000L;
   static final long SHADOW_TABLES_HPA = 0x900_0000_0000L;
-
-  static HardwareProfile profile() {
-    TlbLevel psc = new TlbLevel(32, 32, 0);
-    return new HardwareProfile(
-        "test",
-        "",
-        new Topology(1, 4, 2),
-        new Frequency(2_600_000_000L, 3_700_000_000L),
-        new CacheHierarchy(
-            64,
-            new CacheLevel(ByteSize.ofKiB(32), 8, 4),
-            new CacheLevel(ByteSize.ofMiB(1), 16, 14),
-            new CacheLevel(ByteSize.ofMiB(22), 11, 60)),
-        new Dram(230, 100_000_000_000L, 12_000_000_000L),
-        new TlbHierarchy(
-            new TlbLevel(64, 4, 0),
-            new TlbLevel(32, 4, 0),
-            new TlbLevel(4, 4, 0),
-            new TlbLevel(1536, 12, 9),
-            new TlbLevel(16, 4, 9),
-            "lru"),
-        new PagingStructureCaches(psc, psc, psc, psc, psc, psc, 1),
-        new VmxCosts(360, 340, 250, 200, 150),
-        new HypervisorCosts(100, 580, 150, 300, 120, 150, 300),
-        null);
-  }
 
   /** A guest address space: guest page table over guest-physical, EPT over host-physical. */
   static final class Nested {
@@ -70,10 +35,9 @@ final class Machines {
       ept.mapRange(0, HOST_OFFSET, Math.max(bytes, hostSize.bytes()), hostSize, true);
       ept.mapRange(
           GUEST_TABLES_GPA, GUEST_TABLES_GPA + HOST_OFFSET, GUEST_TABLES_SPAN, hostSize, true);
-      memory = new MemoryHierarchy(profile().caches(), profile().dram(), new StatGroup("mem"));
+      memory = new MemoryHierarchy(PROFILE.caches(), PROFILE.dram(), new StatGroup("mem"));
       mmu =
-          new Mmu(
-              profile(), TranslationMode.NESTED, guest, ept, true, memory, 1, new StatGroup("m"));
+          new Mmu(PROFILE, TranslationMode.NESTED, guest, ept, true, memory, 1, new StatGroup("m"));
       mmu.setContext(1, 1, 0);
     }
   }
@@ -91,8 +55,8 @@ final class Machines {
               new TableMemory(mode == TranslationMode.SHADOW ? SHADOW_TABLES_HPA : EPT_TABLES_HPA));
       table.mapRange(GUEST_VA, HOST_OFFSET, bytes, size, true);
       MemoryHierarchy memory =
-          new MemoryHierarchy(profile().caches(), profile().dram(), new StatGroup("mem"));
-      mmu = new Mmu(profile(), mode, table, null, false, memory, 1, new StatGroup("m"));
+          new MemoryHierarchy(PROFILE.caches(), PROFILE.dram(), new StatGroup("mem"));
+      mmu = new Mmu(PROFILE, mode, table, null, false, memory, 1, new StatGroup("m"));
     }
   }
 }
