@@ -1,13 +1,10 @@
 package dev.vsim.scenarios.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.scenarios.json.ScenarioException;
 import dev.vsim.scenarios.json.SourceDocument;
 import dev.vsim.scenarios.json.StrictJson;
 import dev.vsim.scenarios.profiles.ProfileRegistry;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -41,28 +38,15 @@ final class ProfilesCommand implements Callable<Integer> {
           p.topology().coresPerSocket(),
           p.topology().threadsPerCore(),
           p.hardwareThreads());
-      print(doc.root(), "", p.sources());
+      ProfileRegistry.parameters(doc.root())
+          .forEach(
+              (pointer, value) ->
+                  System.out.printf(
+                      "%-44s %-14s %s%n", pointer, value, p.sources().getOrDefault(pointer, "")));
       return VsimCommand.OK;
     } catch (ScenarioException e) {
       System.err.println(e.getMessage());
       return VsimCommand.USAGE;
-    }
-  }
-
-  private static void print(JsonNode node, String pointer, Map<String, String> sources) {
-    Iterator<Map.Entry<String, JsonNode>> it = node.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
-      String p = pointer + "/" + e.getKey();
-      if (p.equals("/sources") || p.equals("/name") || p.equals("/description")) {
-        continue;
-      }
-      if (e.getValue().isObject()) {
-        print(e.getValue(), p, sources);
-      } else {
-        System.out.printf(
-            "%-44s %-14s %s%n", p, e.getValue().asText(), sources.getOrDefault(p, ""));
-      }
     }
   }
 }

@@ -1,7 +1,6 @@
 package dev.vsim.scenarios.model;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
+import dev.vsim.guest.workload.VmexitWorkload.Test;
 import java.util.List;
 
 /**
@@ -15,35 +14,6 @@ import java.util.List;
  */
 public record VmexitWorkloadSpec(List<Test> tests, Long iterations, Long loopCycles)
     implements WorkloadSpec {
-
-  /** A loop of kvm-unit-tests' vmexit.c. */
-  public enum Test {
-    CPUID("cpuid"),
-    VMCALL("vmcall"),
-    SELF_IPI("self-ipi");
-
-    private final String id;
-
-    Test(String id) {
-      this.id = id;
-    }
-
-    @JsonValue
-    public String id() {
-      return id;
-    }
-
-    @JsonCreator
-    public static Test of(String id) {
-      for (Test t : values()) {
-        if (t.id.equals(id)) {
-          return t;
-        }
-      }
-      throw new IllegalArgumentException(
-          "unknown vmexit test \"" + id + "\"; use cpuid, vmcall or self-ipi");
-    }
-  }
 
   public VmexitWorkloadSpec {
     tests = tests == null ? List.of(Test.CPUID, Test.VMCALL, Test.SELF_IPI) : List.copyOf(tests);

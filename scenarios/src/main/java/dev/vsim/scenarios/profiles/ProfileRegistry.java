@@ -82,6 +82,32 @@ public final class ProfileRegistry {
     return new Resolved(bind(tree, sources), tree);
   }
 
+  /**
+   * Every parameter of a profile document by JSON pointer, in file order, with its value as written
+   * (the name, description and sources are not parameters).
+   */
+  public static java.util.LinkedHashMap<String, String> parameters(JsonNode profile) {
+    java.util.LinkedHashMap<String, String> out = new java.util.LinkedHashMap<>();
+    collect(profile, "", out);
+    return out;
+  }
+
+  private static void collect(JsonNode n, String pointer, java.util.Map<String, String> out) {
+    var it = n.fields();
+    while (it.hasNext()) {
+      var e = it.next();
+      String p = pointer + "/" + e.getKey();
+      if (p.equals("/sources") || p.equals("/name") || p.equals("/description")) {
+        continue;
+      }
+      if (e.getValue().isObject()) {
+        collect(e.getValue(), p, out);
+      } else {
+        out.put(p, e.getValue().asText());
+      }
+    }
+  }
+
   /** A profile after overrides, with the tree it was bound from (for the resolved scenario). */
   public record Resolved(HardwareProfile profile, ObjectNode tree) {}
 

@@ -99,10 +99,8 @@ public final class Simulation {
       return randomAccess(vm, r, vcpuStats.get(0), vmStats);
     }
     if (spec instanceof VmexitWorkloadSpec v) {
-      List<VmexitWorkload.Test> tests =
-          v.tests().stream().map(t -> VmexitWorkload.Test.valueOf(t.name())).toList();
       return new VmexitWorkload(
-          new VmexitWorkload.Params(tests, v.iterations(), v.loopCycles()), vcpuStats);
+          new VmexitWorkload.Params(v.tests(), v.iterations(), v.loopCycles()), vcpuStats);
     }
     throw new IllegalArgumentException("no workload for " + spec.getClass().getSimpleName());
   }

@@ -164,7 +164,7 @@ class ScenarioErrorsTest {
   @Test
   void badEnumValueListsTheAllowedOnes() {
     assertEquals(
-        "t.json:5:48: unknown vmexit test \"cpuidd\"; use cpuid, vmcall or self-ipi (at"
+        "t.json:5:48: unknown value \"cpuidd\"; use one of: cpuid, vmcall, self-ipi (at"
             + " /vms/0/workload/tests/0)",
         error(scenario("      \"workload\": {\"type\": \"vmexit\", \"tests\": [\"cpuidd\"]}")));
   }

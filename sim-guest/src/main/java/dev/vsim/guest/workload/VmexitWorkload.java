@@ -34,6 +34,12 @@ public final class VmexitWorkload implements Workload {
     public String id() {
       return id;
     }
+
+    /** The name used in scenario files. */
+    @Override
+    public String toString() {
+      return id;
+    }
   }
 
   /** The hypercall number vmexit.c passes: one KVM does not know. */
