@@ -187,6 +187,19 @@ public final class Tlb {
     return dropped;
   }
 
+  /** Drops every entry whose VPID is not 0 (INVVPID all-contexts spares the host's). */
+  public int invalidateAllGuestVpids() {
+    int dropped = 0;
+    for (int i = 0; i < contexts.length; i++) {
+      if (contexts[i] != INVALID && Context.vpid(contexts[i]) != 0) {
+        contexts[i] = INVALID;
+        fill[i / ways]--;
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
   /** Number of valid entries. */
   public int occupancy() {
     int n = 0;

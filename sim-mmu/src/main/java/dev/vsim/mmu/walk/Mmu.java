@@ -425,21 +425,12 @@ public final class Mmu {
   /** INVVPID type 2: every combined mapping of every VPID but 0 (the host's). */
   public void invvpidAllContexts() {
     for (int s = 0; s < 3; s++) {
-      dropNonZeroVpid(l1[s]);
+      l1[s].invalidateAllGuestVpids();
     }
-    dropNonZeroVpid(stlb);
-    dropNonZeroVpid(stlb1g);
+    stlb.invalidateAllGuestVpids();
+    stlb1g.invalidateAllGuestVpids();
     for (int l = 2; l <= 4; l++) {
-      dropNonZeroVpid(guestPsc.level(l));
-    }
-  }
-
-  private static void dropNonZeroVpid(Tlb t) {
-    for (int v = 1; v <= 0xffff; v++) {
-      if (t.occupancy() == 0) {
-        return;
-      }
-      t.invalidate(Context.of(0, v, 0), Context.VPID_MASK, -1, false);
+      guestPsc.level(l).invalidateAllGuestVpids();
     }
   }
 

@@ -74,6 +74,21 @@ class InvalidationTest {
   }
 
   @Test
+  void invvpidAllContextsSparesOnlyTheHost() {
+    Machines.Native m = new Machines.Native(4, PageSize.SIZE_4K, 4 * MIB, TranslationMode.NATIVE);
+    m.mmu.setContext(0, 0, 0); // the host (VPID 0)
+    m.mmu.translate(VA, false);
+    m.mmu.setContext(0, 3, 0);
+    m.mmu.translate(VA, false);
+    m.mmu.invvpidAllContexts();
+    m.mmu.translate(VA, false);
+    assertEquals(4, m.mmu.lastReferences(), "VPID 3 was flushed");
+    m.mmu.setContext(0, 0, 0);
+    m.mmu.translate(VA, false);
+    assertEquals(0, m.mmu.lastReferences(), "VPID 0 kept its entries");
+  }
+
+  @Test
   void invvpidIndividualAddressLeavesOtherAddresses() {
     Machines.Nested m = new Machines.Nested(4, 4, PageSize.SIZE_4K, PageSize.SIZE_4K, 4 * MIB);
     m.mmu.translate(VA, false);
