@@ -233,6 +233,8 @@ public final class Vcpu implements EventHandler {
         injecting = v;
         injections.increment();
         hypervisorCycles.add(costs.interruptInjectionCycles());
+        // As when stepping, the injection is part of the round trip of the exit it ends.
+        roundTrip(op.exit().reason().ordinal()).add(costs.interruptInjectionCycles());
         kernel.schedule(now + costs.interruptInjectionCycles(), this, INJECTED);
       }
       case (int) INJECTED -> {
