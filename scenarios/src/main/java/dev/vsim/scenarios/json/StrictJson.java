@@ -157,7 +157,7 @@ public final class StrictJson {
               ? cause.getMessage()
               : "invalid value: " + (cause == null ? v.getOriginalMessage() : cause.getMessage());
       // Records name the offending component first ("vcpus must be..."): point at it.
-      String field = msg.split("[ (]", 2)[0];
+      String field = msg.split("[ (:]", 2)[0];
       JsonNode object = tree.at(pointer);
       if (object.isObject() && object.has(field)) {
         String p = Pointers.child(pointer, field);

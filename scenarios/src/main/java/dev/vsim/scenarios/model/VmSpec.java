@@ -51,6 +51,16 @@ public record VmSpec(
     if (pagingLevels != 4 && pagingLevels != 5) {
       throw new IllegalArgumentException("pagingLevels must be 4 or 5, got " + pagingLevels);
     }
+    if (workload instanceof RandomAccessWorkloadSpec r
+        && r.workingSet() != null
+        && r.workingSet().bytes() > memory.bytes()) {
+      throw new IllegalArgumentException(
+          "workload: its workingSet ("
+              + r.workingSet()
+              + ") is larger than the VM's memory ("
+              + memory
+              + ")");
+    }
     long align = Math.max(guestPageSize.bytes(), hostPageSize.bytes());
     if (memory.bytes() % align != 0) {
       throw new IllegalArgumentException(

@@ -2,6 +2,7 @@ package dev.vsim.scenarios.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vsim.mmu.tlb.ReplacementPolicies;
 import dev.vsim.scenarios.json.Origin;
 import dev.vsim.scenarios.json.ScenarioException;
 import dev.vsim.scenarios.json.SourceDocument;
@@ -137,6 +138,17 @@ public final class ScenarioLoader {
   /** Checks that need the scenario and its profile together. */
   private static void checkHost(Scenario s, ProfileRegistry.Resolved p, SourceMap sources)
       throws ScenarioException {
+    String policy = p.profile().tlb().replacement();
+    if (!ReplacementPolicies.NAMES.contains(policy)) {
+      String at = "/host/overrides/tlb/replacement";
+      throw ScenarioException.at(
+          sources.locate(at),
+          at,
+          "unknown replacement policy \""
+              + policy
+              + "\"; use one of "
+              + String.join(", ", ReplacementPolicies.NAMES));
+    }
     int vcpus = s.vms().stream().mapToInt(vm -> vm.vcpus()).sum();
     int threads = p.profile().hardwareThreads();
     if (vcpus > threads) {

@@ -132,9 +132,6 @@ public final class Simulation {
     long seed = plan.scenario().seed();
     Mmu mmu = space.mmu(profile, memory, seed, vcpu.group("mmu"));
     long workingSet = r.workingSet() == null ? vm.memory().bytes() : r.workingSet().bytes();
-    if (workingSet > vm.memory().bytes()) {
-      throw new IllegalArgumentException("the working set is larger than the VM's memory");
-    }
     return new RandomAccessWorkload(
         new RandomAccessWorkload.Params(
             GuestAddressSpace.BASE_VA, workingSet, r.warmup(), r.accesses(), r.writes()),

@@ -248,6 +248,31 @@ class ScenarioErrorsTest {
   }
 
   @Test
+  void unknownReplacementPolicyInAnOverride() {
+    String text =
+        "{\n"
+            + "  \"name\": \"t\",\n"
+            + "  \"host\": {\"overrides\": {\"tlb\": {\"replacement\": \"fifo\"}}},\n"
+            + "  \"vms\": [{\"workload\": {\"type\": \"vmexit\"}}]\n"
+            + "}\n";
+    assertEquals(
+        "t.json:3:49: unknown replacement policy \"fifo\"; use one of lru, bit-plru, random (at"
+            + " /host/overrides/tlb/replacement)",
+        error(text));
+  }
+
+  @Test
+  void workingSetLargerThanMemory() {
+    assertEquals(
+        "t.json:5:19: workload: its workingSet (2GiB) is larger than the VM's memory (1GiB) (at"
+            + " /vms/0/workload)",
+        error(
+            scenario(
+                "      \"workload\": {\"type\": \"random-access\", \"workingSet\":"
+                    + " \"2GiB\"}")));
+  }
+
+  @Test
   void unknownProfile() {
     assertEquals(
         "--set /host/profile=epyc: unknown hardware profile \"epyc\"; known: xeon-gold-6142,"
