@@ -14,7 +14,7 @@ public final class SetAssociativeCache {
   // cache lines: slot (set * ways + way) * 2 is the tag, the next long its last use.
   private final long[] slots;
   private long clock;
-  private int lastHit; // slot of the last hit, checked first: walks re-read the same lines
+  private final int[] mru; // per set, the slot used last: checked first, as lines are re-read
   private long hits;
   private long misses;
 
@@ -26,6 +26,10 @@ public final class SetAssociativeCache {
     this.setMask = Integer.bitCount(sets) == 1 ? sets - 1 : -1;
     this.ways = ways;
     this.slots = new long[2 * sets * ways];
+    this.mru = new int[sets];
+    for (int s = 0; s < sets; s++) {
+      mru[s] = 2 * s * ways;
+    }
     for (int i = 0; i < slots.length; i += 2) {
       slots[i] = INVALID;
     }
@@ -38,20 +42,21 @@ public final class SetAssociativeCache {
    */
   public boolean access(long line) {
     long now = ++clock;
-    int h = lastHit;
+    int set = setOf(line);
+    int h = mru[set];
     if (slots[h] == line) {
       slots[h + 1] = now;
       hits++;
       return true;
     }
-    int base = setOf(line) * ways * 2;
+    int base = set * ways * 2;
     int victim = base;
     long oldest = Long.MAX_VALUE;
     for (int i = base, end = base + 2 * ways; i < end; i += 2) {
       if (slots[i] == line) {
         slots[i + 1] = now;
         hits++;
-        lastHit = i;
+        mru[set] = i;
         return true;
       }
       if (slots[i + 1] < oldest) {
@@ -59,6 +64,7 @@ public final class SetAssociativeCache {
         victim = i;
       }
     }
+    mru[set] = victim;
     slots[victim] = line;
     slots[victim + 1] = now;
     misses++;
