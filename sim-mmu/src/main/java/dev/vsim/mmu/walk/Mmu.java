@@ -29,6 +29,10 @@ public final class Mmu {
    */
   public static final long FAULT = -1;
 
+  // Bit 0 of a cached frame (frames are page aligned) marks a translation that does not permit
+  // writes, as a TLB entry keeps the permissions it was filled with.
+  private static final long READ_ONLY = 1;
+
   private final TranslationMode mode;
   private final PageTable primary; // NATIVE: the page table; NESTED: the guest's; SHADOW: shadow
   private final PageTable ept; // NESTED only
@@ -163,18 +167,30 @@ public final class Mmu {
   public long translate(long linear, boolean write) {
     // The common case, kept small so that it inlines into the caller: an L1 DTLB hit.
     long hit = l1d4k.lookup(context, linear >>> 12);
-    if (hit != -1) {
+    if (hit >= 0 && (hit & READ_ONLY) == 0) {
       lastReferences = 0;
       lastCycles = l1Latency;
       lastPageSize = PageSize.SIZE_4K;
       return hit | (linear & 0xfff);
     }
-    return translateMiss(linear, write);
+    return translateMiss(linear, write, hit);
   }
 
-  private long translateMiss(long linear, boolean write) {
+  /** Everything but a writable L1 hit; {@code l1Hit} is the L1 look-up's read-only hit or -1. */
+  private long translateMiss(long linear, boolean write, long l1Hit) {
     lastReferences = 0;
+    lastFaultGpa = -1;
     int ctx = context;
+    if (l1Hit >= 0) { // a read-only translation
+      if (!write) {
+        lastCycles = l1Latency;
+        lastPageSize = PageSize.SIZE_4K;
+        return (l1Hit & ~READ_ONLY) | (linear & 0xfff);
+      }
+      // A write through a read-only entry re-walks (the tables may have been made writable since)
+      // rather than faulting on the stale permission.
+      dropReadOnly(linear);
+    }
     // L1 DTLBs of each size are looked up in parallel. Large-page look-ups are skipped (and
     // counted as the misses they must be) until a large page has been cached.
     for (int s = 1; s < 3; s++) {
@@ -184,7 +200,12 @@ public final class Mmu {
       }
       PageSize size = SIZES[s];
       long frame = l1[s].lookup(ctx, linear >>> size.shift());
+      if (frame != -1 && write && (frame & READ_ONLY) != 0) {
+        dropReadOnly(linear);
+        frame = -1;
+      }
       if (frame != -1) {
+        frame &= ~READ_ONLY;
         lastCycles = l1Latency;
         lastPageSize = size;
         return frame | (linear & size.offsetMask());
@@ -205,8 +226,13 @@ public final class Mmu {
         stlb1g.countMiss();
       }
     }
+    if (frame != -1 && write && (frame & READ_ONLY) != 0) {
+      dropReadOnly(linear);
+      frame = -1;
+    }
     if (frame != -1) {
       l1[size.ordinal()].insertAbsent(ctx, linear >>> size.shift(), frame, 0, false);
+      frame &= ~READ_ONLY;
       lastCycles = stlbLatency;
       lastPageSize = size;
       return frame | (linear & size.offsetMask());
@@ -222,7 +248,7 @@ public final class Mmu {
     }
     size = lastPageSize;
     anyLargePage |= size != PageSize.SIZE_4K;
-    long base = hpa & ~size.offsetMask();
+    long base = (hpa & ~size.offsetMask()) | (lastWritable ? 0 : READ_ONLY);
     l1[size.ordinal()].insertAbsent(ctx, linear >>> size.shift(), base, 0, false);
     if (size == PageSize.SIZE_1G) {
       stlb1g.insertAbsent(ctx, linear >>> 30, base, 0, false);
@@ -230,6 +256,17 @@ public final class Mmu {
       stlb.insertAbsent(ctx, stlbKey(linear, size), base, 0, false);
     }
     return hpa;
+  }
+
+  /** Drops every cached translation of the page of {@code linear} in the running context. */
+  private void dropReadOnly(long linear) {
+    int mask = Context.EPT_MASK | Context.VPID_MASK | Context.PCID_MASK;
+    for (int s = 0; s < 3; s++) {
+      l1[s].invalidate(context, mask, linear >>> SIZES[s].shift(), false);
+    }
+    stlb.invalidate(context, mask, stlbKey(linear, PageSize.SIZE_4K), false);
+    stlb.invalidate(context, mask, stlbKey(linear, PageSize.SIZE_2M), false);
+    stlb1g.invalidate(context, mask, linear >>> 30, false);
   }
 
   /** STLB keys keep 4 KiB and 2 MiB entries apart: the page number, and the size in bit 0. */
@@ -283,6 +320,10 @@ public final class Mmu {
       }
       c.setBits(accessed);
       if (c.isLeaf()) {
+        boolean writable = primary.format().isWritable(c.entry());
+        if (write && !writable) {
+          return FAULT; // a guest page fault (or, in shadow mode, a write-protected shadow entry)
+        }
         if (write) {
           c.setBits(primary.format().dirtyBit());
         }
@@ -294,8 +335,10 @@ public final class Mmu {
             return FAULT;
           }
           size = PageSize.min(size, lastEptSize);
+          writable &= lastEptWritable;
         }
         lastPageSize = size;
+        lastWritable = writable;
         return out;
       }
       long next = EntryFormat.address(c.entry());
@@ -316,6 +359,10 @@ public final class Mmu {
   }
 
   private PageSize lastEptSize;
+  private boolean lastEptWritable;
+  private boolean lastWritable;
+  private long lastFaultGpa = -1;
+  private boolean lastFaultWrite;
 
   /** Translates a guest-physical address through EPT with the EPT paging-structure caches. */
   private long gpaToHpa(long gpa, boolean write) {
@@ -340,12 +387,16 @@ public final class Mmu {
     while (true) {
       reference(c.entryAddress());
       if (!c.isPresent()) {
-        return FAULT;
+        return eptViolation(gpa, write);
+      }
+      if (c.isLeaf() && write && !EntryFormat.EPT.isWritable(c.entry())) {
+        return eptViolation(gpa, true);
       }
       if (eptAccessDirty) {
         c.setBits(EntryFormat.EPT.accessedBit());
       }
       if (c.isLeaf()) {
+        lastEptWritable = EntryFormat.EPT.isWritable(c.entry());
         if (write && eptAccessDirty) {
           c.setBits(EntryFormat.EPT.dirtyBit());
         }
@@ -361,6 +412,12 @@ public final class Mmu {
             .insertAbsent(ctx, PagingStructureCacheSet.key(gpa, cached), next, next, false);
       }
     }
+  }
+
+  private long eptViolation(long gpa, boolean write) {
+    lastFaultGpa = gpa;
+    lastFaultWrite = write;
+    return FAULT;
   }
 
   // ---- invalidation ---------------------------------------------------------------------
@@ -479,6 +536,19 @@ public final class Mmu {
   /** The page size the last translation was cached at. */
   public PageSize lastPageSize() {
     return lastPageSize;
+  }
+
+  /**
+   * The guest-physical address whose EPT entry stopped the last translation (an EPT violation), or
+   * -1 if it did not fault in EPT (no fault, or a fault in the guest's own table).
+   */
+  public long lastFaultGpa() {
+    return lastFaultGpa;
+  }
+
+  /** Whether the last EPT violation was a write (to a missing or a read-only mapping). */
+  public boolean lastFaultWrite() {
+    return lastFaultWrite;
   }
 
   public TranslationMode mode() {
