@@ -9,6 +9,7 @@ import dev.vsim.cpu.vmx.ExitHandler;
 import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.cpu.vmx.VmExit;
+import dev.vsim.hypervisor.mmu.EptFaultPath;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,12 +19,16 @@ import java.util.List;
  * HypervisorCosts}; the common exit path around each handler is charged by the {@link Vcpu}.
  */
 public final class KvmVm implements ExitHandler {
+  /** EPT-violation exit qualification bit 1: the access was a data write (SDM Table 28-7). */
+  public static final long EPT_WRITE = 1L << 1;
+
   private final HypervisorCosts costs;
   private final List<Vcpu> vcpus = new ArrayList<>();
   private final Counter hypercallsUnknown;
   private final Counter ipisSent;
   private final Counter msrWritesOther;
   private final Counter eois;
+  private EptFaultPath eptFaults;
 
   /**
    * @param stats the VM's statistics group ({@code vm0})
@@ -45,6 +50,11 @@ public final class KvmVm implements ExitHandler {
     vcpus.add(v);
   }
 
+  /** The EPT fault handler of this VM (a VM without one takes no EPT violations). */
+  public void setEptFaultPath(EptFaultPath path) {
+    this.eptFaults = path;
+  }
+
   public List<Vcpu> vcpus() {
     return vcpus;
   }
@@ -55,6 +65,14 @@ public final class KvmVm implements ExitHandler {
       case CPUID -> costs.cpuidHandlerCycles();
       case VMCALL -> hypercall(vcpu, exit);
       case MSR_WRITE -> wrmsr(vcpu, exit);
+      case EPT_VIOLATION -> {
+        if (eptFaults == null) {
+          throw new IllegalStateException("EPT violation in a VM without an EPT fault path");
+        }
+        // Exit qualification bit 1: the access was a data write.
+        yield eptFaults.handle(
+            vcpu, exit.guestPhysicalAddress(), (exit.qualification() & EPT_WRITE) != 0);
+      }
       case HLT -> {
         // kvm_emulate_halt: block unless an interrupt is already pending.
         if (!vcpu.hasPendingInterrupt()) {

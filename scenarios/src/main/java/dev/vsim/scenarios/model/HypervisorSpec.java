@@ -2,6 +2,7 @@ package dev.vsim.scenarios.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.vsim.hypervisor.mmu.FaultDesign;
 
 /**
  * The hypervisor's design choices.
@@ -9,8 +10,10 @@ import com.fasterxml.jackson.annotation.JsonValue;
  * @param paging how guest memory is virtualized: {@code ept} (two-dimensional walks), {@code
  *     shadow} (the hypervisor's combined tables) or {@code native} (no virtualization, for
  *     reference)
+ * @param faultDesign how EPT is built: {@code mmu-lock}, {@code tdp-mmu} (the default, as upstream
+ *     KVM), {@code prepopulated} or {@code prefault}
  */
-public record HypervisorSpec(Paging paging) {
+public record HypervisorSpec(Paging paging, String faultDesign) {
 
   /** Memory virtualization mode. */
   public enum Paging {
@@ -43,5 +46,12 @@ public record HypervisorSpec(Paging paging) {
 
   public HypervisorSpec {
     paging = paging == null ? Paging.EPT : paging;
+    faultDesign = faultDesign == null ? FaultDesign.TDP_MMU.id() : faultDesign;
+    FaultDesign.of(faultDesign); // rejects unknown names, listing the known ones
+  }
+
+  /** The fault design this spec names. */
+  public FaultDesign design() {
+    return FaultDesign.of(faultDesign);
   }
 }

@@ -1,6 +1,7 @@
 package dev.vsim.scenarios.model;
 
 import dev.vsim.cpu.units.ByteSize;
+import dev.vsim.hypervisor.memory.Backing;
 
 /**
  * One virtual machine.
@@ -12,6 +13,9 @@ import dev.vsim.cpu.units.ByteSize;
  * @param guestPageSize page size of the guest's own page tables (4KiB, 2MiB or 1GiB)
  * @param hostPageSize page size backing guest memory in EPT or shadow tables
  * @param pagingLevels levels of every paging structure (4, or 5 for LA57 and 5-level EPT)
+ * @param backing host memory behind guest memory: {@code anonymous} (4 KiB pages), {@code thp},
+ *     {@code hugetlb-2m} or {@code hugetlb-1g}; defaults to the one whose page is {@code
+ *     hostPageSize}
  */
 public record VmSpec(
     String name,
@@ -20,7 +24,8 @@ public record VmSpec(
     WorkloadSpec workload,
     ByteSize guestPageSize,
     ByteSize hostPageSize,
-    Integer pagingLevels) {
+    Integer pagingLevels,
+    String backing) {
   public static final int MAX_VCPUS = 1024;
 
   public VmSpec {
@@ -58,6 +63,35 @@ public record VmSpec(
           "workload: its workingSet ("
               + r.workingSet()
               + ") is larger than the VM's memory ("
+              + memory
+              + ")");
+    }
+    if (backing == null) {
+      backing =
+          hostPageSize.bytes() == 4 * ByteSize.KIB
+              ? Backing.ANONYMOUS.id()
+              : hostPageSize.bytes() == 2 * ByteSize.MIB
+                  ? Backing.HUGETLB_2M.id()
+                  : Backing.HUGETLB_1G.id();
+    }
+    if (Backing.of(backing).pageBytes() != hostPageSize.bytes()) {
+      throw new IllegalArgumentException(
+          "backing \""
+              + backing
+              + "\" has "
+              + ByteSize.ofBytes(Backing.of(backing).pageBytes())
+              + " pages but hostPageSize is "
+              + hostPageSize);
+    }
+    if (workload instanceof DirtierWorkloadSpec d
+        && d.bytesPerVcpu() != null
+        && d.bytesPerVcpu().bytes() * vcpus > memory.bytes()) {
+      throw new IllegalArgumentException(
+          "workload: bytesPerVcpu ("
+              + d.bytesPerVcpu()
+              + ") times "
+              + vcpus
+              + " vCPUs is more than the VM's memory ("
               + memory
               + ")");
     }

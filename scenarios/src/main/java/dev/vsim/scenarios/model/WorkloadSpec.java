@@ -7,6 +7,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
   @JsonSubTypes.Type(value = VmexitWorkloadSpec.class, name = "vmexit"),
-  @JsonSubTypes.Type(value = RandomAccessWorkloadSpec.class, name = "random-access")
+  @JsonSubTypes.Type(value = RandomAccessWorkloadSpec.class, name = "random-access"),
+  @JsonSubTypes.Type(value = DirtierWorkloadSpec.class, name = "dirtier")
 })
-public sealed interface WorkloadSpec permits VmexitWorkloadSpec, RandomAccessWorkloadSpec {}
+public sealed interface WorkloadSpec
+    permits VmexitWorkloadSpec, RandomAccessWorkloadSpec, DirtierWorkloadSpec {}

@@ -2,20 +2,33 @@ package dev.vsim.scenarios.run;
 
 import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.event.EventKernel;
+import dev.vsim.cpu.memory.DramBandwidth;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.random.RandomStreams;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.GuestKernel;
+import dev.vsim.guest.workload.DirtierWorkload;
 import dev.vsim.guest.workload.RandomAccessWorkload;
 import dev.vsim.guest.workload.VmexitWorkload;
 import dev.vsim.guest.workload.Workload;
 import dev.vsim.hypervisor.KvmVm;
+import dev.vsim.hypervisor.memory.Backing;
+import dev.vsim.hypervisor.memory.HostMemory;
+import dev.vsim.hypervisor.memory.Memslot;
+import dev.vsim.hypervisor.mmu.Ept;
+import dev.vsim.hypervisor.mmu.EptFaultPath;
+import dev.vsim.hypervisor.mmu.FaultDesign;
 import dev.vsim.mmu.experiment.GuestAddressSpace;
+import dev.vsim.mmu.pagetable.EntryFormat;
 import dev.vsim.mmu.pagetable.PageSize;
+import dev.vsim.mmu.pagetable.PageTable;
+import dev.vsim.mmu.pagetable.TableMemory;
 import dev.vsim.mmu.walk.Mmu;
 import dev.vsim.mmu.walk.TranslationMode;
+import dev.vsim.scenarios.model.DirtierWorkloadSpec;
+import dev.vsim.scenarios.model.HypervisorSpec;
 import dev.vsim.scenarios.model.RandomAccessWorkloadSpec;
 import dev.vsim.scenarios.model.Scenario;
 import dev.vsim.scenarios.model.VmSpec;
@@ -38,6 +51,8 @@ public final class Simulation {
   private final List<Vcpu> vcpus = new ArrayList<>();
   private final Options options;
   private int running;
+  private DramBandwidth bandwidth;
+  private Runnable starter = () -> vcpus.forEach(Vcpu::start);
 
   /** How a run went. */
   public record Outcome(
@@ -75,12 +90,16 @@ public final class Simulation {
     for (int i = 0; i < spec.vcpus(); i++) {
       vcpuStats.add(vmStats.group("vcpu" + i));
     }
-    Workload workload = workload(spec, vcpuStats, vmStats);
+    Workload workload =
+        spec.workload() instanceof DirtierWorkloadSpec d
+            ? dirtier(spec, d, kvm, vmStats, vcpuStats)
+            : workload(spec, vcpuStats, vmStats);
     GuestKernel guest =
         new GuestKernel(spec.vcpus(), workload, profile.hypervisor().guestInterruptHandlerCycles());
     for (int i = 0; i < spec.vcpus(); i++) {
       Vcpu v = new Vcpu(i, kernel, profile.vmx(), profile.hypervisor(), vcpuStats.get(i));
       v.attach(guest, kvm);
+      v.setMemoryBandwidth(bandwidth);
       v.setBatching(options.batching());
       v.onDone(
           () -> {
@@ -142,6 +161,146 @@ public final class Simulation {
         options.check() ? space::referenceTranslate : null);
   }
 
+  /** The memory bandwidth every stream of the host shares (one socket's channels). */
+  private DramBandwidth bandwidth() {
+    if (bandwidth == null) {
+      bandwidth =
+          new DramBandwidth(
+              kernel,
+              profile.dram().bandwidthBytesPerSecond(),
+              profile.frequency().baseHz(),
+              stats.group("host").group("dram"));
+    }
+    return bandwidth;
+  }
+
+  /**
+   * Seed 003's machine: guest memory in a memslot with its host backing, the guest's page tables
+   * present (and mapped in EPT, as after boot), an EPT built by the scenario's fault design, and
+   * the dirtier on every vCPU.
+   */
+  private Workload dirtier(
+      VmSpec vm, DirtierWorkloadSpec d, KvmVm kvm, StatGroup vmStats, List<StatGroup> vcpuStats) {
+    if (plan.scenario().hypervisor().paging() != HypervisorSpec.Paging.EPT) {
+      throw new IllegalArgumentException("the dirtier workload needs \"paging\": \"ept\"");
+    }
+    FaultDesign design = plan.scenario().hypervisor().design();
+    long bytes = vm.memory().bytes();
+    StatGroup kvmStats = vmStats.group("kvm");
+    HostMemory host = new HostMemory(vmStats.group("host_memory"));
+    Memslot ram = host.add(new Memslot(0, 0, bytes, GuestAddressSpace.HOST_OFFSET, backing(vm)));
+    PageTable guestTable =
+        new PageTable(
+            EntryFormat.X86,
+            vm.pagingLevels(),
+            new TableMemory(GuestAddressSpace.GUEST_TABLES_GPA));
+    guestTable.mapRange(
+        GuestAddressSpace.BASE_VA, 0, bytes, PageSize.ofBytes(vm.guestPageSize().bytes()), true);
+    Ept ept = new Ept(profile.mmu(), host, vm.pagingLevels(), 1, kvmStats.group("ept"));
+    long tableBytes = guestTable.memory().bytes();
+    Memslot tables =
+        host.add(
+            new Memslot(
+                1,
+                GuestAddressSpace.GUEST_TABLES_GPA,
+                tableBytes,
+                GuestAddressSpace.GUEST_TABLES_GPA + GuestAddressSpace.HOST_OFFSET,
+                Backing.ANONYMOUS));
+    ept.prepopulate(tables); // the guest built its page tables before the experiment
+    StatGroup setup = kvmStats.group("setup");
+    if (design.buildsAtRegistration()) {
+      long installCycles = ept.prepopulate(ram);
+      // One thread (the ioctl's caller) zeroes the pinned memory at its own store rate.
+      long zeroRate = Math.min(profile.dram().zeroingBytesPerSecond(), bandwidthBytesPerSecond());
+      double seconds =
+          (double) installCycles / profile.frequency().baseHz() + (double) bytes / zeroRate;
+      setup.formula("prepopulate_seconds", () -> seconds);
+    }
+    EptFaultPath faults =
+        new EptFaultPath(
+            kernel,
+            profile.mmu(),
+            design,
+            ept,
+            bandwidth(),
+            profile.dram().zeroingBytesPerSecond(),
+            vm.vcpus(),
+            kvmStats);
+    kvm.setEptFaultPath(faults);
+    List<Mmu> mmus = new ArrayList<>();
+    long seed = plan.scenario().seed();
+    for (int i = 0; i < vm.vcpus(); i++) {
+      MemoryHierarchy memory =
+          new MemoryHierarchy(profile.caches(), profile.dram(), vcpuStats.get(i).group("mem"));
+      Mmu mmu =
+          new Mmu(
+              profile,
+              TranslationMode.NESTED,
+              guestTable,
+              ept.table(),
+              true,
+              memory,
+              seed + 16L * i,
+              vcpuStats.get(i).group("mmu"));
+      mmu.setContext(1, 1, 0);
+      ept.attach(mmu);
+      mmus.add(mmu);
+    }
+    long perVcpu =
+        d.bytesPerVcpu() != null ? d.bytesPerVcpu().bytes() : bytes / vm.vcpus() / 4096 * 4096;
+    DirtierWorkload workload =
+        new DirtierWorkload(
+            new DirtierWorkload.Params(
+                GuestAddressSpace.BASE_VA,
+                perVcpu,
+                d.stride().bytes(),
+                d.passes(),
+                2L << 20,
+                2 * profile.dram().zeroingBytesPerSecond(),
+                profile.frequency().baseHz()),
+            mmus,
+            va -> guestTable.translate(va),
+            options.check()
+                ? va -> {
+                  long gpa = guestTable.translate(va);
+                  return gpa < 0 ? -1 : ept.table().translate(gpa);
+                }
+                : null,
+            vmStats,
+            vcpuStats);
+    if (design.prefaults()) {
+      // KVM_PRE_FAULT_MEMORY: every vCPU maps its own range, then the workload starts on all.
+      int[] left = {vm.vcpus()};
+      long[] doneAt = {0};
+      setup.formula("prefault_seconds", () -> (double) doneAt[0] / profile.frequency().baseHz());
+      Runnable startVcpus = starter;
+      starter =
+          () -> {
+            for (int i = 0; i < vm.vcpus(); i++) {
+              faults.prefault(
+                  i,
+                  (long) i * perVcpu,
+                  (long) (i + 1) * perVcpu,
+                  () -> {
+                    if (--left[0] == 0) {
+                      doneAt[0] = kernel.now();
+                      startVcpus.run();
+                    }
+                  });
+            }
+          };
+    }
+    return workload;
+  }
+
+  private long bandwidthBytesPerSecond() {
+    return profile.dram().bandwidthBytesPerSecond();
+  }
+
+  private static Backing backing(VmSpec vm) {
+    return Backing.of(vm.backing());
+  }
+
   /**
    * Runs until every guest is done or the stop time is reached.
    *
@@ -150,9 +309,7 @@ public final class Simulation {
   public Outcome run(DoubleConsumer progress) {
     long stopAt = plan.scenario().stop().after().toCycles(profile.frequency().baseHz());
     running = vcpus.size();
-    for (Vcpu v : vcpus) {
-      v.start();
-    }
+    starter.run();
     long slice = Math.max(1, stopAt / 200);
     long t = 0;
     while (running > 0 && kernel.pending() > 0 && t < stopAt) {

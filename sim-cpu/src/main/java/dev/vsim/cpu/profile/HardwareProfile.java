@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param pagingStructureCaches caches of upper-level paging-structure entries
  * @param vmx VM exit and entry transition costs
  * @param hypervisor software path costs of the hypervisor's exit handlers
+ * @param mmu costs of the hypervisor's EPT fault path and EPT maintenance
  * @param sources parameter JSON pointer to the source of its value
  */
 public record HardwareProfile(
@@ -32,6 +33,7 @@ public record HardwareProfile(
     PagingStructureCaches pagingStructureCaches,
     VmxCosts vmx,
     HypervisorCosts hypervisor,
+    MmuCosts mmu,
     Map<String, String> sources) {
 
   public HardwareProfile {
@@ -44,6 +46,7 @@ public record HardwareProfile(
     Objects.requireNonNull(pagingStructureCaches, "pagingStructureCaches");
     Objects.requireNonNull(vmx, "vmx");
     Objects.requireNonNull(hypervisor, "hypervisor");
+    Objects.requireNonNull(mmu, "mmu");
     description = description == null ? "" : description;
     sources = sources == null ? Map.of() : Map.copyOf(sources);
   }

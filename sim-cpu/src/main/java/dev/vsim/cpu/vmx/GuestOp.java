@@ -15,6 +15,12 @@ public final class GuestOp {
      * WRMSR, HLT...), {@code repeat} times in a row.
      */
     EXIT,
+    /**
+     * Run {@code cycles} of guest code, then move {@code bytes} through the memory system at no
+     * more than {@code maxBytesPerSecond}; how long that takes depends on the other streams sharing
+     * the memory bandwidth.
+     */
+    STREAM,
     /** The guest has nothing more to run on this vCPU. */
     DONE
   }
@@ -22,6 +28,8 @@ public final class GuestOp {
   private Kind kind;
   private long cycles;
   private long repeat;
+  private long bytes;
+  private long maxBytesPerSecond;
   private final VmExit exit = new VmExit();
 
   /** Guest work with no exit. */
@@ -45,6 +53,18 @@ public final class GuestOp {
     return exit.reset(reason);
   }
 
+  /** {@code cyclesBefore} guest cycles, then {@code n} bytes of memory traffic. */
+  public void stream(long cyclesBefore, long n, long maxRate) {
+    if (n < 1 || maxRate < 1) {
+      throw new IllegalArgumentException("a stream moves at least one byte at a positive rate");
+    }
+    kind = Kind.STREAM;
+    cycles = cyclesBefore;
+    repeat = 1;
+    bytes = n;
+    maxBytesPerSecond = maxRate;
+  }
+
   /** Nothing more to run. */
   public void done() {
     kind = Kind.DONE;
@@ -62,6 +82,15 @@ public final class GuestOp {
 
   public long repeat() {
     return repeat;
+  }
+
+  /** Bytes of memory traffic of a {@link Kind#STREAM}. */
+  public long bytes() {
+    return bytes;
+  }
+
+  public long maxBytesPerSecond() {
+    return maxBytesPerSecond;
   }
 
   public VmExit exit() {

@@ -2,6 +2,7 @@ package dev.vsim.cpu.vmx;
 
 import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
+import dev.vsim.cpu.memory.DramBandwidth;
 import dev.vsim.cpu.profile.HypervisorCosts;
 import dev.vsim.cpu.profile.VmxCosts;
 import dev.vsim.cpu.stats.Counter;
@@ -44,6 +45,8 @@ public final class Vcpu implements EventHandler {
   private static final long BATCH_DONE = 5;
   private static final long BATCH_CUT = 6;
   private static final long INJECTED = 7;
+  private static final long STREAM = 8;
+  private static final long STREAMED = 9;
 
   private final int index;
   private final EventKernel kernel;
@@ -54,6 +57,8 @@ public final class Vcpu implements EventHandler {
   private ExitHandler handler;
   private boolean batching = true;
   private Runnable onDone = () -> {};
+  private DramBandwidth memory;
+  private long streamStart;
 
   private State state = State.IDLE;
   private final GuestOp op = new GuestOp();
@@ -75,6 +80,7 @@ public final class Vcpu implements EventHandler {
   private final Counter exitCycles;
   private final Counter entryCycles;
   private final Counter hypervisorCycles;
+  private final Counter memoryCycles;
   private final Counter injections;
   private final Counter[] exitCount = new Counter[ExitReason.values().length];
   private final Counter[] exitRoundTrip = new Counter[ExitReason.values().length];
@@ -94,6 +100,7 @@ public final class Vcpu implements EventHandler {
     exitCycles = time.counter("exit_transition_cycles");
     entryCycles = time.counter("entry_transition_cycles");
     hypervisorCycles = time.counter("hypervisor_cycles");
+    memoryCycles = time.counter("memory_stream_cycles");
     injections = stats.group("interrupts").counter("injected");
   }
 
@@ -104,6 +111,11 @@ public final class Vcpu implements EventHandler {
   }
 
   /** Turns batching of repeated exits off (for checking that it changes nothing). */
+  /** The memory bandwidth that the guest's {@link GuestOp.Kind#STREAM} operations share. */
+  public void setMemoryBandwidth(DramBandwidth bandwidth) {
+    this.memory = bandwidth;
+  }
+
   public void setBatching(boolean on) {
     batching = on;
   }
@@ -242,6 +254,14 @@ public final class Vcpu implements EventHandler {
         deliver();
         runGuest(now);
       }
+      case (int) STREAM -> {
+        streamStart = now;
+        memory.start(op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
+      }
+      case (int) STREAMED -> {
+        memoryCycles.add(now - streamStart);
+        runGuest(now);
+      }
       default -> throw new IllegalStateException("unknown phase " + phase);
     }
   }
@@ -261,6 +281,15 @@ public final class Vcpu implements EventHandler {
       guestCycles.add(op.cycles());
       remaining = 0;
       kernel.schedule(now + op.cycles(), this, RUN);
+      return;
+    }
+    if (op.kind() == GuestOp.Kind.STREAM) {
+      if (memory == null) {
+        throw new IllegalStateException("vCPU " + index + " streams memory but has no bandwidth");
+      }
+      guestCycles.add(op.cycles());
+      remaining = 0;
+      kernel.schedule(now + op.cycles(), this, STREAM);
       return;
     }
     if (batching && remaining > 1 && pendingCount == 0) {

@@ -123,4 +123,82 @@ public final class PageTable {
     }
     c.write(format.leafEntry(newTarget, c.level(), writable));
   }
+
+  // ---- operations of the hypervisor on EPT: dirty logging splits and restores large pages ----
+
+  /** The level of the leaf mapping {@code address} (1 for 4 KiB), or 0 if nothing maps it. */
+  public int leafLevel(long address) {
+    TableCursor c = cursor.start(this, address);
+    while (c.isPresent() && !c.isLeaf()) {
+      c.down();
+    }
+    return c.isPresent() ? c.level() : 0;
+  }
+
+  /**
+   * Replaces the large leaf mapping {@code address} with a table of 512 leaves one level down that
+   * map the same memory (accessed and dirty bits clear), as KVM's huge-page split does.
+   *
+   * @return the level of the leaf that was split, or 0 if no large leaf maps {@code address}
+   */
+  public int split(long address, boolean writable) {
+    TableCursor c = cursor.start(this, address);
+    while (c.isPresent() && !c.isLeaf()) {
+      c.down();
+    }
+    if (!c.isPresent() || c.level() == 1) {
+      return 0;
+    }
+    int level = c.level();
+    long childBytes = 1L << (12 + 9 * (level - 2));
+    long base = EntryFormat.address(c.entry()) & ~((childBytes << 9) - 1);
+    long table = memory.allocate();
+    long[] entries = memory.table(table);
+    for (int i = 0; i < TableMemory.ENTRIES; i++) {
+      entries[i] = format.leafEntry(base + i * childBytes, level - 1, writable);
+    }
+    c.write(format.tableEntry(table));
+    return level;
+  }
+
+  /**
+   * Maps the page of {@code size} at {@code address} with one large leaf, replacing the table of
+   * smaller mappings that was there (restoring a huge page after dirty logging).
+   *
+   * @return the address of the table page that was unlinked, or -1 if there was none
+   */
+  public long collapse(long address, long target, PageSize size, boolean writable) {
+    TableCursor c = cursor.start(this, address);
+    while (c.level() > size.level()) {
+      if (!c.isPresent()) {
+        c.write(format.tableEntry(memory.allocate()));
+      } else if (c.isLeaf()) {
+        throw new IllegalStateException(
+            "a larger page already maps 0x" + Long.toHexString(address));
+      }
+      c.down();
+    }
+    long unlinked = c.isPresent() && !c.isLeaf() ? EntryFormat.address(c.entry()) : -1;
+    c.write(format.leafEntry(target, size.level(), writable));
+    return unlinked;
+  }
+
+  /**
+   * Sets and clears bits of the leaf entry mapping {@code address} (the W bit for write-protection,
+   * the D bit for dirty logging).
+   *
+   * @return the entry before the change, or 0 if nothing maps {@code address}
+   */
+  public long updateLeafBits(long address, long set, long clear) {
+    TableCursor c = cursor.start(this, address);
+    while (c.isPresent() && !c.isLeaf()) {
+      c.down();
+    }
+    if (!c.isPresent()) {
+      return 0;
+    }
+    long before = c.entry();
+    c.write((before | set) & ~clear);
+    return before;
+  }
 }
