@@ -227,24 +227,26 @@ public final class EptFaultPath implements EventHandler {
         }
       }
       case INSTALL -> {
-        long extra = 0;
-        if (!ept.install(slot[v], gpa[v], write[v])) {
-          racesLost.increment(); // the compare-exchange failed: the fault is retried
-          extra = costs.raceRetryCycles();
-        }
-        kernel.schedule(now + extra, this, (long) v * PHASES + RELEASED);
-      }
-      case RELEASED -> {
-        if (holdsWrite[v]) {
-          lock.releaseWrite();
+        if (ept.install(slot[v], gpa[v], write[v])) {
+          release(v, now);
         } else {
-          lock.releaseRead();
+          racesLost.increment(); // the compare-exchange failed: the fault is retried
+          kernel.schedule(now + costs.raceRetryCycles(), this, (long) v * PHASES + RELEASED);
         }
-        finish(v, now);
       }
+      case RELEASED -> release(v, now);
       case WP_DONE -> finish(v, now);
       default -> throw new IllegalStateException("unknown fault phase " + arg);
     }
+  }
+
+  private void release(int v, long now) {
+    if (holdsWrite[v]) {
+      lock.releaseWrite();
+    } else {
+      lock.releaseRead();
+    }
+    finish(v, now);
   }
 
   private void finish(int v, long now) {
