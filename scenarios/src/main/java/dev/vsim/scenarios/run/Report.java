@@ -49,10 +49,12 @@ final class Report {
                 "walk_references_per_access",
                 "translation_cycles_per_access",
                 "page_table_bytes_per_gib"));
+    Table faults = EptFaultReport.table();
     for (Configuration c : runs) {
       String name = c.plan().variant();
       Metrics m = new Metrics().putAll(c.outcome().metrics());
       addTranslation(translation, c, m);
+      EptFaultReport.addRow(faults, c, runs.get(0));
       r.configuration(name, m, c.outcome().cutOff());
       addExits(exits, name, c.outcome().metrics());
       addVmexit(vmexit, name, c.outcome().metrics());
@@ -81,6 +83,10 @@ final class Report {
       r.table(translation);
       r.plot(column(translation, 7, "translation_cycles", "cycles per access spent translating"));
       r.plot(column(translation, 4, "llc_misses", "LLC misses per random access"));
+    }
+    if (!faults.rows().isEmpty()) {
+      r.table(faults);
+      r.plot(EptFaultReport.finishTimes(faults));
     }
     Table published = publishedTable(r);
     if (!published.rows().isEmpty()) {
@@ -296,6 +302,8 @@ final class Report {
       case "exits" -> "VM exits per reason (all vCPUs)";
       case "vmexit" -> "vmexit loops: cycles per iteration across vCPUs";
       case "translation" -> "Address translation per random access, and page-table memory";
+      case "ept_faults" ->
+          "EPT fault designs: per-vCPU finish times (s), faults, exits and the MMU lock (cycles)";
       default -> table;
     };
   }

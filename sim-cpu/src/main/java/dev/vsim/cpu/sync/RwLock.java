@@ -44,9 +44,11 @@ public final class RwLock {
     stats.gauge(
         "wait_cycles_total", () -> (long) (waitCycles.getMean() * waitCycles.getTotalCount()));
     stats.gauge("wait_cycles_p50", () -> waitCycles.getValueAtPercentile(50));
+    stats.gauge("wait_cycles_p90", () -> waitCycles.getValueAtPercentile(90));
     stats.gauge("wait_cycles_p99", () -> waitCycles.getValueAtPercentile(99));
     stats.gauge("wait_cycles_max", waitCycles::getMaxValue);
     stats.gauge("write_hold_cycles_p50", () -> writeHoldCycles.getValueAtPercentile(50));
+    stats.gauge("write_hold_cycles_p99", () -> writeHoldCycles.getValueAtPercentile(99));
     stats.gauge("write_hold_cycles_max", writeHoldCycles::getMaxValue);
     stats.gauge("read_held_cycles", () -> readHeldCycles);
   }
