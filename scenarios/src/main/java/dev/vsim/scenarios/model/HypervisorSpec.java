@@ -12,8 +12,9 @@ import dev.vsim.hypervisor.mmu.FaultDesign;
  *     reference)
  * @param faultDesign how EPT is built: {@code mmu-lock}, {@code tdp-mmu} (the default, as upstream
  *     KVM), {@code prepopulated} or {@code prefault}
+ * @param dirtyLogging when present, live migration's dirty logging runs beside the workload
  */
-public record HypervisorSpec(Paging paging, String faultDesign) {
+public record HypervisorSpec(Paging paging, String faultDesign, DirtyLoggingSpec dirtyLogging) {
 
   /** Memory virtualization mode. */
   public enum Paging {
@@ -47,7 +48,13 @@ public record HypervisorSpec(Paging paging, String faultDesign) {
   public HypervisorSpec {
     paging = paging == null ? Paging.EPT : paging;
     faultDesign = faultDesign == null ? FaultDesign.TDP_MMU.id() : faultDesign;
-    FaultDesign.of(faultDesign); // rejects unknown names, listing the known ones
+    if (!FaultDesign.ids().contains(faultDesign)) {
+      throw new IllegalArgumentException(
+          "faultDesign \""
+              + faultDesign
+              + "\" is unknown; use one of "
+              + String.join(", ", FaultDesign.ids()));
+    }
   }
 
   /** The fault design this spec names. */

@@ -74,6 +74,11 @@ public record VmSpec(
                   ? Backing.HUGETLB_2M.id()
                   : Backing.HUGETLB_1G.id();
     }
+    String b = backing;
+    if (java.util.Arrays.stream(Backing.values()).noneMatch(k -> k.id().equals(b))) {
+      throw new IllegalArgumentException(
+          "backing \"" + backing + "\" is unknown; use anonymous, thp, hugetlb-2m or hugetlb-1g");
+    }
     if (Backing.of(backing).pageBytes() != hostPageSize.bytes()) {
       throw new IllegalArgumentException(
           "backing \""

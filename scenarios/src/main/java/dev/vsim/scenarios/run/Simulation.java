@@ -17,6 +17,7 @@ import dev.vsim.hypervisor.KvmVm;
 import dev.vsim.hypervisor.memory.Backing;
 import dev.vsim.hypervisor.memory.HostMemory;
 import dev.vsim.hypervisor.memory.Memslot;
+import dev.vsim.hypervisor.mmu.DirtyLogger;
 import dev.vsim.hypervisor.mmu.Ept;
 import dev.vsim.hypervisor.mmu.EptFaultPath;
 import dev.vsim.hypervisor.mmu.FaultDesign;
@@ -28,6 +29,7 @@ import dev.vsim.mmu.pagetable.TableMemory;
 import dev.vsim.mmu.walk.Mmu;
 import dev.vsim.mmu.walk.TranslationMode;
 import dev.vsim.scenarios.model.DirtierWorkloadSpec;
+import dev.vsim.scenarios.model.DirtyLoggingSpec;
 import dev.vsim.scenarios.model.HypervisorSpec;
 import dev.vsim.scenarios.model.RandomAccessWorkloadSpec;
 import dev.vsim.scenarios.model.Scenario;
@@ -37,6 +39,7 @@ import dev.vsim.scenarios.model.WorkloadSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.DoubleConsumer;
 
 /**
@@ -53,6 +56,8 @@ public final class Simulation {
   private int running;
   private DramBandwidth bandwidth;
   private Runnable starter = () -> vcpus.forEach(Vcpu::start);
+  private Runnable afterWorkloads = () -> {};
+  private BooleanSupplier settled = () -> true;
 
   /** How a run went. */
   public record Outcome(
@@ -104,7 +109,10 @@ public final class Simulation {
       v.onDone(
           () -> {
             if (--running == 0) {
-              kernel.stop();
+              afterWorkloads.run();
+              if (settled.getAsBoolean()) {
+                kernel.stop();
+              }
             }
           });
       kvm.addVcpu(v);
@@ -268,6 +276,28 @@ public final class Simulation {
                 : null,
             vmStats,
             vcpuStats);
+    DirtyLoggingSpec logging = plan.scenario().hypervisor().dirtyLogging();
+    if (logging != null) {
+      DirtyLogger logger =
+          new DirtyLogger(
+              kernel,
+              ept,
+              faults.lock(),
+              design,
+              ram,
+              logging.logMode(),
+              logging.eager(),
+              logging.harvestEvery().toCycles(profile.frequency().baseHz()),
+              kvmStats.group("dirty_log"));
+      Runnable startVcpus = starter;
+      starter =
+          () -> {
+            logger.start();
+            startVcpus.run();
+          };
+      afterWorkloads = logger::stop;
+      settled = logger::isStopped;
+    }
     if (design.prefaults()) {
       // KVM_PRE_FAULT_MEMORY: every vCPU maps its own range, then the workload starts on all.
       int[] left = {vm.vcpus()};
@@ -312,12 +342,12 @@ public final class Simulation {
     starter.run();
     long slice = Math.max(1, stopAt / 200);
     long t = 0;
-    while (running > 0 && kernel.pending() > 0 && t < stopAt) {
+    while ((running > 0 || !settled.getAsBoolean()) && kernel.pending() > 0 && t < stopAt) {
       t = Math.min(stopAt, t + slice);
       kernel.runUntil(t);
       progress.accept((double) t / stopAt);
     }
-    boolean cutOff = running > 0;
+    boolean cutOff = running > 0 || !settled.getAsBoolean();
     return new Outcome(stats.snapshot(), kernel.now(), kernel.eventsFired(), cutOff);
   }
 }

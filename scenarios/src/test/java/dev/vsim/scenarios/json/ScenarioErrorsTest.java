@@ -48,8 +48,8 @@ class ScenarioErrorsTest {
   @Test
   void unknownKeyFarFromAnyListsTheAllowedKeys() {
     assertEquals(
-        "t.json:6:7: unknown key \"zzzzzz\"; allowed keys: guestPageSize, hostPageSize, memory,"
-            + " name, pagingLevels, vcpus, workload (at /vms/0/zzzzzz)",
+        "t.json:6:7: unknown key \"zzzzzz\"; allowed keys: backing, guestPageSize, hostPageSize,"
+            + " memory, name, pagingLevels, vcpus, workload (at /vms/0/zzzzzz)",
         error(scenario("      \"name\": \"vm0\",\n      \"zzzzzz\": 2,\n" + WORKLOAD)));
   }
 
@@ -149,15 +149,35 @@ class ScenarioErrorsTest {
   @Test
   void unknownWorkloadTypeListsTheKnownOnes() {
     assertEquals(
-        "t.json:5:28: unknown type \"vmexitt\"; use one of: vmexit, random-access"
-            + " (at /vms/0/workload/type)",
+        "t.json:5:28: unknown type \"vmexitt\"; use one of: vmexit, random-access,"
+            + " dirtier (at /vms/0/workload/type)",
         error(scenario("      \"workload\": {\"type\": \"vmexitt\"}")));
+  }
+
+  @Test
+  void unknownFaultDesignListsTheKnownOnes() {
+    String text =
+        "{\n  \"name\": \"t\",\n  \"hypervisor\": {\"faultDesign\": \"mmu-locks\"},\n"
+            + "  \"vms\": [{\"workload\": {\"type\": \"dirtier\"}}]\n}\n";
+    assertEquals(
+        "t.json:3:33: faultDesign \"mmu-locks\" is unknown; use one of mmu-lock, tdp-mmu,"
+            + " prepopulated, prefault (at /hypervisor/faultDesign)",
+        error(text));
+  }
+
+  @Test
+  void aBackingWhosePagesAreNotTheHostPageSizeIsRejected() {
+    assertEquals(
+        "t.json:5:18: backing \"hugetlb-2m\" has 2MiB pages but hostPageSize is 4KiB"
+            + " (at /vms/0/backing)",
+        error(scenario("      \"backing\": \"hugetlb-2m\",\n" + WORKLOAD)));
   }
 
   @Test
   void missingWorkloadType() {
     assertEquals(
-        "t.json:5:19: missing \"type\"; use one of: vmexit, random-access (at /vms/0/workload)",
+        "t.json:5:19: missing \"type\"; use one of: vmexit, random-access, dirtier"
+            + " (at /vms/0/workload)",
         error(scenario("      \"workload\": {\"iterations\": 5}")));
   }
 

@@ -42,6 +42,7 @@ public final class Ept {
   private final Counter hugeInstalls;
   private final Counter splits;
   private final Counter collapses;
+  private final Counter zaps;
   private final Counter flushes;
   private final Counter writeProtectFaults;
 
@@ -58,6 +59,7 @@ public final class Ept {
     hugeInstalls = stats.counter("huge_sptes_installed");
     splits = stats.counter("huge_pages_split");
     collapses = stats.counter("huge_pages_restored");
+    zaps = stats.counter("split_tables_zapped");
     flushes = stats.counter("remote_tlb_flushes");
     writeProtectFaults = stats.counter("write_protect_faults");
     stats.gauge("table_bytes", this::tableBytes);
@@ -301,6 +303,7 @@ public final class Ept {
             cycles += costs.spteInstallCycles();
           }
         } else if (zap(gpa, size.level())) {
+          zaps.increment();
           unlinkedTables += size == PageSize.SIZE_1G ? 513 : 1;
           cycles += costs.dirtyLogCyclesPerSpte();
         }

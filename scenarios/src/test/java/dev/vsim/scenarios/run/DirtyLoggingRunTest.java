@@ -1,0 +1,55 @@
+package dev.vsim.scenarios.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The bundled dirty-logging scenario scaled down to 4 vCPUs x 32 MiB each, in checking mode. */
+class DirtyLoggingRunTest {
+  private static final long PAGES = 4 * (32L << 20) / 4096;
+  private static final long HUGE_PAGES = 4 * 32 / 2;
+
+  @Test
+  void everyPageWrittenIsHarvestedAndHugePagesComeBack() throws Exception {
+    List<RunPlan> plans =
+        new ScenarioLoader()
+            .load(
+                "dirty-logging.json",
+                BundledScenarios.read("dirty-logging").orElseThrow(),
+                List.of("/vms/0/vcpus=4", "/vms/0/memory=128MiB"),
+                List.of());
+    assertEquals(7, plans.size());
+    for (RunPlan p : plans) {
+      Simulation.Outcome o = new Simulation(p, new Simulation.Options(true, true)).run(f -> {});
+      assertFalse(o.cutOff(), p.variant());
+      Map<String, Number> m = o.metrics();
+      if (p.isBase()) {
+        assertEquals(null, m.get("vm0.kvm.dirty_log.harvests"));
+        continue;
+      }
+      assertEquals(PAGES, m.get("vm0.kvm.dirty_log.distinct_dirty_pages").longValue(), p.variant());
+      assertTrue(
+          m.get("vm0.kvm.dirty_log.dirty_pages_harvested").longValue() >= PAGES, p.variant());
+      String design = p.scenario().hypervisor().faultDesign();
+      if (design.equals("prepopulated")) {
+        // Logging split every huge page, and stopping it (a failed migration) rebuilt them all.
+        assertEquals(HUGE_PAGES, m.get("vm0.kvm.ept.huge_pages_split").longValue(), p.variant());
+        assertEquals(HUGE_PAGES, m.get("vm0.kvm.ept.huge_pages_restored").longValue());
+      } else {
+        // Faults under logging map 4 KiB pages; stopping zaps them so faults map huge again.
+        assertEquals(HUGE_PAGES, m.get("vm0.kvm.ept.split_tables_zapped").longValue());
+      }
+      var logging = p.scenario().hypervisor().dirtyLogging();
+      if (logging.mode().equals("dirty-bit") && design.equals("prepopulated")) {
+        // Hardware dirty bits: no write faults, except the first write to each huge page when
+        // splitting waits for it.
+        long expected = logging.eager() ? 0 : HUGE_PAGES;
+        assertEquals(expected, m.get("vm0.kvm.ept.write_protect_faults").longValue(), p.variant());
+      }
+    }
+  }
+}
