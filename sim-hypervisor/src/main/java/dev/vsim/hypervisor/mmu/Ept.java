@@ -109,6 +109,11 @@ public final class Ept {
     }
     PageSize size = mapSize(s, gpa);
     long aligned = gpa & ~size.offsetMask();
+    if (!host.isResident(s, aligned)) {
+      // Memory accounting: EPT may only point at host pages get_user_pages made resident.
+      throw new IllegalStateException(
+          "SPTE for 0x" + Long.toHexString(aligned) + " whose host page is not resident");
+    }
     // While write-protect logging, a read fault maps the page read-only; a write fault maps it
     // writable and marks it dirty.
     boolean writable = !(logging && loggedSlot == s && mode == DirtyLogMode.WRITE_PROTECT) || write;
