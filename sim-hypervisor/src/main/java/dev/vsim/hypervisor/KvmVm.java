@@ -22,12 +22,19 @@ public final class KvmVm implements ExitHandler {
   /** EPT-violation exit qualification bit 1: the access was a data write (SDM Table 28-7). */
   public static final long EPT_WRITE = 1L << 1;
 
+  /** ICR bit 11: logical destination mode (x2APIC cluster mode). */
+  public static final long ICR_LOGICAL = 1L << 11;
+
+  /** CPUs of one x2APIC logical cluster. */
+  public static final int CLUSTER_SIZE = 16;
+
   private final HypervisorCosts costs;
   private final List<Vcpu> vcpus = new ArrayList<>();
   private final Counter hypercallsUnknown;
   private final Counter ipisSent;
   private final Counter msrWritesOther;
   private final Counter eois;
+  private final Counter pvIpiHypercalls;
   private EptFaultPath eptFaults;
 
   /**
@@ -39,6 +46,7 @@ public final class KvmVm implements ExitHandler {
     hypercallsUnknown = kvm.group("hypercalls").counter("unknown");
     ipisSent = kvm.group("apic").counter("ipis_sent");
     eois = kvm.group("apic").counter("eois");
+    pvIpiHypercalls = kvm.group("hypercalls").counter("send_ipi");
     msrWritesOther = kvm.group("msr").counter("other_writes");
   }
 
@@ -76,7 +84,7 @@ public final class KvmVm implements ExitHandler {
       case HLT -> {
         // kvm_emulate_halt: block unless an interrupt is already pending.
         if (!vcpu.hasPendingInterrupt()) {
-          vcpu.block();
+          vcpu.sleep();
         }
         yield 0;
       }
@@ -99,12 +107,68 @@ public final class KvmVm implements ExitHandler {
   }
 
   private long hypercall(Vcpu vcpu, VmExit exit) {
+    if (exit.rax() == KvmHypercall.SEND_IPI) {
+      return sendIpiHypercall(exit);
+    }
     if (!isKnownHypercall(exit.rax())) {
       // kvm_emulate_hypercall returns -KVM_ENOSYS in RAX.
       hypercallsUnknown.increment();
       return costs.vmcallHandlerCycles();
     }
     throw new UnsupportedOperationException("hypercall " + exit.rax() + " is not modelled yet");
+  }
+
+  /**
+   * x2APIC ICR write: vector in bits 7:0, bit 11 the destination mode, destination in bits 63:32:
+   * an APIC ID in physical mode, a cluster (bits 31:16) and a mask of up to 16 of its CPUs (bits
+   * 15:0) in logical (cluster) mode.
+   */
+  private long icrWrite(long icr) {
+    int vector = (int) (icr & 0xff);
+    int dest = (int) (icr >>> 32);
+    if ((icr & ICR_LOGICAL) == 0) {
+      deliver(dest, vector);
+      return costs.apicIcrWriteHandlerCycles();
+    }
+    int base = (dest >>> 16) * CLUSTER_SIZE;
+    int n = 0;
+    for (int bit = 0; bit < CLUSTER_SIZE; bit++) {
+      if ((dest & (1 << bit)) != 0) {
+        deliver(base + bit, vector);
+        n++;
+      }
+    }
+    return costs.apicIcrWriteHandlerCycles()
+        + (long) Math.max(0, n - 1) * costs.ipiPerDestinationCycles();
+  }
+
+  /**
+   * KVM_HC_SEND_IPI: a 128-bit bitmap of destinations in RBX (low) and RCX (high), relative to the
+   * APIC ID in RDX; the ICR's vector in RSI. Returns the number of vCPUs it was delivered to in RAX
+   * (not modelled).
+   */
+  private long sendIpiHypercall(VmExit exit) {
+    pvIpiHypercalls.increment();
+    int vector = (int) (exit.rsi() & 0xff);
+    int min = (int) exit.rdx();
+    int n = 0;
+    for (int half = 0; half < 2; half++) {
+      long bits = half == 0 ? exit.rbx() : exit.rcx();
+      while (bits != 0) {
+        int b = Long.numberOfTrailingZeros(bits);
+        bits &= bits - 1;
+        deliver(min + half * 64 + b, vector);
+        n++;
+      }
+    }
+    return costs.vmcallHandlerCycles() + (long) n * costs.ipiPerDestinationCycles();
+  }
+
+  private void deliver(int apicId, int vector) {
+    ipisSent.increment();
+    if (apicId >= 0 && apicId < vcpus.size()) {
+      vcpus.get(apicId).postInterrupt(vector);
+    }
   }
 
   private static boolean isKnownHypercall(long nr) {
@@ -122,14 +186,7 @@ public final class KvmVm implements ExitHandler {
         return costs.apicIcrWriteHandlerCycles();
       }
       case Msr.X2APIC_ICR -> {
-        // x2APIC ICR: vector in bits 7:0, destination APIC ID in bits 63:32 (physical mode).
-        int vector = (int) (exit.msrValue() & 0xff);
-        int dest = (int) (exit.msrValue() >>> 32);
-        ipisSent.increment();
-        if (dest >= 0 && dest < vcpus.size()) {
-          vcpus.get(dest).postInterrupt(vector);
-        }
-        return costs.apicIcrWriteHandlerCycles();
+        return icrWrite(exit.msrValue());
       }
       case Msr.X2APIC_EOI -> {
         eois.increment();

@@ -50,6 +50,10 @@ public record VmSpec(
       throw new IllegalArgumentException(
           "vcpus must be 1 for the random-access workload (it measures one core's translations)");
     }
+    if (workload instanceof IpiBenchWorkloadSpec && vcpus < 2) {
+      throw new IllegalArgumentException(
+          "vcpus must be at least 2 for the ipi-bench workload (one sends, the others receive)");
+    }
     guestPageSize = pageSize("guestPageSize", guestPageSize);
     hostPageSize = pageSize("hostPageSize", hostPageSize);
     pagingLevels = pagingLevels == null ? 4 : pagingLevels;

@@ -8,7 +8,11 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonSubTypes({
   @JsonSubTypes.Type(value = VmexitWorkloadSpec.class, name = "vmexit"),
   @JsonSubTypes.Type(value = RandomAccessWorkloadSpec.class, name = "random-access"),
-  @JsonSubTypes.Type(value = DirtierWorkloadSpec.class, name = "dirtier")
+  @JsonSubTypes.Type(value = DirtierWorkloadSpec.class, name = "dirtier"),
+  @JsonSubTypes.Type(value = IpiBenchWorkloadSpec.class, name = "ipi-bench")
 })
 public sealed interface WorkloadSpec
-    permits VmexitWorkloadSpec, RandomAccessWorkloadSpec, DirtierWorkloadSpec {}
+    permits VmexitWorkloadSpec,
+        RandomAccessWorkloadSpec,
+        DirtierWorkloadSpec,
+        IpiBenchWorkloadSpec {}

@@ -10,6 +10,7 @@ import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.GuestKernel;
 import dev.vsim.guest.workload.DirtierWorkload;
+import dev.vsim.guest.workload.IpiBenchWorkload;
 import dev.vsim.guest.workload.RandomAccessWorkload;
 import dev.vsim.guest.workload.VmexitWorkload;
 import dev.vsim.guest.workload.Workload;
@@ -31,6 +32,7 @@ import dev.vsim.mmu.walk.TranslationMode;
 import dev.vsim.scenarios.model.DirtierWorkloadSpec;
 import dev.vsim.scenarios.model.DirtyLoggingSpec;
 import dev.vsim.scenarios.model.HypervisorSpec;
+import dev.vsim.scenarios.model.IpiBenchWorkloadSpec;
 import dev.vsim.scenarios.model.RandomAccessWorkloadSpec;
 import dev.vsim.scenarios.model.Scenario;
 import dev.vsim.scenarios.model.VmSpec;
@@ -124,6 +126,19 @@ public final class Simulation {
     WorkloadSpec spec = vm.workload();
     if (spec instanceof RandomAccessWorkloadSpec r) {
       return randomAccess(vm, r, vcpuStats.get(0), vmStats);
+    }
+    if (spec instanceof IpiBenchWorkloadSpec b) {
+      return new IpiBenchWorkload(
+          new IpiBenchWorkload.Params(
+              b.mode(),
+              b.pattern(),
+              b.iterations(),
+              100_000,
+              b.sendCycles(),
+              b.pollCycles(),
+              profile.frequency().baseHz()),
+          vm.vcpus(),
+          vcpuStats.get(0));
     }
     if (spec instanceof VmexitWorkloadSpec v) {
       return new VmexitWorkload(

@@ -12,6 +12,10 @@ package dev.vsim.cpu.profile;
  * @param interruptInjectionCycles inject a pending interrupt on VM entry
  * @param eoiHandlerCycles emulate an EOI write
  * @param guestInterruptHandlerCycles the guest's own interrupt entry, handler and return
+ * @param ipiPerDestinationCycles each destination after the first of a multicast IPI (an ICR write
+ *     in cluster mode, or the PV send-IPI hypercall): setting its IRR and kicking it
+ * @param vcpuWakeupCycles waking a vCPU thread that sleeps in the host after a HLT exit: the
+ *     wake-up, the host scheduler and the switch to the thread, until it re-enters the guest
  */
 public record HypervisorCosts(
     int cpuidHandlerCycles,
@@ -20,7 +24,9 @@ public record HypervisorCosts(
     int apicIcrWriteHandlerCycles,
     int interruptInjectionCycles,
     int eoiHandlerCycles,
-    int guestInterruptHandlerCycles) {
+    int guestInterruptHandlerCycles,
+    int ipiPerDestinationCycles,
+    int vcpuWakeupCycles) {
   public HypervisorCosts {
     Checks.nonNegative("cpuidHandlerCycles", cpuidHandlerCycles);
     Checks.nonNegative("vmcallHandlerCycles", vmcallHandlerCycles);
@@ -29,5 +35,7 @@ public record HypervisorCosts(
     Checks.nonNegative("interruptInjectionCycles", interruptInjectionCycles);
     Checks.nonNegative("eoiHandlerCycles", eoiHandlerCycles);
     Checks.nonNegative("guestInterruptHandlerCycles", guestInterruptHandlerCycles);
+    Checks.nonNegative("ipiPerDestinationCycles", ipiPerDestinationCycles);
+    Checks.nonNegative("vcpuWakeupCycles", vcpuWakeupCycles);
   }
 }

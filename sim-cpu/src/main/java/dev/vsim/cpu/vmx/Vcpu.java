@@ -59,6 +59,7 @@ public final class Vcpu implements EventHandler {
   private Runnable onDone = () -> {};
   private DramBandwidth memory;
   private long streamStart;
+  private boolean sleeping;
 
   private State state = State.IDLE;
   private final GuestOp op = new GuestOp();
@@ -81,6 +82,7 @@ public final class Vcpu implements EventHandler {
   private final Counter entryCycles;
   private final Counter hypervisorCycles;
   private final Counter memoryCycles;
+  private final Counter wakeups;
   private final Counter injections;
   private final Counter[] exitCount = new Counter[ExitReason.values().length];
   private final Counter[] exitRoundTrip = new Counter[ExitReason.values().length];
@@ -101,6 +103,7 @@ public final class Vcpu implements EventHandler {
     entryCycles = time.counter("entry_transition_cycles");
     hypervisorCycles = time.counter("hypervisor_cycles");
     memoryCycles = time.counter("memory_stream_cycles");
+    wakeups = stats.counter("wakeups");
     injections = stats.group("interrupts").counter("injected");
   }
 
@@ -194,11 +197,26 @@ public final class Vcpu implements EventHandler {
     state = State.BLOCKED;
   }
 
-  /** Resumes a blocked vCPU: it goes on to VM entry now. */
+  /**
+   * The hypervisor puts the vCPU's thread to sleep (HLT with nothing pending): unlike {@link
+   * #block}, waking it costs the host's wake-up of a sleeping thread.
+   */
+  public void sleep() {
+    block();
+    sleeping = true;
+  }
+
+  /** Resumes a blocked vCPU: it goes on to VM entry now, or once its thread is awake. */
   public void wake() {
     if (state == State.BLOCKED) {
       state = State.HYPERVISOR;
-      kernel.schedule(kernel.now(), this, HANDLED);
+      long at = kernel.now();
+      if (sleeping) {
+        sleeping = false;
+        wakeups.increment();
+        at += costs.vcpuWakeupCycles();
+      }
+      kernel.schedule(at, this, HANDLED);
     }
   }
 

@@ -15,6 +15,7 @@ public final class VmExit {
   private long rbx;
   private long rcx;
   private long rdx;
+  private long rsi;
 
   /** Clears every field and sets the reason; the fluent setters fill the rest. */
   public VmExit reset(ExitReason r) {
@@ -27,6 +28,7 @@ public final class VmExit {
     rbx = 0;
     rcx = 0;
     rdx = 0;
+    rsi = 0;
     return this;
   }
 
@@ -41,6 +43,7 @@ public final class VmExit {
     rbx = o.rbx;
     rcx = o.rcx;
     rdx = o.rdx;
+    rsi = o.rsi;
     return this;
   }
 
@@ -94,6 +97,16 @@ public final class VmExit {
 
   public long rcx() {
     return rcx;
+  }
+
+  /** RSI: the fourth hypercall argument (KVM's a3). */
+  public long rsi() {
+    return rsi;
+  }
+
+  public VmExit rsi(long value) {
+    rsi = value;
+    return this;
   }
 
   public long rdx() {

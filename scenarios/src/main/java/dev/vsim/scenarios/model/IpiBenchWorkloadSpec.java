@@ -1,0 +1,38 @@
+package dev.vsim.scenarios.model;
+
+import dev.vsim.guest.workload.IpiBenchWorkload;
+
+/**
+ * Seed 001's IPI microbenchmark: vCPU 0 sends function-call IPIs, the others idle in HLT.
+ *
+ * @param mode how the guest sends IPIs: {@code physical}, {@code cluster} (x2APIC modes) or {@code
+ *     pv} (the KVM_HC_SEND_IPI hypercall)
+ * @param pattern {@code unicast} (to vCPU 1) or {@code broadcast} (to every other vCPU)
+ * @param iterations IPIs sent and waited for
+ * @param sendCycles guest cycles of the APIC driver around each ICR write or hypercall
+ * @param pollCycles one round of the sender's wait loop
+ */
+public record IpiBenchWorkloadSpec(
+    IpiBenchWorkload.Mode mode,
+    IpiBenchWorkload.Pattern pattern,
+    Long iterations,
+    Long sendCycles,
+    Long pollCycles)
+    implements WorkloadSpec {
+  public IpiBenchWorkloadSpec {
+    mode = mode == null ? IpiBenchWorkload.Mode.CLUSTER : mode;
+    pattern = pattern == null ? IpiBenchWorkload.Pattern.BROADCAST : pattern;
+    iterations = iterations == null ? 1000L : iterations;
+    if (iterations < 1) {
+      throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
+    }
+    sendCycles = sendCycles == null ? 100L : sendCycles;
+    if (sendCycles < 0) {
+      throw new IllegalArgumentException("sendCycles cannot be negative, got " + sendCycles);
+    }
+    pollCycles = pollCycles == null ? 50L : pollCycles;
+    if (pollCycles < 1) {
+      throw new IllegalArgumentException("pollCycles must be at least 1, got " + pollCycles);
+    }
+  }
+}

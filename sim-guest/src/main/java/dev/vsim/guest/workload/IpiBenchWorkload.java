@@ -1,0 +1,255 @@
+package dev.vsim.guest.workload;
+
+import dev.vsim.cpu.pv.KvmHypercall;
+import dev.vsim.cpu.pv.Msr;
+import dev.vsim.cpu.stats.Counter;
+import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.vmx.ExitReason;
+import dev.vsim.cpu.vmx.GuestOp;
+import dev.vsim.cpu.vmx.Vcpu;
+
+/**
+ * The IPI microbenchmark of seed 001's exitless-IPI evaluation: vCPU 0 sends a function-call IPI to
+ * one other vCPU (unicast) or to all others (broadcast) and busy-waits until every destination has
+ * run its handler, then starts over; the other vCPUs idle in HLT. How the IPI is sent is the
+ * guest's x2APIC mode: {@code physical} writes the ICR once per destination, {@code cluster} once
+ * per cluster of up to 16 CPUs (logical destination mode), {@code pv} makes one KVM_HC_SEND_IPI
+ * hypercall per 128 consecutive APIC IDs. Each ICR write and each hypercall exits.
+ */
+public final class IpiBenchWorkload implements Workload {
+  /** Linux's CALL_FUNCTION_VECTOR. */
+  public static final int CALL_FUNCTION_VECTOR = 0xfb;
+
+  private static final int CLUSTER = 16;
+  private static final long ICR_LOGICAL = 1L << 11;
+
+  /** How the guest's APIC driver sends an IPI. */
+  public enum Mode {
+    PHYSICAL("physical"),
+    CLUSTER("cluster"),
+    PV("pv");
+
+    private final String id;
+
+    Mode(String id) {
+      this.id = id;
+    }
+
+    @Override
+    public String toString() {
+      return id;
+    }
+  }
+
+  /** Whom vCPU 0 sends to. */
+  public enum Pattern {
+    UNICAST("unicast"),
+    BROADCAST("broadcast");
+
+    private final String id;
+
+    Pattern(String id) {
+      this.id = id;
+    }
+
+    @Override
+    public String toString() {
+      return id;
+    }
+  }
+
+  /**
+   * @param warmupCycles vCPU 0 waits this long first, so the others have halted
+   * @param sendCycles guest cycles of the sender's APIC driver around each ICR write or hypercall
+   *     (building the destination, the loop)
+   * @param pollCycles one round of the sender's wait loop (reading the call's lock, PAUSE)
+   */
+  public record Params(
+      Mode mode,
+      Pattern pattern,
+      long iterations,
+      long warmupCycles,
+      long sendCycles,
+      long pollCycles,
+      long frequencyHz) {
+    public Params {
+      if (iterations < 1 || pollCycles < 1 || sendCycles < 0 || warmupCycles < 0) {
+        throw new IllegalArgumentException("an IPI benchmark needs iterations and a poll loop");
+      }
+    }
+  }
+
+  private final Params params;
+  private final int vcpus;
+  private final int[] destinations;
+  private final long[] sends; // the ICR values or hypercall bitmaps of one iteration, flattened
+  private final int sendCount;
+  private final int stride; // longs per send
+  private int nextSend;
+  private int acksWanted;
+  private int acks;
+  private long iteration;
+  private long iterationStart;
+  private boolean warmedUp;
+  private boolean finished;
+  private int stopSent;
+  private final boolean[] stopped; // took the IPI that ends the benchmark
+  private final Counter measured;
+  private final Counter totalCycles;
+
+  /**
+   * @param stats the sender's group; results go to {@code ipi_bench}
+   */
+  public IpiBenchWorkload(Params params, int vcpus, StatGroup stats) {
+    if (vcpus < 2) {
+      throw new IllegalArgumentException("an IPI benchmark needs at least 2 vCPUs");
+    }
+    this.params = params;
+    this.vcpus = vcpus;
+    int n = params.pattern() == Pattern.UNICAST ? 1 : vcpus - 1;
+    stopped = new boolean[vcpus];
+    destinations = new int[n];
+    for (int i = 0; i < n; i++) {
+      destinations[i] = i + 1;
+    }
+    stride = params.mode() == Mode.PV ? 3 : 1;
+    sends = new long[n * stride];
+    sendCount = encode();
+    StatGroup g = stats.group("ipi_bench");
+    measured = g.counter("iterations");
+    totalCycles = g.counter("cycles");
+    g.gauge("sends_per_iteration", () -> sendCount);
+    g.formula("cycles_per_iteration", () -> per(totalCycles.value()));
+    g.formula("ns_per_iteration", () -> per(totalCycles.value()) * 1e9 / params.frequencyHz());
+  }
+
+  private double per(long total) {
+    long n = measured.value();
+    return n == 0 ? 0 : (double) total / n;
+  }
+
+  /** Precomputes one iteration's ICR writes or hypercalls, as the guest's APIC driver would. */
+  private int encode() {
+    int n = 0;
+    switch (params.mode()) {
+      case PHYSICAL -> {
+        for (int d : destinations) {
+          sends[n++] = ((long) d << 32) | CALL_FUNCTION_VECTOR;
+        }
+      }
+      case CLUSTER -> {
+        int i = 0;
+        while (i < destinations.length) {
+          int cluster = destinations[i] / CLUSTER;
+          int mask = 0;
+          while (i < destinations.length && destinations[i] / CLUSTER == cluster) {
+            mask |= 1 << (destinations[i] % CLUSTER);
+            i++;
+          }
+          long logical = ((long) cluster << 16) | mask;
+          sends[n++] = (logical << 32) | ICR_LOGICAL | CALL_FUNCTION_VECTOR;
+        }
+      }
+      case PV -> {
+        int i = 0;
+        while (i < destinations.length) {
+          int min = destinations[i];
+          long low = 0;
+          long high = 0;
+          while (i < destinations.length
+              && destinations[i] - min < KvmHypercall.SEND_IPI_DESTINATIONS_64BIT) {
+            int off = destinations[i] - min;
+            if (off < 64) {
+              low |= 1L << off;
+            } else {
+              high |= 1L << (off - 64);
+            }
+            i++;
+          }
+          sends[n * 3] = low;
+          sends[n * 3 + 1] = high;
+          sends[n * 3 + 2] = min;
+          n++;
+        }
+      }
+      default -> throw new IllegalStateException(params.mode().toString());
+    }
+    return n;
+  }
+
+  @Override
+  public void next(Vcpu vcpu, GuestOp op) {
+    if (vcpu.index() != 0) {
+      if (stopped[vcpu.index()]) {
+        op.done();
+      } else {
+        op.exit(ExitReason.HLT, 0, 1); // the idle loop
+      }
+      return;
+    }
+    if (!warmedUp) {
+      warmedUp = true;
+      op.compute(params.warmupCycles());
+      return;
+    }
+    if (finished) {
+      stopOthers(op);
+      return;
+    }
+    if (nextSend == 0 && acksWanted == 0) {
+      iterationStart = vcpu.now();
+      acks = 0;
+      acksWanted = destinations.length;
+    }
+    if (nextSend < sendCount) {
+      send(op, nextSend++);
+      return;
+    }
+    if (acks < acksWanted) {
+      op.compute(params.pollCycles());
+      return;
+    }
+    measured.increment();
+    totalCycles.add(vcpu.now() - iterationStart);
+    nextSend = 0;
+    acksWanted = 0;
+    if (++iteration == params.iterations()) {
+      finished = true;
+      stopOthers(op);
+      return;
+    }
+    next(vcpu, op);
+  }
+
+  private void send(GuestOp op, int i) {
+    if (params.mode() == Mode.PV) {
+      op.exit(ExitReason.VMCALL, params.sendCycles(), 1)
+          .registers(KvmHypercall.SEND_IPI, sends[3 * i], sends[3 * i + 1], sends[3 * i + 2])
+          .rsi(CALL_FUNCTION_VECTOR);
+    } else {
+      op.exit(ExitReason.MSR_WRITE, params.sendCycles(), 1).wrmsr(Msr.X2APIC_ICR, sends[i]);
+    }
+  }
+
+  /** After the last iteration every idle vCPU is woken once more so that it can finish. */
+  private void stopOthers(GuestOp op) {
+    if (stopSent < vcpus - 1) {
+      int d = 1 + stopSent++;
+      op.exit(ExitReason.MSR_WRITE, 0, 1)
+          .wrmsr(Msr.X2APIC_ICR, ((long) d << 32) | CALL_FUNCTION_VECTOR);
+      return;
+    }
+    op.done();
+  }
+
+  @Override
+  public void interruptHandled(Vcpu vcpu, int vector) {
+    if (vcpu.index() != 0 && vector == CALL_FUNCTION_VECTOR) {
+      if (finished) {
+        stopped[vcpu.index()] = true;
+      } else {
+        acks++;
+      }
+    }
+  }
+}
