@@ -28,11 +28,10 @@ public final class Tlb {
   private long lastAux;
   private int lastHit; // entry last hit (fully associative only): checked first, as keys repeat
   private final byte[] fill; // valid entries per set, so a full set goes straight to its victim
-  // True LRU is kept here as a last-use time per entry rather than through the policy object: a
-  // hit is then one store, with no interface call. Null for the other policies.
-  private final long[] lastUse;
-  private long clock;
   private final ReplacementPolicy policy;
+  // The policy again when it is true LRU, called through its final class so that the call inlines
+  // even where several policies are in use (an interface call site would go megamorphic).
+  private final ReplacementPolicies.Lru lru;
   private long hits;
   private long misses;
 
@@ -62,16 +61,8 @@ public final class Tlb {
     for (int i = 0; i < entries; i++) {
       this.entries[i * STRIDE + TAG] = INVALID_TAG;
     }
-    if (policy instanceof ReplacementPolicies.Lru) {
-      // The recency order the list starts with: way 0 most recent, the last way least.
-      lastUse = new long[entries];
-      for (int i = 0; i < entries; i++) {
-        lastUse[i] = -(i % ways);
-      }
-    } else {
-      lastUse = null;
-    }
     this.policy = policy;
+    this.lru = policy instanceof ReplacementPolicies.Lru l ? l : null;
     stats.gauge("hits", () -> hits);
     stats.gauge("misses", () -> misses);
   }
@@ -87,10 +78,11 @@ public final class Tlb {
       // Fully associative (the paging-structure caches): try the entry hit last time first.
       int h = lastHit * STRIDE;
       if (e[h + KEY] == key && (int) e[h + TAG] == context) {
-        return hit(lastHit);
+        return hit(0, lastHit);
       }
     }
-    int first = setOf(key) * ways;
+    int set = setOf(key);
+    int first = set * ways;
     for (int n = first, end = first + ways; n < end; n++) {
       int i = n * STRIDE;
       if (e[i + KEY] == key) {
@@ -99,7 +91,7 @@ public final class Tlb {
         if ((int) tag == context
             || (tag >= GLOBAL && Context.samePcidIgnored((int) tag, context))) {
           lastHit = n;
-          return hit(n);
+          return hit(set, n);
         }
       }
     }
@@ -107,36 +99,24 @@ public final class Tlb {
     return -1;
   }
 
-  private long hit(int n) {
-    touch(n);
+  private long hit(int set, int n) {
+    touch(set, n - set * ways);
     hits++;
     int i = n * STRIDE;
     lastAux = entries[i + AUX];
     return entries[i + VALUE];
   }
 
-  private void touch(int n) {
-    if (lastUse != null) {
-      lastUse[n] = ++clock;
+  private void touch(int set, int way) {
+    if (lru != null) {
+      lru.touch(set, way);
     } else {
-      int set = n / ways;
-      policy.touch(set, n - set * ways);
+      policy.touch(set, way);
     }
   }
 
-  /** The way to evict from a full set. */
   private int victim(int set) {
-    if (lastUse == null) {
-      return policy.victim(set);
-    }
-    int first = set * ways;
-    int oldest = first;
-    for (int n = first + 1, end = first + ways; n < end; n++) {
-      if (lastUse[n] < lastUse[oldest]) {
-        oldest = n;
-      }
-    }
-    return oldest - first;
+    return lru != null ? lru.victim(set) : policy.victim(set);
   }
 
   /** Counts a look-up that is known to miss (nothing of its kind is cached), without scanning. */
@@ -156,11 +136,12 @@ public final class Tlb {
 
   /** Caches (context, key) → (value, auxiliary value). */
   public void insert(int context, long key, long value, long auxValue, boolean isGlobal) {
-    int first = setOf(key) * ways;
+    int set = setOf(key);
+    int first = set * ways;
     for (int n = first, end = first + ways; n < end; n++) {
       int i = n * STRIDE;
       if ((int) entries[i + TAG] == context && entries[i + KEY] == key) {
-        store(n, context, key, value, auxValue, isGlobal);
+        store(set, n, context, key, value, auxValue, isGlobal);
         return;
       }
     }
@@ -186,16 +167,17 @@ public final class Tlb {
     } else {
       n = first + victim(set);
     }
-    store(n, context, key, value, auxValue, isGlobal);
+    store(set, n, context, key, value, auxValue, isGlobal);
   }
 
-  private void store(int n, int context, long key, long value, long auxValue, boolean isGlobal) {
+  private void store(
+      int set, int n, int context, long key, long value, long auxValue, boolean isGlobal) {
     int i = n * STRIDE;
     entries[i + KEY] = key;
     entries[i + TAG] = (context & 0xffff_ffffL) | (isGlobal && context != INVALID ? GLOBAL : 0);
     entries[i + VALUE] = value;
     entries[i + AUX] = auxValue;
-    touch(n);
+    touch(set, n - set * ways);
   }
 
   /**
