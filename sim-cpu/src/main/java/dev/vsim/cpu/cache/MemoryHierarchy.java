@@ -27,6 +27,7 @@ public final class MemoryHierarchy {
   private final int llcLatency;
   private final int dramLatency;
   private final Counter[] served = new Counter[4];
+  private final Counter l1Hits;
   private int lastLevel;
 
   public MemoryHierarchy(CacheHierarchy caches, Dram dram, StatGroup stats) {
@@ -43,16 +44,19 @@ public final class MemoryHierarchy {
     for (int i = 0; i < 4; i++) {
       served[i] = stats.counter(names[i]);
     }
+    l1Hits = served[L1];
   }
 
   /** The latency of a load of {@code physicalAddress}, updating every level's contents. */
   public int access(long physicalAddress) {
     long line = physicalAddress >>> lineShift;
-    int latency;
-    if (l1.access(line)) {
+    if (l1.access(line)) { // the common case, kept short
       lastLevel = L1;
-      latency = l1Latency;
-    } else if (l2.access(line)) {
+      l1Hits.increment();
+      return l1Latency;
+    }
+    int latency;
+    if (l2.access(line)) {
       lastLevel = L2;
       latency = l2Latency;
     } else if (llc.access(line)) {

@@ -14,7 +14,8 @@ public final class SetAssociativeCache {
   // cache lines: slot (set * ways + way) * 2 is the tag, the next long its last use.
   private final long[] slots;
   private long clock;
-  private final int[] mru; // per set, the slot used last: checked first, as lines are re-read
+  // Per set, the slot used last and the one used before it: checked first, as lines are re-read.
+  private final int[] mru;
   private long hits;
   private long misses;
 
@@ -26,9 +27,10 @@ public final class SetAssociativeCache {
     this.setMask = Integer.bitCount(sets) == 1 ? sets - 1 : -1;
     this.ways = ways;
     this.slots = new long[2 * sets * ways];
-    this.mru = new int[sets];
+    this.mru = new int[2 * sets];
     for (int s = 0; s < sets; s++) {
-      mru[s] = 2 * s * ways;
+      mru[2 * s] = 2 * s * ways;
+      mru[2 * s + 1] = 2 * s * ways;
     }
     for (int i = 0; i < slots.length; i += 2) {
       slots[i] = INVALID;
@@ -43,32 +45,52 @@ public final class SetAssociativeCache {
   public boolean access(long line) {
     long now = ++clock;
     int set = setOf(line);
-    int h = mru[set];
-    if (slots[h] == line) {
-      slots[h + 1] = now;
+    long[] s = slots;
+    // The two slots used last in this set first: a page walk alternates between two lines (a
+    // guest and an EPT entry) that often share a set.
+    int h = mru[2 * set];
+    if (s[h] == line) {
+      s[h + 1] = now;
       hits++;
       return true;
     }
+    int h2 = mru[2 * set + 1];
+    if (s[h2] == line) {
+      s[h2 + 1] = now;
+      hits++;
+      mru[2 * set] = h2;
+      mru[2 * set + 1] = h;
+      return true;
+    }
     int base = set * ways * 2;
-    int victim = base;
-    long oldest = Long.MAX_VALUE;
-    for (int i = base, end = base + 2 * ways; i < end; i += 2) {
-      if (slots[i] == line) {
-        slots[i + 1] = now;
+    int end = base + 2 * ways;
+    for (int i = base; i < end; i += 2) {
+      if (s[i] == line) {
+        s[i + 1] = now;
         hits++;
-        mru[set] = i;
+        use(set, i);
         return true;
       }
-      if (slots[i + 1] < oldest) {
-        oldest = slots[i + 1];
+    }
+    // A miss: only now look at the last-use times (the first oldest way, as empty ways are 0).
+    int victim = base;
+    long oldest = s[base + 1];
+    for (int i = base + 2; i < end; i += 2) {
+      if (s[i + 1] < oldest) {
+        oldest = s[i + 1];
         victim = i;
       }
     }
-    mru[set] = victim;
-    slots[victim] = line;
-    slots[victim + 1] = now;
+    use(set, victim);
+    s[victim] = line;
+    s[victim + 1] = now;
     misses++;
     return false;
+  }
+
+  private void use(int set, int slot) {
+    mru[2 * set + 1] = mru[2 * set];
+    mru[2 * set] = slot;
   }
 
   /** Whether the line is present, without touching replacement state. */

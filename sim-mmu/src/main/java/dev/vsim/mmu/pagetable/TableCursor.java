@@ -23,7 +23,9 @@ public final class TableCursor {
    * tableAddr}: a walk that a paging-structure cache shortened starts here.
    */
   public TableCursor startAt(PageTable pt, long addr, int lvl, long tableAddr) {
-    this.table = pt;
+    if (table != pt) { // a walker's cursor keeps its table: skip the reference store's GC barrier
+      table = pt;
+    }
     this.address = addr;
     this.level = lvl;
     this.tableAddress = tableAddr;

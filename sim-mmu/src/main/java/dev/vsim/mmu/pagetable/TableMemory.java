@@ -1,7 +1,6 @@
 package dev.vsim.mmu.pagetable;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * The memory that holds paging structures, and only them: a 64 GiB guest costs heap for its tables,
@@ -13,7 +12,9 @@ public final class TableMemory {
   private static final int PAGE_SHIFT = 12;
 
   private final long baseFrame;
-  private final List<long[]> pages = new ArrayList<>();
+  // Indexed by frame number - baseFrame: a walk finds a table with one array index.
+  private long[][] pages = new long[16][];
+  private int count;
 
   /**
    * @param basePhysicalAddress where the first table page is placed (4 KiB aligned)
@@ -27,32 +28,35 @@ public final class TableMemory {
 
   /** Allocates a zeroed table page and returns its physical address. */
   public long allocate() {
-    pages.add(new long[ENTRIES]);
-    return (baseFrame + pages.size() - 1) << PAGE_SHIFT;
+    if (count == pages.length) {
+      pages = Arrays.copyOf(pages, 2 * count);
+    }
+    pages[count++] = new long[ENTRIES];
+    return (baseFrame + count - 1) << PAGE_SHIFT;
   }
 
   /** The 512 entries of the table at {@code physicalAddress}. */
   public long[] table(long physicalAddress) {
     long index = (physicalAddress >>> PAGE_SHIFT) - baseFrame;
-    if (index < 0 || index >= pages.size()) {
+    if (index < 0 || index >= count) {
       throw new IllegalArgumentException("no table page at 0x" + Long.toHexString(physicalAddress));
     }
-    return pages.get((int) index);
+    return pages[(int) index];
   }
 
   /** Whether a table page lives at this address. */
   public boolean holds(long physicalAddress) {
     long index = (physicalAddress >>> PAGE_SHIFT) - baseFrame;
-    return index >= 0 && index < pages.size();
+    return index >= 0 && index < count;
   }
 
   public int pageCount() {
-    return pages.size();
+    return count;
   }
 
   /** Bytes of memory the tables occupy. */
   public long bytes() {
-    return (long) pages.size() << PAGE_SHIFT;
+    return (long) count << PAGE_SHIFT;
   }
 
   /** The physical address range [base, end) the table pages occupy. */
@@ -61,6 +65,6 @@ public final class TableMemory {
   }
 
   public long endAddress() {
-    return (baseFrame + pages.size()) << PAGE_SHIFT;
+    return (baseFrame + count) << PAGE_SHIFT;
   }
 }

@@ -1,7 +1,6 @@
 package dev.vsim.mmu.tlb;
 
 import dev.vsim.cpu.stats.StatGroup;
-import java.util.Arrays;
 
 /**
  * A set-associative translation cache. Each entry maps a key (a virtual page number, or a
@@ -10,21 +9,29 @@ import java.util.Arrays;
  * Primitive arrays only; look-ups do not allocate.
  */
 public final class Tlb {
-  /** Marks an empty way. */
+  // Each entry is STRIDE adjacent longs, so a hit reads one or two host cache lines: the key, the
+  // tag, the value and the auxiliary value. The tag is the context in its low 32 bits (INVALID
+  // there marks an empty way) and GLOBAL in bit 32.
+  private static final int STRIDE = 4;
+  private static final int KEY = 0;
+  private static final int TAG = 1;
+  private static final int VALUE = 2;
+  private static final int AUX = 3;
   private static final int INVALID = -1;
+  private static final long INVALID_TAG = INVALID & 0xffff_ffffL;
+  private static final long GLOBAL = 1L << 32;
 
   private final int sets;
   private final int setMask; // sets - 1 when sets is a power of two, else -1
   private final int ways;
-  private final long[] keys;
-  private final int[] contexts;
-  private final long[] values;
-  private final long[] aux;
+  private final long[] entries;
   private long lastAux;
-  private int lastHit; // index of the last entry hit: checked first, as look-ups repeat keys
-  private final boolean[] global;
+  private int lastHit; // entry last hit (fully associative only): checked first, as keys repeat
   private final byte[] fill; // valid entries per set, so a full set goes straight to its victim
   private final ReplacementPolicy policy;
+  // The policy again when it is true LRU, called through its final class so that the call inlines
+  // even where several policies are in use (an interface call site would go megamorphic).
+  private final ReplacementPolicies.Lru lru;
   private long hits;
   private long misses;
 
@@ -46,17 +53,16 @@ public final class Tlb {
     this.sets = entries / ways;
     this.setMask = Integer.bitCount(sets) == 1 ? sets - 1 : -1;
     this.ways = ways;
-    this.keys = new long[entries];
-    this.contexts = new int[entries];
-    this.values = new long[entries];
-    this.aux = new long[entries];
-    this.global = new boolean[entries];
+    this.entries = new long[entries * STRIDE];
     this.fill = new byte[sets];
     if (ways > Byte.MAX_VALUE) {
       throw new IllegalArgumentException("at most 127 ways");
     }
-    Arrays.fill(contexts, INVALID);
+    for (int i = 0; i < entries; i++) {
+      this.entries[i * STRIDE + TAG] = INVALID_TAG;
+    }
     this.policy = policy;
+    this.lru = policy instanceof ReplacementPolicies.Lru l ? l : null;
     stats.gauge("hits", () -> hits);
     stats.gauge("misses", () -> misses);
   }
@@ -67,35 +73,50 @@ public final class Tlb {
 
   /** The value cached for (context, key), or -1 on a miss. Global entries match any PCID. */
   public long lookup(int context, long key) {
-    int set = setOf(key);
-    int base = set * ways;
+    long[] e = entries;
     if (sets == 1) {
       // Fully associative (the paging-structure caches): try the entry hit last time first.
-      int h = lastHit;
-      if (keys[h] == key && contexts[h] == context) {
-        return hit(set, h);
+      int h = lastHit * STRIDE;
+      if (e[h + KEY] == key && (int) e[h + TAG] == context) {
+        return hit(0, lastHit);
       }
     }
-    for (int w = 0; w < ways; w++) {
-      int i = base + w;
-      if (keys[i] == key
-          && (contexts[i] == context
-              || (global[i]
-                  && contexts[i] != INVALID
-                  && Context.samePcidIgnored(contexts[i], context)))) {
-        lastHit = i;
-        return hit(set, i);
+    int set = setOf(key);
+    int first = set * ways;
+    for (int n = first, end = first + ways; n < end; n++) {
+      int i = n * STRIDE;
+      if (e[i + KEY] == key) {
+        long tag = e[i + TAG];
+        // GLOBAL is only ever set on a valid tag.
+        if ((int) tag == context
+            || (tag >= GLOBAL && Context.samePcidIgnored((int) tag, context))) {
+          lastHit = n;
+          return hit(set, n);
+        }
       }
     }
     misses++;
     return -1;
   }
 
-  private long hit(int set, int i) {
-    policy.touch(set, i - set * ways);
+  private long hit(int set, int n) {
+    touch(set, n - set * ways);
     hits++;
-    lastAux = aux[i];
-    return values[i];
+    int i = n * STRIDE;
+    lastAux = entries[i + AUX];
+    return entries[i + VALUE];
+  }
+
+  private void touch(int set, int way) {
+    if (lru != null) {
+      lru.touch(set, way);
+    } else {
+      policy.touch(set, way);
+    }
+  }
+
+  private int victim(int set) {
+    return lru != null ? lru.victim(set) : policy.victim(set);
   }
 
   /** Counts a look-up that is known to miss (nothing of its kind is cached), without scanning. */
@@ -116,11 +137,11 @@ public final class Tlb {
   /** Caches (context, key) → (value, auxiliary value). */
   public void insert(int context, long key, long value, long auxValue, boolean isGlobal) {
     int set = setOf(key);
-    int base = set * ways;
-    for (int w = 0; w < ways; w++) {
-      int i = base + w;
-      if (contexts[i] == context && keys[i] == key) {
-        store(set, w, context, key, value, auxValue, isGlobal);
+    int first = set * ways;
+    for (int n = first, end = first + ways; n < end; n++) {
+      int i = n * STRIDE;
+      if ((int) entries[i + TAG] == context && entries[i + KEY] == key) {
+        store(set, n, context, key, value, auxValue, isGlobal);
         return;
       }
     }
@@ -133,31 +154,30 @@ public final class Tlb {
    */
   public void insertAbsent(int context, long key, long value, long auxValue, boolean isGlobal) {
     int set = setOf(key);
-    int way = -1;
+    int first = set * ways;
+    int n = -1;
     if (fill[set] < ways) {
-      int base = set * ways;
-      for (int w = 0; w < ways; w++) {
-        if (contexts[base + w] == INVALID) {
-          way = w;
+      for (int m = first, end = first + ways; m < end; m++) {
+        if ((int) entries[m * STRIDE + TAG] == INVALID) {
+          n = m;
           fill[set]++;
           break;
         }
       }
     } else {
-      way = policy.victim(set);
+      n = first + victim(set);
     }
-    store(set, way, context, key, value, auxValue, isGlobal);
+    store(set, n, context, key, value, auxValue, isGlobal);
   }
 
   private void store(
-      int set, int way, int context, long key, long value, long auxValue, boolean isGlobal) {
-    int i = set * ways + way;
-    keys[i] = key;
-    contexts[i] = context;
-    values[i] = value;
-    aux[i] = auxValue;
-    global[i] = isGlobal;
-    policy.touch(set, way);
+      int set, int n, int context, long key, long value, long auxValue, boolean isGlobal) {
+    int i = n * STRIDE;
+    entries[i + KEY] = key;
+    entries[i + TAG] = (context & 0xffff_ffffL) | (isGlobal && context != INVALID ? GLOBAL : 0);
+    entries[i + VALUE] = value;
+    entries[i + AUX] = auxValue;
+    touch(set, n - set * ways);
   }
 
   /**
@@ -169,18 +189,20 @@ public final class Tlb {
   public int invalidate(int value, int mask, long onlyKey, boolean keepGlobal) {
     int dropped = 0;
     int from = 0;
-    int to = contexts.length;
+    int to = sets * ways;
     if (onlyKey != -1) {
       from = setOf(onlyKey) * ways;
       to = from + ways;
     }
-    for (int i = from; i < to; i++) {
-      if (contexts[i] != INVALID
-          && (contexts[i] & mask) == (value & mask)
-          && (onlyKey == -1 || keys[i] == onlyKey)
-          && !(keepGlobal && global[i])) {
-        contexts[i] = INVALID;
-        fill[i / ways]--;
+    for (int n = from; n < to; n++) {
+      int i = n * STRIDE;
+      long tag = entries[i + TAG];
+      if ((int) tag != INVALID
+          && ((int) tag & mask) == (value & mask)
+          && (onlyKey == -1 || entries[i + KEY] == onlyKey)
+          && !(keepGlobal && tag >= GLOBAL)) {
+        entries[i + TAG] = INVALID_TAG;
+        fill[n / ways]--;
         dropped++;
       }
     }
@@ -190,10 +212,11 @@ public final class Tlb {
   /** Drops every entry whose VPID is not 0 (INVVPID all-contexts spares the host's). */
   public int invalidateAllGuestVpids() {
     int dropped = 0;
-    for (int i = 0; i < contexts.length; i++) {
-      if (contexts[i] != INVALID && Context.vpid(contexts[i]) != 0) {
-        contexts[i] = INVALID;
-        fill[i / ways]--;
+    for (int n = 0; n < sets * ways; n++) {
+      int context = (int) entries[n * STRIDE + TAG];
+      if (context != INVALID && Context.vpid(context) != 0) {
+        entries[n * STRIDE + TAG] = INVALID_TAG;
+        fill[n / ways]--;
         dropped++;
       }
     }
@@ -203,8 +226,8 @@ public final class Tlb {
   /** Number of valid entries. */
   public int occupancy() {
     int n = 0;
-    for (int c : contexts) {
-      if (c != INVALID) {
+    for (int i = TAG; i < entries.length; i += STRIDE) {
+      if ((int) entries[i] != INVALID) {
         n++;
       }
     }

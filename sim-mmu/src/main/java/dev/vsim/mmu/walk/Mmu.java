@@ -64,7 +64,9 @@ public final class Mmu {
 
   private long lastCycles;
   private int lastReferences;
-  private PageSize lastPageSize;
+  // Page sizes of the last translation are kept as levels (1 = 4 KiB, 0 before any), not as
+  // PageSize references: storing a reference costs a GC write barrier on every translation.
+  private int lastLevel;
   private final Counter walks;
   private final Counter walkReferences;
   private final Counter walkCycles;
@@ -170,7 +172,7 @@ public final class Mmu {
     if (hit >= 0 && (hit & READ_ONLY) == 0) {
       lastReferences = 0;
       lastCycles = l1Latency;
-      lastPageSize = PageSize.SIZE_4K;
+      lastLevel = 1;
       return hit | (linear & 0xfff);
     }
     return translateMiss(linear, write, hit);
@@ -184,7 +186,7 @@ public final class Mmu {
     if (l1Hit >= 0) { // a read-only translation
       if (!write) {
         lastCycles = l1Latency;
-        lastPageSize = PageSize.SIZE_4K;
+        lastLevel = 1;
         return (l1Hit & ~READ_ONLY) | (linear & 0xfff);
       }
       // A write through a read-only entry re-walks (the tables may have been made writable since)
@@ -207,7 +209,7 @@ public final class Mmu {
       if (frame != -1) {
         frame &= ~READ_ONLY;
         lastCycles = l1Latency;
-        lastPageSize = size;
+        lastLevel = size.level();
         return frame | (linear & size.offsetMask());
       }
     }
@@ -234,7 +236,7 @@ public final class Mmu {
       l1[size.ordinal()].insertAbsent(ctx, linear >>> size.shift(), frame, 0, false);
       frame &= ~READ_ONLY;
       lastCycles = stlbLatency;
-      lastPageSize = size;
+      lastLevel = size.level();
       return frame | (linear & size.offsetMask());
     }
     lastCycles = stlbLatency;
@@ -246,7 +248,7 @@ public final class Mmu {
       faults.increment();
       return FAULT;
     }
-    size = lastPageSize;
+    size = PageSize.ofLevel(lastLevel);
     anyLargePage |= size != PageSize.SIZE_4K;
     long base = (hpa & ~size.offsetMask()) | (lastWritable ? 0 : READ_ONLY);
     l1[size.ordinal()].insertAbsent(ctx, linear >>> size.shift(), base, 0, false);
@@ -282,7 +284,7 @@ public final class Mmu {
     }
   }
 
-  /** Walks the primary table (and EPT when nested); sets lastPageSize. */
+  /** Walks the primary table (and EPT when nested); sets lastLevel. */
   private long walk(long linear, boolean write) {
     int ctx = context();
     // Start below the deepest paging-structure-cache hit.
@@ -328,16 +330,16 @@ public final class Mmu {
           c.setBits(primary.format().dirtyBit());
         }
         long out = c.translated();
-        PageSize size = PageSize.ofLevel(c.level());
+        int leafLevel = c.level();
         if (mode == TranslationMode.NESTED) {
           out = gpaToHpa(out, write);
           if (out == FAULT) {
             return FAULT;
           }
-          size = PageSize.min(size, lastEptSize);
+          leafLevel = Math.min(leafLevel, lastEptLevel); // the smaller page
           writable &= lastEptWritable;
         }
-        lastPageSize = size;
+        lastLevel = leafLevel;
         lastWritable = writable;
         return out;
       }
@@ -358,7 +360,7 @@ public final class Mmu {
     }
   }
 
-  private PageSize lastEptSize;
+  private int lastEptLevel;
   private boolean lastEptWritable;
   private boolean lastWritable;
   private long lastFaultGpa = -1;
@@ -400,7 +402,7 @@ public final class Mmu {
         if (write && eptAccessDirty) {
           c.setBits(EntryFormat.EPT.dirtyBit());
         }
-        lastEptSize = PageSize.ofLevel(c.level());
+        lastEptLevel = c.level();
         return c.translated();
       }
       long next = EntryFormat.address(c.entry());
@@ -535,7 +537,7 @@ public final class Mmu {
 
   /** The page size the last translation was cached at. */
   public PageSize lastPageSize() {
-    return lastPageSize;
+    return lastLevel == 0 ? null : PageSize.ofLevel(lastLevel);
   }
 
   /**
