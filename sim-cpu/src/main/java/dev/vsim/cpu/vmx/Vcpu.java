@@ -61,6 +61,16 @@ public final class Vcpu implements EventHandler {
   private long streamStart;
   private boolean sleeping;
 
+  // The host scheduler may take the vCPU's thread off its pCPU at any cycle: its one outstanding
+  // event is then held back and replayed, shifted by the time it was off, when it runs again.
+  private long pendingEvent = -1;
+  private long pendingAt;
+  private long pendingPhase;
+  private boolean preempted;
+  private long preemptedAt;
+  private long heldDelay = -1; // cycles left of the held event, or -1 if none was held
+  private long heldPhase;
+
   private State state = State.IDLE;
   private final GuestOp op = new GuestOp();
   private final VmExit exit = new VmExit();
@@ -83,6 +93,7 @@ public final class Vcpu implements EventHandler {
   private final Counter hypervisorCycles;
   private final Counter memoryCycles;
   private final Counter wakeups;
+  private final Counter preemptedCycles;
   private final Counter injections;
   private final Counter[] exitCount = new Counter[ExitReason.values().length];
   private final Counter[] exitRoundTrip = new Counter[ExitReason.values().length];
@@ -104,6 +115,7 @@ public final class Vcpu implements EventHandler {
     hypervisorCycles = time.counter("hypervisor_cycles");
     memoryCycles = time.counter("memory_stream_cycles");
     wakeups = stats.counter("wakeups");
+    preemptedCycles = time.counter("preempted_cycles");
     injections = stats.group("interrupts").counter("injected");
   }
 
@@ -154,7 +166,7 @@ public final class Vcpu implements EventHandler {
       throw new IllegalStateException("vCPU " + index + " already started");
     }
     state = State.GUEST;
-    kernel.schedule(kernel.now(), this, RUN);
+    step(kernel.now(), RUN);
   }
 
   /**
@@ -180,7 +192,7 @@ public final class Vcpu implements EventHandler {
     }
     if (state == State.BLOCKED) {
       wake();
-    } else if (state == State.GUEST && batchEvent >= 0) {
+    } else if (state == State.GUEST && batchEvent >= 0 && !preempted) {
       cutBatch();
     }
   }
@@ -216,12 +228,74 @@ public final class Vcpu implements EventHandler {
         wakeups.increment();
         at += costs.vcpuWakeupCycles();
       }
-      kernel.schedule(at, this, HANDLED);
+      step(at, HANDLED);
     }
+  }
+
+  /** Schedules the vCPU's next step; at most one is outstanding. */
+  private long step(long at, long phase) {
+    pendingAt = at;
+    pendingPhase = phase;
+    pendingEvent = kernel.schedule(at, this, phase);
+    return pendingEvent;
+  }
+
+  /**
+   * The host scheduler took the vCPU's thread off its pCPU: nothing of it runs (no guest code, no
+   * exit handling) until {@link #resume}. A memory stream or a lock grant that completes meanwhile
+   * is held until then.
+   */
+  public void preempt() {
+    if (preempted) {
+      throw new IllegalStateException("vCPU " + index + " is already preempted");
+    }
+    preempted = true;
+    preemptedAt = kernel.now();
+    if (pendingEvent >= 0) {
+      kernel.cancel(pendingEvent);
+      pendingEvent = -1;
+      heldDelay = pendingAt - preemptedAt;
+      heldPhase = pendingPhase;
+    }
+  }
+
+  /** The thread runs again: the held step resumes where it stopped. */
+  public void resume() {
+    if (!preempted) {
+      throw new IllegalStateException("vCPU " + index + " is not preempted");
+    }
+    preempted = false;
+    long now = kernel.now();
+    long off = now - preemptedAt;
+    preemptedCycles.add(off);
+    if (batchEvent >= 0) {
+      batchStart += off; // the loop's iterations slide by the time it was off
+    }
+    if (heldDelay >= 0) {
+      long event = step(now + heldDelay, heldPhase);
+      if (heldPhase == BATCH_DONE) {
+        batchEvent = event;
+      }
+      heldDelay = -1;
+    }
+    if (batchEvent >= 0 && pendingCount > 0) {
+      cutBatch();
+    }
+  }
+
+  public boolean isPreempted() {
+    return preempted;
   }
 
   @Override
   public void onEvent(long now, long phase) {
+    pendingEvent = -1;
+    if (preempted) {
+      // A completion from outside (a memory stream, a lock grant) while off the pCPU.
+      heldDelay = 0;
+      heldPhase = phase;
+      return;
+    }
     switch ((int) phase) {
       case (int) RUN -> runGuest(now);
       case (int) EXECUTE_EXIT -> {
@@ -229,14 +303,14 @@ public final class Vcpu implements EventHandler {
         exitStart = now;
         exit.copyFrom(op.exit());
         exitCycles.add(vmx.vmExitCycles());
-        kernel.schedule(now + vmx.vmExitCycles(), this, EXITED);
+        step(now + vmx.vmExitCycles(), EXITED);
       }
       case (int) EXITED -> {
         state = State.HYPERVISOR;
         long h = vmx.exitDispatchCycles() + handler.handle(this, exit);
         hypervisorCycles.add(h);
         if (state == State.HYPERVISOR) {
-          kernel.schedule(now + h, this, HANDLED);
+          step(now + h, HANDLED);
         }
       }
       case (int) HANDLED -> enter(now);
@@ -265,7 +339,7 @@ public final class Vcpu implements EventHandler {
         hypervisorCycles.add(costs.interruptInjectionCycles());
         // As when stepping, the injection is part of the round trip of the exit it ends.
         roundTrip(op.exit().reason().ordinal()).add(costs.interruptInjectionCycles());
-        kernel.schedule(now + costs.interruptInjectionCycles(), this, INJECTED);
+        step(now + costs.interruptInjectionCycles(), INJECTED);
       }
       case (int) INJECTED -> {
         state = State.GUEST;
@@ -298,7 +372,7 @@ public final class Vcpu implements EventHandler {
     if (op.kind() == GuestOp.Kind.COMPUTE) {
       guestCycles.add(op.cycles());
       remaining = 0;
-      kernel.schedule(now + op.cycles(), this, RUN);
+      step(now + op.cycles(), RUN);
       return;
     }
     if (op.kind() == GuestOp.Kind.STREAM) {
@@ -307,7 +381,7 @@ public final class Vcpu implements EventHandler {
       }
       guestCycles.add(op.cycles());
       remaining = 0;
-      kernel.schedule(now + op.cycles(), this, STREAM);
+      step(now + op.cycles(), STREAM);
       return;
     }
     if (batching && remaining > 1 && pendingCount == 0) {
@@ -318,7 +392,7 @@ public final class Vcpu implements EventHandler {
       }
     }
     guestCycles.add(op.cycles());
-    kernel.schedule(now + op.cycles(), this, EXECUTE_EXIT);
+    step(now + op.cycles(), EXECUTE_EXIT);
   }
 
   private void startBatch(long now, long handlerCycles) {
@@ -336,7 +410,7 @@ public final class Vcpu implements EventHandler {
     exitCycles.add(remaining * vmx.vmExitCycles());
     hypervisorCycles.add(remaining * hv);
     entryCycles.add(remaining * vmx.vmEntryCycles());
-    batchEvent = kernel.schedule(now + remaining * batchPeriod, this, BATCH_DONE);
+    batchEvent = step(now + remaining * batchPeriod, BATCH_DONE);
   }
 
   /** An interrupt arrived during a batched loop: stop it at the end of the current iteration. */
@@ -357,7 +431,7 @@ public final class Vcpu implements EventHandler {
     hypervisorCycles.add(-undone * (batchExitCycles - vmx.vmExitCycles() - vmx.vmEntryCycles()));
     entryCycles.add(-undone * vmx.vmEntryCycles());
     batchTimes = undone;
-    kernel.schedule(batchStart + done * batchPeriod, this, BATCH_CUT);
+    step(batchStart + done * batchPeriod, BATCH_CUT);
   }
 
   private void enter(long now) {
@@ -372,7 +446,7 @@ public final class Vcpu implements EventHandler {
       cost += costs.interruptInjectionCycles();
       hypervisorCycles.add(costs.interruptInjectionCycles());
     }
-    kernel.schedule(now + cost, this, ENTERED);
+    step(now + cost, ENTERED);
   }
 
   /** Hands an interrupt injected at this entry to the guest before it resumes its work. */

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A batched loop of exits must give what stepping every exit gives, also when an interrupt arrives
  * in the middle of the loop: it is taken at the VM entry that ends the iteration in progress, and
- * the loop resumes afterwards.
+ * the loop resumes afterwards. A vCPU taken off its pCPU by the host scheduler stops where it is,
+ * batched or stepped, and goes on when it runs again.
  */
 class VcpuBatchingTest {
   private static final VmxCosts VMX = new VmxCosts(300, 300, 200, 0, 0);
@@ -32,6 +33,15 @@ class VcpuBatchingTest {
     int handlerSteps;
 
     Run(boolean batching, long interruptAt) {
+      this(batching, interruptAt, -1, 0);
+    }
+
+    /** Also takes the vCPU off its pCPU at {@code preemptAt} for {@code preemptFor} cycles. */
+    Run(boolean batching, long interruptAt, long preemptAt, long preemptFor) {
+      if (preemptAt >= 0) {
+        kernel.schedule(preemptAt, (now, a) -> vcpu.preempt(), 0);
+        kernel.schedule(preemptAt + preemptFor, (now, a) -> vcpu.resume(), 0);
+      }
       vcpu.attach(this, this);
       vcpu.setBatching(batching);
       if (interruptAt >= 0) {
@@ -106,5 +116,33 @@ class VcpuBatchingTest {
     // The whole run: the loop, plus the injection and the handler.
     assertEquals(LOOP * iteration + 50 + HANDLER, batched.kernel.now());
     assertEquals(stepped.kernel.now(), batched.kernel.now());
+  }
+
+  @Test
+  void aPreemptedVcpuDoesNothingAndResumesWhereItStopped() {
+    long iteration = GUEST_WORK + 300 + 200 + 100 + 300;
+    long off = 12_345;
+    for (boolean batching : new boolean[] {true, false}) {
+      // Taken off in the middle of iteration 7's exit handling.
+      Run r = new Run(batching, -1, 7 * iteration + 400, off);
+      assertEquals(LOOP * iteration + off, r.kernel.now(), "batching " + batching);
+      assertEquals(LOOP, r.snapshot().get("vcpu0.exits.cpuid.count"));
+      assertEquals(off, r.snapshot().get("vcpu0.time.preempted_cycles"));
+    }
+  }
+
+  @Test
+  void anInterruptPostedWhilePreemptedIsTakenAfterTheResumedIteration() {
+    long iteration = GUEST_WORK + 300 + 200 + 100 + 300; // 920 cycles
+    long off = 5_000;
+    long preemptAt = 3 * iteration + 10; // in iteration 3's guest part
+    long interruptAt = preemptAt + 100; // while off the pCPU
+    Run batched = new Run(true, interruptAt, preemptAt, off);
+    Run stepped = new Run(false, interruptAt, preemptAt, off);
+    // Iteration 3 finishes `off` later; its VM entry injects the interrupt.
+    assertEquals(LongArrayList.wrap(new long[] {4 * iteration + off + 50}), stepped.interrupts);
+    assertEquals(stepped.interrupts, batched.interrupts);
+    assertEquals(stepped.snapshot(), batched.snapshot());
+    assertEquals(LOOP * iteration + off + 50 + HANDLER, batched.kernel.now());
   }
 }
