@@ -537,7 +537,15 @@ public final class FairScheduler {
 
   private void balanceTick(long now, long arg) {
     balanceEvent = NONE;
+    // A move never raises the largest load, so a pCPU already at it has nobody to pull from.
+    long maxLoad = 0;
+    for (int p = 0; p < pcpus; p++) {
+      maxLoad = Math.max(maxLoad, load(p));
+    }
     for (int p = 0; p < pcpus && waiting > 0; p++) {
+      if (load(p) >= maxLoad) {
+        continue;
+      }
       for (int level = 0; level < 3; level++) {
         if (level > 0
             && levelFrom(p, level) == levelFrom(p, level - 1)
