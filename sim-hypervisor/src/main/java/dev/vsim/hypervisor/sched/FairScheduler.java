@@ -1,0 +1,781 @@
+package dev.vsim.hypervisor.sched;
+
+import dev.vsim.cpu.event.EventHandler;
+import dev.vsim.cpu.event.EventKernel;
+import dev.vsim.cpu.profile.Topology;
+import dev.vsim.cpu.stats.Counter;
+import dev.vsim.cpu.stats.StatGroup;
+import java.util.Arrays;
+
+/**
+ * The host's fair scheduler, after Linux CFS: it shares pCPUs among vCPU threads and other host
+ * tasks in proportion to their weights.
+ *
+ * <p><b>Run queues.</b> Each pCPU has a {@link RunQueue} of waiting tasks ordered by virtual
+ * runtime, the CPU time a task has received divided by its weight ({@code NICE_0_WEIGHT / weight}
+ * per cycle). The running task gets a slice of the period in proportion to its weight, where the
+ * period is {@code sched_latency}, stretched to {@code nr_running x min_granularity} when more than
+ * {@code latency / min_granularity} tasks share the pCPU ({@code sched_slice}); a slice is never
+ * shorter than {@code min_granularity}. For equal weights the slice is {@code max(min_granularity,
+ * latency / nr_running)}. When it expires the task with the smallest vruntime runs next; the
+ * running task keeps the pCPU only if its vruntime is strictly the smallest.
+ *
+ * <p><b>Sleep and wake-up.</b> A task that blocks leaves the run queue and accrues nothing. When it
+ * wakes, its vruntime is carried to the new run queue relative to the queues' {@code min_vruntime}
+ * and placed at {@code max(vruntime, min_vruntime - latency / 2)} ({@code place_entity} with
+ * GENTLE_FAIR_SLEEPERS), so a sleeper gets at most half a period of credit. A new task starts at
+ * its queue's {@code min_vruntime}. The waking task goes to its previous pCPU if that is idle, else
+ * to an idle pCPU, preferring the previous one's SMT siblings, then its socket, then any (a
+ * simplified {@code select_idle_sibling}), else to its previous pCPU, where it preempts the running
+ * task if its vruntime is smaller by more than {@code wakeup_granularity} ({@code
+ * check_preempt_wakeup}). The preemption happens at once but through an event, like the reschedule
+ * IPI, so the waker never sees a callback inside its own call.
+ *
+ * <p><b>Balancing.</b> A pCPU that goes idle pulls a waiting task from the busiest pCPU ({@code
+ * newidle_balance}); every {@code balanceInterval} each pCPU in index order pulls waiting tasks
+ * from the busiest pCPU of its core, then of its socket, then of the machine, while a move makes
+ * the two loads (sums of weights) closer. Balancing ticks only run while some task waits.
+ *
+ * <p><b>Accounting.</b> A task's wait cycles are exactly the cycles it spent runnable in a run
+ * queue, the steal time KVM reports to the guest ({@code sched_info.run_delay}). Its run cycles are
+ * the cycles it was the pCPU's current task, the context switch included. pCPU {@code p} is on
+ * socket {@code p / (cores x threads)}, core {@code p / threads}: SMT siblings are adjacent.
+ *
+ * <p>Every decision depends only on the order of calls and events: ties go to the smaller task id
+ * or pCPU index, and nothing iterates a hash.
+ */
+public final class FairScheduler {
+  /** Weight of a nice-0 task ({@code NICE_0_LOAD} without the fixed-point scaling). */
+  public static final int NICE_0_WEIGHT = 1024;
+
+  // sched_prio_to_weight[]: each nice step is about 10% of CPU (kernel/sched/core.c).
+  private static final int[] NICE_TO_WEIGHT = {
+    88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916, 9548, 7620, 6100, 4904,
+    3906, 3121, 2501, 1991, 1586, 1277, 1024, 820, 655, 526, 423, 335, 272, 215, 172, 137, 110, 87,
+    70, 56, 45, 36, 29, 23, 18, 15,
+  };
+
+  private static final long NONE = -1;
+
+  private final EventKernel kernel;
+  private final SchedulerParams params;
+  private final int pcpus;
+  private final int threadsPerCore;
+  private final int threadsPerSocket;
+  private final long nrLatency;
+  private final TaskTable tasks = new TaskTable();
+  private SchedulerListener[] listeners = new SchedulerListener[0];
+
+  // Per pCPU.
+  private final RunQueue[] rq;
+  private final int[] curr; // the current task (switching in or running), -1 when idle
+  private final boolean[] started; // the current task's run() has been called
+  private final long[] pickedAt; // when the current task's slice began
+  private final long[] accountedTo; // the current task's run time is accounted up to here
+  private final long[] minVruntime;
+  private final long[] startEvent;
+  private final long[] sliceEvent;
+  private final long[] reschedEvent;
+  private final long[] busySince; // -1 when idle
+  private final long[] busyCycles;
+  private final long[] pcpuSwitches;
+  private final long[] idleMask; // bit p set: pCPU p has no current task
+
+  private int waiting; // tasks in all run queues
+  private long balanceEvent = NONE;
+
+  private final Counter decisions;
+  private final Counter wakeupPreemptions;
+  private final Counter sliceExpiries;
+  private final Counter idlePulls;
+  private final Counter balanceMigrations;
+  private final Counter wakeMigrations;
+
+  private final EventHandler onStart = this::startTask;
+  private final EventHandler onSliceEnd = this::sliceEnd;
+  private final EventHandler onResched = this::resched;
+  private final EventHandler onBalance = this::balanceTick;
+
+  /**
+   * @param topology the host; one pCPU per hardware thread
+   * @param stats the scheduler's group ({@code host.sched}); pCPU statistics go to {@code pcpuN}
+   */
+  public FairScheduler(
+      EventKernel kernel, Topology topology, SchedulerParams params, StatGroup stats) {
+    this.kernel = kernel;
+    this.params = params;
+    this.pcpus = topology.hardwareThreads();
+    this.threadsPerCore = topology.threadsPerCore();
+    this.threadsPerSocket = topology.coresPerSocket() * topology.threadsPerCore();
+    this.nrLatency = params.nrLatency();
+    rq = new RunQueue[pcpus];
+    for (int p = 0; p < pcpus; p++) {
+      rq[p] = new RunQueue(tasks);
+    }
+    curr = new int[pcpus];
+    Arrays.fill(curr, -1);
+    started = new boolean[pcpus];
+    pickedAt = new long[pcpus];
+    accountedTo = new long[pcpus];
+    minVruntime = new long[pcpus];
+    startEvent = filled(NONE);
+    sliceEvent = filled(NONE);
+    reschedEvent = filled(NONE);
+    busySince = filled(-1);
+    busyCycles = new long[pcpus];
+    pcpuSwitches = new long[pcpus];
+    idleMask = new long[(pcpus + 63) >>> 6];
+    for (int p = 0; p < pcpus; p++) {
+      idleMask[p >>> 6] |= 1L << p;
+    }
+    decisions = stats.counter("decisions");
+    wakeupPreemptions = stats.counter("wakeup_preemptions");
+    sliceExpiries = stats.counter("slice_expiries");
+    idlePulls = stats.counter("idle_pulls");
+    balanceMigrations = stats.counter("balance_migrations");
+    wakeMigrations = stats.counter("wake_migrations");
+    for (int p = 0; p < pcpus; p++) {
+      int q = p;
+      StatGroup g = stats.group("pcpu" + p);
+      g.gauge("busy_cycles", () -> busyCycles(q));
+      g.gauge("context_switches", () -> pcpuSwitches[q]);
+    }
+  }
+
+  private long[] filled(long v) {
+    long[] a = new long[pcpus];
+    Arrays.fill(a, v);
+    return a;
+  }
+
+  /** The CFS weight of a nice level (-20..19); nice 0 is {@link #NICE_0_WEIGHT}. */
+  public static int weightOfNice(int nice) {
+    if (nice < -20 || nice > 19) {
+      throw new IllegalArgumentException("nice must be -20..19, got " + nice);
+    }
+    return NICE_TO_WEIGHT[nice + 20];
+  }
+
+  public SchedulerParams params() {
+    return params;
+  }
+
+  /** Adds a listener; listeners hear events in the order they were added. */
+  public void addListener(SchedulerListener l) {
+    listeners = Arrays.copyOf(listeners, listeners.length + 1);
+    listeners[listeners.length - 1] = l;
+  }
+
+  /**
+   * Registers a task, not yet runnable: {@link #wake} or {@link #start} makes it so.
+   *
+   * @param weight CFS weight, {@link #NICE_0_WEIGHT} for nice 0
+   * @param stats the task's group (e.g. {@code vm0.vcpu3.sched}): run and wait (steal) cycles,
+   *     context switches, preemptions, migrations, wake-ups
+   * @return the task id, numbered from 0 in order of registration
+   */
+  public int add(HostTask task, int weight, StatGroup stats) {
+    if (weight <= 0) {
+      throw new IllegalArgumentException("weight must be positive, got " + weight);
+    }
+    int id = tasks.add(task, weight);
+    stats.gauge("run_cycles", () -> runCycles(id));
+    stats.gauge("wait_cycles", () -> stealCycles(id));
+    stats.gauge("context_switches", () -> tasks.contextSwitches[id]);
+    stats.gauge("preemptions", () -> tasks.preemptions[id]);
+    stats.gauge("migrations", () -> tasks.migrations[id]);
+    stats.gauge("wakeups", () -> tasks.wakeups[id]);
+    return id;
+  }
+
+  /**
+   * Makes a new task runnable on {@code pcpu}, as a thread created or pinned there starts (no
+   * idle-pCPU search). Balancing may move it later.
+   */
+  public void start(int task, int pcpu) {
+    checkTask(task);
+    if (pcpu < 0 || pcpu >= pcpus) {
+      throw new IllegalArgumentException("no pCPU " + pcpu);
+    }
+    if (tasks.pcpu[task] >= 0 || tasks.state[task] != TaskTable.BLOCKED) {
+      throw new IllegalStateException("task " + task + " has already started");
+    }
+    enqueueWaking(task, pcpu, kernel.now());
+  }
+
+  /**
+   * Makes a blocked task runnable (an interrupt for a halted vCPU, say); a task that is already
+   * runnable is left alone. A task that never ran goes to the least loaded pCPU.
+   *
+   * @return whether the task was blocked
+   */
+  public boolean wake(int task) {
+    checkTask(task);
+    if (tasks.state[task] != TaskTable.BLOCKED) {
+      return false;
+    }
+    enqueueWaking(task, selectPcpu(task), kernel.now());
+    return true;
+  }
+
+  /**
+   * The current task of its pCPU goes to sleep (a vCPU that executed HLT): it leaves the pCPU and
+   * accrues neither run nor wait time until {@link #wake}.
+   */
+  public void block(int task) {
+    checkTask(task);
+    if (tasks.state[task] != TaskTable.RUNNING) {
+      throw new IllegalStateException("only a running task can block; task " + task + " is not");
+    }
+    long now = kernel.now();
+    int p = tasks.pcpu[task];
+    updateCurr(p, now);
+    clearCurr(p);
+    tasks.state[task] = TaskTable.BLOCKED;
+    pickNext(p, now);
+  }
+
+  private void enqueueWaking(int t, int p, long now) {
+    updateCurr(p, now);
+    int prev = tasks.pcpu[t];
+    if (prev < 0) {
+      tasks.vruntime[t] = minVruntime[p];
+    } else {
+      if (prev != p) {
+        // Carry the lag relative to min_vruntime, as migrate_task_rq_fair does.
+        tasks.vruntime[t] += minVruntime[p] - minVruntime[prev];
+        tasks.migrations[t]++;
+        wakeMigrations.increment();
+      }
+      tasks.vruntime[t] = Math.max(tasks.vruntime[t], minVruntime[p] - params.latencyCycles() / 2);
+    }
+    tasks.pcpu[t] = p;
+    tasks.wakeups[t]++;
+    enqueue(t, p, now);
+    int c = curr[p];
+    if (c < 0) {
+      pickNext(p, now);
+      return;
+    }
+    // Wake-up granularity in the woken task's virtual time (wakeup_gran).
+    long gran = params.wakeupGranularityCycles() * NICE_0_WEIGHT / tasks.weight[t];
+    if (tasks.vruntime[c] - tasks.vruntime[t] > gran && reschedEvent[p] == NONE) {
+      reschedEvent[p] = kernel.schedule(now, onResched, p);
+    }
+    armSlice(p, now);
+  }
+
+  private void enqueue(int t, int p, long now) {
+    tasks.state[t] = TaskTable.QUEUED;
+    tasks.queuedSince[t] = now;
+    rq[p].add(t);
+    waiting++;
+    if (balanceEvent == NONE) {
+      long interval = params.balanceIntervalCycles();
+      balanceEvent = kernel.schedule((now / interval + 1) * interval, onBalance, 0);
+    }
+  }
+
+  /** Removes a waiting task from its queue; its wait is accounted up to now. */
+  private void dequeue(int t, int p, long now) {
+    rq[p].remove(t);
+    waiting--;
+    tasks.waitCycles[t] += now - tasks.queuedSince[t];
+    tasks.queuedSince[t] = now;
+  }
+
+  /** Accounts the current task's run since the last update; advances min_vruntime. */
+  private void updateCurr(int p, long now) {
+    int t = curr[p];
+    if (t < 0) {
+      return;
+    }
+    long d = now - accountedTo[p];
+    if (d > 0) {
+      accountedTo[p] = now;
+      tasks.runCycles[t] += d;
+      int w = tasks.weight[t];
+      if (w == NICE_0_WEIGHT) {
+        tasks.vruntime[t] += d;
+      } else {
+        long scaled = d * NICE_0_WEIGHT + tasks.vruntimeRemainder[t];
+        tasks.vruntime[t] += scaled / w;
+        tasks.vruntimeRemainder[t] = scaled % w;
+      }
+    }
+    updateMinVruntime(p);
+  }
+
+  private void updateMinVruntime(int p) {
+    int t = curr[p];
+    int left = rq[p].first();
+    long v;
+    if (t >= 0) {
+      v = left >= 0 ? Math.min(tasks.vruntime[t], tasks.vruntime[left]) : tasks.vruntime[t];
+    } else if (left >= 0) {
+      v = tasks.vruntime[left];
+    } else {
+      return;
+    }
+    if (v > minVruntime[p]) {
+      minVruntime[p] = v;
+    }
+  }
+
+  /** Takes the current task off {@code p} (accounted already) with its pending events. */
+  private void clearCurr(int p) {
+    if (startEvent[p] != NONE) {
+      kernel.cancel(startEvent[p]);
+      startEvent[p] = NONE;
+    }
+    cancelSlice(p);
+    if (reschedEvent[p] != NONE) {
+      kernel.cancel(reschedEvent[p]);
+      reschedEvent[p] = NONE;
+    }
+    curr[p] = -1;
+    started[p] = false;
+  }
+
+  /** Runs the leftmost waiting task on idle {@code p}, pulling one if the queue is empty. */
+  private void pickNext(int p, long now) {
+    if (rq[p].isEmpty() && !pullForIdle(p, now)) {
+      if (busySince[p] >= 0) {
+        busyCycles[p] += now - busySince[p];
+        busySince[p] = -1;
+      }
+      idleMask[p >>> 6] |= 1L << p;
+      return;
+    }
+    int t = rq[p].first();
+    dequeue(t, p, now);
+    switchIn(p, t, now);
+  }
+
+  /** {@code t} becomes current on {@code p}; its code starts after the context switch. */
+  private void switchIn(int p, int t, long now) {
+    decisions.increment();
+    curr[p] = t;
+    started[p] = false;
+    tasks.state[t] = TaskTable.RUNNING;
+    tasks.contextSwitches[t]++;
+    pcpuSwitches[p]++;
+    pickedAt[p] = now;
+    accountedTo[p] = now;
+    if (busySince[p] < 0) {
+      busySince[p] = now;
+      idleMask[p >>> 6] &= ~(1L << p);
+    }
+    updateMinVruntime(p);
+    startEvent[p] = kernel.schedule(now + params.contextSwitchCycles(), onStart, p);
+    armSlice(p, now);
+  }
+
+  private void startTask(long now, long arg) {
+    int p = (int) arg;
+    startEvent[p] = NONE;
+    started[p] = true;
+    int t = curr[p];
+    for (SchedulerListener l : listeners) {
+      l.onScheduledIn(t, p, now);
+    }
+    tasks.task[t].run(p, now);
+  }
+
+  /** Re-arms the slice timer of {@code p}: needed only while someone waits there. */
+  private void armSlice(int p, long now) {
+    cancelSlice(p);
+    int t = curr[p];
+    if (t < 0 || rq[p].isEmpty()) {
+      return;
+    }
+    long end = pickedAt[p] + slice(p, t);
+    sliceEvent[p] = kernel.schedule(Math.max(now, end), onSliceEnd, p);
+  }
+
+  private void cancelSlice(int p) {
+    if (sliceEvent[p] != NONE) {
+      kernel.cancel(sliceEvent[p]);
+      sliceEvent[p] = NONE;
+    }
+  }
+
+  /** {@code sched_slice}: the weighted share of the period, at least the minimum granularity. */
+  private long slice(int p, int t) {
+    RunQueue q = rq[p];
+    long nr = q.size() + 1;
+    long w = tasks.weight[t];
+    long period = nr > nrLatency ? nr * params.minGranularityCycles() : params.latencyCycles();
+    long s = period * w / (q.weight() + w);
+    return Math.max(s, params.minGranularityCycles());
+  }
+
+  private void sliceEnd(long now, long arg) {
+    int p = (int) arg;
+    sliceEvent[p] = NONE;
+    sliceExpiries.increment();
+    switchToLeftmost(p, now);
+  }
+
+  private void resched(long now, long arg) {
+    int p = (int) arg;
+    reschedEvent[p] = NONE;
+    if (switchToLeftmost(p, now)) {
+      wakeupPreemptions.increment();
+    }
+  }
+
+  /**
+   * The running task of {@code p} yields to the leftmost waiting task unless its own vruntime is
+   * strictly smaller; in that case it starts a new slice. Returns whether it was preempted.
+   */
+  private boolean switchToLeftmost(int p, long now) {
+    int t = curr[p];
+    int left = rq[p].first();
+    if (t < 0 || left < 0) {
+      return false;
+    }
+    updateCurr(p, now);
+    if (tasks.vruntime[t] < tasks.vruntime[left]) {
+      decisions.increment();
+      pickedAt[p] = now;
+      armSlice(p, now);
+      return false;
+    }
+    boolean wasStarted = started[p];
+    clearCurr(p);
+    tasks.preemptions[t]++;
+    dequeue(left, p, now);
+    enqueue(t, p, now);
+    if (wasStarted) {
+      tasks.task[t].preempt(now);
+      for (SchedulerListener l : listeners) {
+        l.onPreempted(t, now);
+      }
+    }
+    switchIn(p, left, now);
+    return true;
+  }
+
+  /** Wake-up target: previous pCPU if idle, else an idle one near it, else the previous one. */
+  private int selectPcpu(int t) {
+    int prev = tasks.pcpu[t];
+    if (prev < 0) {
+      return leastLoaded();
+    }
+    if (isIdle(prev)) {
+      return prev;
+    }
+    int core = prev - prev % threadsPerCore;
+    int idle = nextIdle(core, core + threadsPerCore);
+    if (idle < 0) {
+      int socket = prev - prev % threadsPerSocket;
+      idle = nextIdle(socket, socket + threadsPerSocket);
+    }
+    if (idle < 0) {
+      idle = nextIdle(0, pcpus);
+    }
+    return idle >= 0 ? idle : prev;
+  }
+
+  private int leastLoaded() {
+    int best = 0;
+    long bestLoad = Long.MAX_VALUE;
+    for (int p = 0; p < pcpus; p++) {
+      long l = load(p);
+      if (l < bestLoad) {
+        best = p;
+        bestLoad = l;
+      }
+    }
+    return best;
+  }
+
+  private boolean isIdle(int p) {
+    return (idleMask[p >>> 6] & (1L << p)) != 0;
+  }
+
+  /** The first idle pCPU in [from, to), or -1. */
+  private int nextIdle(int from, int to) {
+    int w = from >>> 6;
+    long bits = idleMask[w] & (-1L << from);
+    while (true) {
+      if (bits != 0) {
+        int p = (w << 6) + Long.numberOfTrailingZeros(bits);
+        return p < to ? p : -1;
+      }
+      if (++w >= idleMask.length || (w << 6) >= to) {
+        return -1;
+      }
+      bits = idleMask[w];
+    }
+  }
+
+  /** Sum of the weights of the current and waiting tasks of {@code p}. */
+  private long load(int p) {
+    int t = curr[p];
+    return rq[p].weight() + (t >= 0 ? tasks.weight[t] : 0);
+  }
+
+  /**
+   * newidle_balance: idle {@code p} takes one waiting task from the busiest pCPU, nearest first.
+   */
+  private boolean pullForIdle(int p, long now) {
+    if (waiting == 0) {
+      return false;
+    }
+    for (int level = 0; level < 3; level++) {
+      int src = busiest(p, level);
+      if (src >= 0) {
+        migrate(candidate(src), src, p, now);
+        idlePulls.increment();
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void balanceTick(long now, long arg) {
+    balanceEvent = NONE;
+    // A move never raises the largest load, so a pCPU already at it has nobody to pull from.
+    long maxLoad = 0;
+    for (int p = 0; p < pcpus; p++) {
+      maxLoad = Math.max(maxLoad, load(p));
+    }
+    for (int p = 0; p < pcpus && waiting > 0; p++) {
+      if (load(p) >= maxLoad) {
+        continue;
+      }
+      for (int level = 0; level < 3; level++) {
+        if (level > 0
+            && levelFrom(p, level) == levelFrom(p, level - 1)
+            && levelTo(p, level) == levelTo(p, level - 1)) {
+          continue;
+        }
+        balanceInto(p, level, now);
+      }
+    }
+    if (waiting > 0) {
+      balanceEvent = kernel.schedule(now + params.balanceIntervalCycles(), onBalance, 0);
+    }
+  }
+
+  /** Pulls waiting tasks into {@code dst} from the busiest pCPU of a level while that helps. */
+  private void balanceInto(int dst, int level, long now) {
+    while (true) {
+      int src = busiest(dst, level);
+      if (src < 0) {
+        return;
+      }
+      long ls = load(src);
+      long ld = load(dst);
+      int t = candidate(src);
+      long w = tasks.weight[t];
+      // Move only if the two loads end up closer than they were.
+      if (Math.abs((ls - w) - (ld + w)) >= ls - ld) {
+        return;
+      }
+      migrate(t, src, dst, now);
+      balanceMigrations.increment();
+      if (curr[dst] < 0) {
+        pickNext(dst, now);
+      } else {
+        armSlice(dst, now);
+      }
+    }
+  }
+
+  private int levelFrom(int p, int level) {
+    return switch (level) {
+      case 0 -> p - p % threadsPerCore;
+      case 1 -> p - p % threadsPerSocket;
+      default -> 0;
+    };
+  }
+
+  private int levelTo(int p, int level) {
+    return switch (level) {
+      case 0 -> levelFrom(p, 0) + threadsPerCore;
+      case 1 -> levelFrom(p, 1) + threadsPerSocket;
+      default -> pcpus;
+    };
+  }
+
+  /**
+   * The pCPU of {@code dst}'s level (0 core, 1 socket, 2 machine) with waiting tasks and the
+   * largest load above {@code dst}'s; the smallest index on a tie; -1 if none.
+   */
+  private int busiest(int dst, int level) {
+    int best = -1;
+    long bestLoad = load(dst);
+    for (int p = levelFrom(dst, level), end = levelTo(dst, level); p < end; p++) {
+      if (p != dst && !rq[p].isEmpty()) {
+        long l = load(p);
+        if (l > bestLoad) {
+          best = p;
+          bestLoad = l;
+        }
+      }
+    }
+    return best;
+  }
+
+  /**
+   * The waiting task to move off {@code src}: the last in CFS order, the one that would wait
+   * longest there.
+   */
+  private int candidate(int src) {
+    RunQueue q = rq[src];
+    int best = q.at(0);
+    for (int i = 1; i < q.size(); i++) {
+      int t = q.at(i);
+      if (tasks.before(best, t)) {
+        best = t;
+      }
+    }
+    return best;
+  }
+
+  private void migrate(int t, int src, int dst, long now) {
+    updateCurr(src, now);
+    updateCurr(dst, now);
+    rq[src].remove(t);
+    tasks.vruntime[t] += minVruntime[dst] - minVruntime[src];
+    tasks.pcpu[t] = dst;
+    tasks.migrations[t]++;
+    // Still waiting: the wait (steal) continues without a break.
+    rq[dst].add(t);
+    updateMinVruntime(src);
+    armSlice(src, now);
+  }
+
+  private void checkTask(int t) {
+    if (t < 0 || t >= tasks.count) {
+      throw new IllegalArgumentException("no task " + t);
+    }
+  }
+
+  // Queries.
+
+  public int pcpus() {
+    return pcpus;
+  }
+
+  public int tasks() {
+    return tasks.count;
+  }
+
+  public HostTask task(int t) {
+    checkTask(t);
+    return tasks.task[t];
+  }
+
+  public int weight(int t) {
+    checkTask(t);
+    return tasks.weight[t];
+  }
+
+  /** The pCPU the task runs or waits on, or last ran on; -1 before it first became runnable. */
+  public int pcpuOf(int t) {
+    checkTask(t);
+    return tasks.pcpu[t];
+  }
+
+  /** The current task of {@code pcpu} (switching in or running), or -1 when it is idle. */
+  public int currentOn(int pcpu) {
+    return curr[pcpu];
+  }
+
+  /** Current plus waiting tasks of {@code pcpu}. */
+  public int nrRunning(int pcpu) {
+    return rq[pcpu].size() + (curr[pcpu] >= 0 ? 1 : 0);
+  }
+
+  public boolean isRunnable(int t) {
+    checkTask(t);
+    return tasks.state[t] != TaskTable.BLOCKED;
+  }
+
+  /** Whether the task is the current task of a pCPU (possibly still in the context switch). */
+  public boolean isCurrent(int t) {
+    checkTask(t);
+    return tasks.state[t] == TaskTable.RUNNING;
+  }
+
+  public long vruntime(int t) {
+    checkTask(t);
+    return tasks.vruntime[t];
+  }
+
+  /** Cycles the task has been current on a pCPU up to now, context switches included. */
+  public long runCycles(int t) {
+    checkTask(t);
+    long r = tasks.runCycles[t];
+    if (tasks.state[t] == TaskTable.RUNNING) {
+      r += kernel.now() - accountedTo[tasks.pcpu[t]];
+    }
+    return r;
+  }
+
+  /** Cycles the task has been runnable but waiting in a run queue, up to now: its steal time. */
+  public long stealCycles(int t) {
+    checkTask(t);
+    long w = tasks.waitCycles[t];
+    if (tasks.state[t] == TaskTable.QUEUED) {
+      w += kernel.now() - tasks.queuedSince[t];
+    }
+    return w;
+  }
+
+  public long contextSwitches(int t) {
+    checkTask(t);
+    return tasks.contextSwitches[t];
+  }
+
+  /** Times the task lost its pCPU while runnable. */
+  public long preemptions(int t) {
+    checkTask(t);
+    return tasks.preemptions[t];
+  }
+
+  public long migrations(int t) {
+    checkTask(t);
+    return tasks.migrations[t];
+  }
+
+  /** Cycles {@code pcpu} has had a current task, up to now. */
+  public long busyCycles(int pcpu) {
+    long b = busyCycles[pcpu];
+    if (busySince[pcpu] >= 0) {
+      b += kernel.now() - busySince[pcpu];
+    }
+    return b;
+  }
+
+  /** Scheduling decisions so far: every pick of a task to run and every renewed slice. */
+  public long decisions() {
+    return decisions.value();
+  }
+
+  public long wakeupPreemptions() {
+    return wakeupPreemptions.value();
+  }
+
+  public long balanceMigrations() {
+    return balanceMigrations.value();
+  }
+
+  public long idlePulls() {
+    return idlePulls.value();
+  }
+
+  /** Socket of {@code pcpu}. */
+  public int socketOf(int pcpu) {
+    return pcpu / threadsPerSocket;
+  }
+
+  /** Machine-wide physical core index of {@code pcpu}. */
+  public int coreOf(int pcpu) {
+    return pcpu / threadsPerCore;
+  }
+}
