@@ -24,6 +24,7 @@ public final class GuestKernel implements GuestCode {
     int vector;
     long resumeIterations;
     long resumeCycles;
+    long resumeCompute; // guest work the interrupt cut short
     final VmExit resumeExit = new VmExit();
   }
 
@@ -54,6 +55,12 @@ public final class GuestKernel implements GuestCode {
       workload.interruptHandled(vcpu, c.vector);
       return;
     }
+    if (c.resumeCompute > 0) {
+      long n = c.resumeCompute;
+      c.resumeCompute = 0;
+      op.compute(n);
+      return;
+    }
     if (c.resumeIterations > 0) {
       // Resume the loop the interrupt cut short.
       long n = c.resumeIterations;
@@ -77,5 +84,6 @@ public final class GuestKernel implements GuestCode {
     c.handlerStep = 1;
     c.vector = vector;
     c.resumeIterations = vcpu.unfinishedIterations();
+    c.resumeCompute = vcpu.unfinishedComputeCycles();
   }
 }

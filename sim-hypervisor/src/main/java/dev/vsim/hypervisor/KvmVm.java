@@ -73,6 +73,9 @@ public final class KvmVm implements ExitHandler {
       case CPUID -> costs.cpuidHandlerCycles();
       case VMCALL -> hypercall(vcpu, exit);
       case MSR_WRITE -> wrmsr(vcpu, exit);
+      // The kick that brought the vCPU out to take an interrupt: nothing to do but enter again
+      // (the host's own interrupt handling is in the common exit path).
+      case EXTERNAL_INTERRUPT -> 0L;
       case EPT_VIOLATION -> {
         if (eptFaults == null) {
           throw new IllegalStateException("EPT violation in a VM without an EPT fault path");

@@ -60,6 +60,8 @@ public final class Vcpu implements EventHandler {
   private DramBandwidth memory;
   private long streamStart;
   private boolean sleeping;
+  private long computeEnd; // when the guest work in progress ends
+  private long unfinishedCompute; // guest work a kick cut short, for the guest to resume
 
   // The host scheduler may take the vCPU's thread off its pCPU at any cycle: its one outstanding
   // event is then held back and replayed, shifted by the time it was off, when it runs again.
@@ -94,6 +96,7 @@ public final class Vcpu implements EventHandler {
   private final Counter memoryCycles;
   private final Counter wakeups;
   private final Counter preemptedCycles;
+  private final Counter kicks;
   private final Counter injections;
   private final Counter[] exitCount = new Counter[ExitReason.values().length];
   private final Counter[] exitRoundTrip = new Counter[ExitReason.values().length];
@@ -116,6 +119,7 @@ public final class Vcpu implements EventHandler {
     memoryCycles = time.counter("memory_stream_cycles");
     wakeups = stats.counter("wakeups");
     preemptedCycles = time.counter("preempted_cycles");
+    kicks = stats.group("interrupts").counter("kicks");
     injections = stats.group("interrupts").counter("injected");
   }
 
@@ -194,7 +198,36 @@ public final class Vcpu implements EventHandler {
       wake();
     } else if (state == State.GUEST && batchEvent >= 0 && !preempted) {
       cutBatch();
+    } else if (state == State.GUEST && !preempted && pendingEvent >= 0 && pendingPhase == RUN) {
+      kick();
     }
+  }
+
+  /**
+   * An interrupt for a vCPU running guest work: the host kicks its pCPU (no posted interrupts
+   * modelled), which exits with EXTERNAL_INTERRUPT; the entry that follows injects the interrupt,
+   * and the guest resumes the rest of its work after its handler.
+   */
+  private void kick() {
+    long now = kernel.now();
+    kernel.cancel(pendingEvent);
+    pendingEvent = -1;
+    unfinishedCompute = computeEnd - now;
+    guestCycles.add(-unfinishedCompute);
+    kicks.increment();
+    state = State.EXIT;
+    exitStart = now;
+    exit.reset(ExitReason.EXTERNAL_INTERRUPT);
+    exitCycles.add(vmx.vmExitCycles());
+    step(now + vmx.vmExitCycles(), EXITED);
+  }
+
+  /**
+   * Guest cycles of the work an interrupt cut short, read by the guest in {@link
+   * GuestCode#interrupt} to resume it (0 if the interrupt came at a VM entry).
+   */
+  public long unfinishedComputeCycles() {
+    return unfinishedCompute;
   }
 
   public boolean hasPendingInterrupt() {
@@ -319,7 +352,9 @@ public final class Vcpu implements EventHandler {
         count(reason).increment();
         roundTrip(reason).add(now - exitStart);
         state = State.GUEST;
-        remaining--;
+        if (remaining > 0) {
+          remaining--; // a kick out of guest work ends no iteration
+        }
         deliver();
         runGuest(now);
       }
@@ -372,7 +407,8 @@ public final class Vcpu implements EventHandler {
     if (op.kind() == GuestOp.Kind.COMPUTE) {
       guestCycles.add(op.cycles());
       remaining = 0;
-      step(now + op.cycles(), RUN);
+      computeEnd = now + op.cycles();
+      step(computeEnd, RUN);
       return;
     }
     if (op.kind() == GuestOp.Kind.STREAM) {
@@ -457,6 +493,7 @@ public final class Vcpu implements EventHandler {
       guest.interrupt(this, v);
       remaining = 0; // the guest resumes its own loop after the handler
     }
+    unfinishedCompute = 0;
   }
 
   private int highestPending() {

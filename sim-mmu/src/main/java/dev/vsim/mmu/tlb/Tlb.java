@@ -9,14 +9,14 @@ import dev.vsim.cpu.stats.StatGroup;
  * Primitive arrays only; look-ups do not allocate.
  */
 public final class Tlb {
-  // Each entry is STRIDE adjacent longs, so a hit reads one or two host cache lines: the key, the
-  // tag, the value and the auxiliary value. The tag is the context in its low 32 bits (INVALID
-  // there marks an empty way) and GLOBAL in bit 32.
-  private static final int STRIDE = 4;
-  private static final int KEY = 0;
-  private static final int TAG = 1;
-  private static final int VALUE = 2;
-  private static final int AUX = 3;
+  // Keys are kept dense, apart from the rest, so that the scan of a set that misses (the common
+  // case of a walk: L1 DTLB and STLB both miss) reads one or two host cache lines. The rest of an
+  // entry is STRIDE adjacent longs: the tag, the value and the auxiliary value. The tag is the
+  // context in its low 32 bits (INVALID there marks an empty way) and GLOBAL in bit 32.
+  private static final int STRIDE = 3;
+  private static final int TAG = 0;
+  private static final int VALUE = 1;
+  private static final int AUX = 2;
   private static final int INVALID = -1;
   private static final long INVALID_TAG = INVALID & 0xffff_ffffL;
   private static final long GLOBAL = 1L << 32;
@@ -24,6 +24,7 @@ public final class Tlb {
   private final int sets;
   private final int setMask; // sets - 1 when sets is a power of two, else -1
   private final int ways;
+  private final long[] keys;
   private final long[] entries;
   private long lastAux;
   private int lastHit; // entry last hit (fully associative only): checked first, as keys repeat
@@ -53,6 +54,7 @@ public final class Tlb {
     this.sets = entries / ways;
     this.setMask = Integer.bitCount(sets) == 1 ? sets - 1 : -1;
     this.ways = ways;
+    this.keys = new long[entries];
     this.entries = new long[entries * STRIDE];
     this.fill = new byte[sets];
     if (ways > Byte.MAX_VALUE) {
@@ -74,19 +76,19 @@ public final class Tlb {
   /** The value cached for (context, key), or -1 on a miss. Global entries match any PCID. */
   public long lookup(int context, long key) {
     long[] e = entries;
+    long[] k = keys;
     if (sets == 1) {
       // Fully associative (the paging-structure caches): try the entry hit last time first.
-      int h = lastHit * STRIDE;
-      if (e[h + KEY] == key && (int) e[h + TAG] == context) {
+      int h = lastHit;
+      if (k[h] == key && (int) e[h * STRIDE + TAG] == context) {
         return hit(0, lastHit);
       }
     }
     int set = setOf(key);
     int first = set * ways;
     for (int n = first, end = first + ways; n < end; n++) {
-      int i = n * STRIDE;
-      if (e[i + KEY] == key) {
-        long tag = e[i + TAG];
+      if (k[n] == key) {
+        long tag = e[n * STRIDE + TAG];
         // GLOBAL is only ever set on a valid tag.
         if ((int) tag == context
             || (tag >= GLOBAL && Context.samePcidIgnored((int) tag, context))) {
@@ -139,8 +141,7 @@ public final class Tlb {
     int set = setOf(key);
     int first = set * ways;
     for (int n = first, end = first + ways; n < end; n++) {
-      int i = n * STRIDE;
-      if ((int) entries[i + TAG] == context && entries[i + KEY] == key) {
+      if (keys[n] == key && (int) entries[n * STRIDE + TAG] == context) {
         store(set, n, context, key, value, auxValue, isGlobal);
         return;
       }
@@ -173,7 +174,7 @@ public final class Tlb {
   private void store(
       int set, int n, int context, long key, long value, long auxValue, boolean isGlobal) {
     int i = n * STRIDE;
-    entries[i + KEY] = key;
+    keys[n] = key;
     entries[i + TAG] = (context & 0xffff_ffffL) | (isGlobal && context != INVALID ? GLOBAL : 0);
     entries[i + VALUE] = value;
     entries[i + AUX] = auxValue;
@@ -199,7 +200,7 @@ public final class Tlb {
       long tag = entries[i + TAG];
       if ((int) tag != INVALID
           && ((int) tag & mask) == (value & mask)
-          && (onlyKey == -1 || entries[i + KEY] == onlyKey)
+          && (onlyKey == -1 || keys[n] == onlyKey)
           && !(keepGlobal && tag >= GLOBAL)) {
         entries[i + TAG] = INVALID_TAG;
         fill[n / ways]--;
