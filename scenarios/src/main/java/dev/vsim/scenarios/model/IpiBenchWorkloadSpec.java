@@ -1,5 +1,6 @@
 package dev.vsim.scenarios.model;
 
+import dev.vsim.guest.apic.IpiSender;
 import dev.vsim.guest.workload.IpiBenchWorkload;
 
 /**
@@ -13,14 +14,14 @@ import dev.vsim.guest.workload.IpiBenchWorkload;
  * @param pollCycles one round of the sender's wait loop
  */
 public record IpiBenchWorkloadSpec(
-    IpiBenchWorkload.Mode mode,
+    IpiSender.Mode mode,
     IpiBenchWorkload.Pattern pattern,
     Long iterations,
     Long sendCycles,
     Long pollCycles)
     implements WorkloadSpec {
   public IpiBenchWorkloadSpec {
-    mode = mode == null ? IpiBenchWorkload.Mode.CLUSTER : mode;
+    mode = mode == null ? IpiSender.Mode.CLUSTER : mode;
     pattern = pattern == null ? IpiBenchWorkload.Pattern.BROADCAST : pattern;
     iterations = iterations == null ? 1000L : iterations;
     if (iterations < 1) {

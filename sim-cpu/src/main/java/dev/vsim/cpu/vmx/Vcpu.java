@@ -60,6 +60,7 @@ public final class Vcpu implements EventHandler {
   private DramBandwidth memory;
   private long streamStart;
   private boolean sleeping;
+  private HostThread thread;
   private long computeEnd; // when the guest work in progress ends
   private long unfinishedCompute; // guest work a kick cut short, for the guest to resume
 
@@ -249,6 +250,25 @@ public final class Vcpu implements EventHandler {
   public void sleep() {
     block();
     sleeping = true;
+    if (thread != null) {
+      preempt(); // off its pCPU until the host scheduler runs it again
+      thread.sleeps(this);
+    }
+  }
+
+  /**
+   * The vCPU's thread as the host scheduler sees it: told when the vCPU sleeps (HLT) and when it
+   * must be woken; the scheduler then runs it with {@link #resume}.
+   */
+  public interface HostThread {
+    void sleeps(Vcpu v);
+
+    void wakes(Vcpu v);
+  }
+
+  /** Puts the vCPU's thread under a host scheduler (otherwise it owns a pCPU). */
+  public void setHostThread(HostThread t) {
+    this.thread = t;
   }
 
   /** Resumes a blocked vCPU: it goes on to VM entry now, or once its thread is awake. */
@@ -256,6 +276,14 @@ public final class Vcpu implements EventHandler {
     if (state == State.BLOCKED) {
       state = State.HYPERVISOR;
       long at = kernel.now();
+      if (sleeping && thread != null) {
+        sleeping = false;
+        wakeups.increment();
+        heldDelay = 0; // the entry waits for the scheduler to run the thread
+        heldPhase = HANDLED;
+        thread.wakes(this);
+        return;
+      }
       if (sleeping) {
         sleeping = false;
         wakeups.increment();
@@ -313,6 +341,11 @@ public final class Vcpu implements EventHandler {
     }
     if (batchEvent >= 0 && pendingCount > 0) {
       cutBatch();
+    } else if (pendingCount > 0
+        && state == State.GUEST
+        && pendingPhase == RUN
+        && pendingEvent >= 0) {
+      kick(); // an interrupt that arrived while off the pCPU is taken as soon as it runs
     }
   }
 

@@ -1,12 +1,12 @@
 package dev.vsim.guest.workload;
 
-import dev.vsim.cpu.pv.KvmHypercall;
 import dev.vsim.cpu.pv.Msr;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
+import dev.vsim.guest.apic.IpiSender;
 
 /**
  * The IPI microbenchmark of seed 001's exitless-IPI evaluation: vCPU 0 sends a function-call IPI to
@@ -19,27 +19,6 @@ import dev.vsim.cpu.vmx.Vcpu;
 public final class IpiBenchWorkload implements Workload {
   /** Linux's CALL_FUNCTION_VECTOR. */
   public static final int CALL_FUNCTION_VECTOR = 0xfb;
-
-  private static final int CLUSTER = 16;
-  private static final long ICR_LOGICAL = 1L << 11;
-
-  /** How the guest's APIC driver sends an IPI. */
-  public enum Mode {
-    PHYSICAL("physical"),
-    CLUSTER("cluster"),
-    PV("pv");
-
-    private final String id;
-
-    Mode(String id) {
-      this.id = id;
-    }
-
-    @Override
-    public String toString() {
-      return id;
-    }
-  }
 
   /** Whom vCPU 0 sends to. */
   public enum Pattern {
@@ -65,7 +44,7 @@ public final class IpiBenchWorkload implements Workload {
    * @param pollCycles one round of the sender's wait loop (reading the call's lock, PAUSE)
    */
   public record Params(
-      Mode mode,
+      IpiSender.Mode mode,
       Pattern pattern,
       long iterations,
       long warmupCycles,
@@ -82,9 +61,8 @@ public final class IpiBenchWorkload implements Workload {
   private final Params params;
   private final int vcpus;
   private final int[] destinations;
-  private final long[] sends; // the ICR values or hypercall bitmaps of one iteration, flattened
+  private final IpiSender sender;
   private final int sendCount;
-  private final int stride; // longs per send
   private int nextSend;
   private int acksWanted;
   private int acks;
@@ -112,9 +90,8 @@ public final class IpiBenchWorkload implements Workload {
     for (int i = 0; i < n; i++) {
       destinations[i] = i + 1;
     }
-    stride = params.mode() == Mode.PV ? 3 : 1;
-    sends = new long[n * stride];
-    sendCount = encode();
+    sender = new IpiSender(params.mode());
+    sendCount = sender.prepare(destinations, n, CALL_FUNCTION_VECTOR);
     StatGroup g = stats.group("ipi_bench");
     measured = g.counter("iterations");
     totalCycles = g.counter("cycles");
@@ -126,55 +103,6 @@ public final class IpiBenchWorkload implements Workload {
   private double per(long total) {
     long n = measured.value();
     return n == 0 ? 0 : (double) total / n;
-  }
-
-  /** Precomputes one iteration's ICR writes or hypercalls, as the guest's APIC driver would. */
-  private int encode() {
-    int n = 0;
-    switch (params.mode()) {
-      case PHYSICAL -> {
-        for (int d : destinations) {
-          sends[n++] = ((long) d << 32) | CALL_FUNCTION_VECTOR;
-        }
-      }
-      case CLUSTER -> {
-        int i = 0;
-        while (i < destinations.length) {
-          int cluster = destinations[i] / CLUSTER;
-          int mask = 0;
-          while (i < destinations.length && destinations[i] / CLUSTER == cluster) {
-            mask |= 1 << (destinations[i] % CLUSTER);
-            i++;
-          }
-          long logical = ((long) cluster << 16) | mask;
-          sends[n++] = (logical << 32) | ICR_LOGICAL | CALL_FUNCTION_VECTOR;
-        }
-      }
-      case PV -> {
-        int i = 0;
-        while (i < destinations.length) {
-          int min = destinations[i];
-          long low = 0;
-          long high = 0;
-          while (i < destinations.length
-              && destinations[i] - min < KvmHypercall.SEND_IPI_DESTINATIONS_64BIT) {
-            int off = destinations[i] - min;
-            if (off < 64) {
-              low |= 1L << off;
-            } else {
-              high |= 1L << (off - 64);
-            }
-            i++;
-          }
-          sends[n * 3] = low;
-          sends[n * 3 + 1] = high;
-          sends[n * 3 + 2] = min;
-          n++;
-        }
-      }
-      default -> throw new IllegalStateException(params.mode().toString());
-    }
-    return n;
   }
 
   @Override
@@ -202,7 +130,7 @@ public final class IpiBenchWorkload implements Workload {
       acksWanted = destinations.length;
     }
     if (nextSend < sendCount) {
-      send(op, nextSend++);
+      sender.emit(op, nextSend++, params.sendCycles());
       return;
     }
     if (acks < acksWanted) {
@@ -219,16 +147,6 @@ public final class IpiBenchWorkload implements Workload {
       return;
     }
     next(vcpu, op);
-  }
-
-  private void send(GuestOp op, int i) {
-    if (params.mode() == Mode.PV) {
-      op.exit(ExitReason.VMCALL, params.sendCycles(), 1)
-          .registers(KvmHypercall.SEND_IPI, sends[3 * i], sends[3 * i + 1], sends[3 * i + 2])
-          .rsi(CALL_FUNCTION_VECTOR);
-    } else {
-      op.exit(ExitReason.MSR_WRITE, params.sendCycles(), 1).wrmsr(Msr.X2APIC_ICR, sends[i]);
-    }
   }
 
   /** After the last iteration every idle vCPU is woken once more so that it can finish. */
