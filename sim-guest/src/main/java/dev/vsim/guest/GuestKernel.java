@@ -58,8 +58,10 @@ public final class GuestKernel implements GuestCode {
     if (c.resumeCompute > 0) {
       long n = c.resumeCompute;
       c.resumeCompute = 0;
-      op.compute(n);
-      return;
+      if (workload.resumesAfterInterrupt(vcpu)) {
+        op.compute(n);
+        return;
+      }
     }
     if (c.resumeIterations > 0) {
       // Resume the loop the interrupt cut short.
@@ -73,6 +75,12 @@ public final class GuestKernel implements GuestCode {
       c.resumeCycles = op.cycles();
       c.resumeExit.copyFrom(op.exit());
     }
+  }
+
+  /** Interrupts stay masked from delivery until the handler's EOI is written. */
+  @Override
+  public boolean acceptsInterrupt(Vcpu vcpu) {
+    return cpus[vcpu.index()].handlerStep == 0;
   }
 
   @Override

@@ -13,8 +13,11 @@ import dev.vsim.hypervisor.mmu.FaultDesign;
  * @param faultDesign how EPT is built: {@code mmu-lock}, {@code tdp-mmu} (the default, as upstream
  *     KVM), {@code prepopulated} or {@code prefault}
  * @param dirtyLogging when present, live migration's dirty logging runs beside the workload
+ * @param hostScheduler {@code none} (each vCPU owns a pCPU) or {@code cfs} (vCPU threads share the
+ *     host's pCPUs under a CFS-like scheduler, with steal time and preemption)
  */
-public record HypervisorSpec(Paging paging, String faultDesign, DirtyLoggingSpec dirtyLogging) {
+public record HypervisorSpec(
+    Paging paging, String faultDesign, DirtyLoggingSpec dirtyLogging, String hostScheduler) {
 
   /** Memory virtualization mode. */
   public enum Paging {
@@ -48,6 +51,11 @@ public record HypervisorSpec(Paging paging, String faultDesign, DirtyLoggingSpec
   public HypervisorSpec {
     paging = paging == null ? Paging.EPT : paging;
     faultDesign = faultDesign == null ? FaultDesign.TDP_MMU.id() : faultDesign;
+    hostScheduler = hostScheduler == null ? "none" : hostScheduler;
+    if (!hostScheduler.equals("none") && !hostScheduler.equals("cfs")) {
+      throw new IllegalArgumentException(
+          "hostScheduler \"" + hostScheduler + "\" is unknown; use none or cfs");
+    }
     if (!FaultDesign.ids().contains(faultDesign)) {
       throw new IllegalArgumentException(
           "faultDesign \""

@@ -9,10 +9,12 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
   @JsonSubTypes.Type(value = VmexitWorkloadSpec.class, name = "vmexit"),
   @JsonSubTypes.Type(value = RandomAccessWorkloadSpec.class, name = "random-access"),
   @JsonSubTypes.Type(value = DirtierWorkloadSpec.class, name = "dirtier"),
-  @JsonSubTypes.Type(value = IpiBenchWorkloadSpec.class, name = "ipi-bench")
+  @JsonSubTypes.Type(value = IpiBenchWorkloadSpec.class, name = "ipi-bench"),
+  @JsonSubTypes.Type(value = ShootdownWorkloadSpec.class, name = "shootdown")
 })
 public sealed interface WorkloadSpec
     permits VmexitWorkloadSpec,
         RandomAccessWorkloadSpec,
         DirtierWorkloadSpec,
-        IpiBenchWorkloadSpec {}
+        IpiBenchWorkloadSpec,
+        ShootdownWorkloadSpec {}

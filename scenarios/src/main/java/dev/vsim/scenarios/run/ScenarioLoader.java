@@ -151,7 +151,7 @@ public final class ScenarioLoader {
     }
     int vcpus = s.vms().stream().mapToInt(vm -> vm.vcpus()).sum();
     int threads = p.profile().hardwareThreads();
-    if (vcpus > threads) {
+    if (vcpus > threads && s.hypervisor().hostScheduler().equals("none")) {
       throw ScenarioException.at(
           sources.locate("/vms"),
           "/vms",
@@ -161,8 +161,8 @@ public final class ScenarioLoader {
               + p.profile().name()
               + "\" has "
               + threads
-              + " hardware threads; each vCPU runs on its own hardware thread until the host"
-              + " scheduler is modelled");
+              + " hardware threads; without a host scheduler each vCPU runs on its own hardware"
+              + " thread: set \"hypervisor\": {\"hostScheduler\": \"cfs\"} to overcommit");
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.memory.DramBandwidth;
 import dev.vsim.cpu.profile.HardwareProfile;
+import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.random.RandomStreams;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.units.ByteSize;
@@ -12,6 +13,7 @@ import dev.vsim.guest.GuestKernel;
 import dev.vsim.guest.workload.DirtierWorkload;
 import dev.vsim.guest.workload.IpiBenchWorkload;
 import dev.vsim.guest.workload.RandomAccessWorkload;
+import dev.vsim.guest.workload.ShootdownWorkload;
 import dev.vsim.guest.workload.VmexitWorkload;
 import dev.vsim.guest.workload.Workload;
 import dev.vsim.hypervisor.KvmVm;
@@ -22,6 +24,10 @@ import dev.vsim.hypervisor.mmu.DirtyLogger;
 import dev.vsim.hypervisor.mmu.Ept;
 import dev.vsim.hypervisor.mmu.EptFaultPath;
 import dev.vsim.hypervisor.mmu.FaultDesign;
+import dev.vsim.hypervisor.sched.FairScheduler;
+import dev.vsim.hypervisor.sched.SchedulerParams;
+import dev.vsim.hypervisor.sched.StealTimeAccounting;
+import dev.vsim.hypervisor.sched.VcpuThread;
 import dev.vsim.mmu.experiment.GuestAddressSpace;
 import dev.vsim.mmu.pagetable.EntryFormat;
 import dev.vsim.mmu.pagetable.PageSize;
@@ -35,6 +41,7 @@ import dev.vsim.scenarios.model.HypervisorSpec;
 import dev.vsim.scenarios.model.IpiBenchWorkloadSpec;
 import dev.vsim.scenarios.model.RandomAccessWorkloadSpec;
 import dev.vsim.scenarios.model.Scenario;
+import dev.vsim.scenarios.model.ShootdownWorkloadSpec;
 import dev.vsim.scenarios.model.VmSpec;
 import dev.vsim.scenarios.model.VmexitWorkloadSpec;
 import dev.vsim.scenarios.model.WorkloadSpec;
@@ -60,6 +67,9 @@ public final class Simulation {
   private Runnable starter = () -> vcpus.forEach(Vcpu::start);
   private Runnable afterWorkloads = () -> {};
   private BooleanSupplier settled = () -> true;
+  private FairScheduler scheduler;
+  private final List<VcpuThread> threads = new ArrayList<>();
+  private final List<Runnable> flushOnEntry = new ArrayList<>(); // by scheduler task id
 
   /** How a run went. */
   public record Outcome(
@@ -81,8 +91,35 @@ public final class Simulation {
     this.options = options;
     this.profile = plan.profile();
     Scenario s = plan.scenario();
+    StealTimeAccounting stealTime = null;
+    if (s.hypervisor().hostScheduler().equals("cfs")) {
+      scheduler =
+          new FairScheduler(
+              kernel,
+              profile.topology(),
+              SchedulerParams.linuxDefaults(
+                  profile.frequency().baseHz(), profile.topology().hardwareThreads()),
+              stats.group("host").group("sched"));
+      // PV TLB flush: a flush the guest left in the steal-time area is done before VM entry.
+      stealTime = new StealTimeAccounting(scheduler, task -> flushOnEntry.get(task).run());
+    }
     for (int i = 0; i < s.vms().size(); i++) {
-      buildVm(s.vms().get(i), i, options);
+      buildVm(s.vms().get(i), i, options, stealTime);
+    }
+    if (scheduler != null) {
+      int pcpus = profile.topology().hardwareThreads();
+      // vCPU threads start at staggered times within one scheduling period, as QEMU brings them up
+      // one by one: started together, equal slices would keep every pCPU in lockstep for ever.
+      java.util.SplittableRandom r = new RandomStreams(s.seed()).stream("host.thread-start");
+      long period = scheduler.params().latencyCycles();
+      starter =
+          () -> {
+            for (int i = 0; i < threads.size(); i++) {
+              VcpuThread t = threads.get(i);
+              int pcpu = i % pcpus;
+              kernel.schedule(kernel.now() + r.nextLong(period), (now, a) -> t.start(pcpu), 0);
+            }
+          };
     }
     StatGroup sim = stats.group("sim");
     sim.gauge("cycles", kernel::now);
@@ -90,17 +127,25 @@ public final class Simulation {
     sim.gauge("events", kernel::eventsFired);
   }
 
-  private void buildVm(VmSpec spec, int index, Options options) {
+  private void buildVm(VmSpec spec, int index, Options options, StealTimeAccounting stealTime) {
     StatGroup vmStats = stats.group(spec.nameOr(index));
     KvmVm kvm = new KvmVm(profile.hypervisor(), vmStats);
     List<StatGroup> vcpuStats = new ArrayList<>();
+    StealTime[] areas = new StealTime[spec.vcpus()];
     for (int i = 0; i < spec.vcpus(); i++) {
       vcpuStats.add(vmStats.group("vcpu" + i));
+      areas[i] = new StealTime();
     }
-    Workload workload =
-        spec.workload() instanceof DirtierWorkloadSpec d
-            ? dirtier(spec, d, kvm, vmStats, vcpuStats)
-            : workload(spec, vcpuStats, vmStats);
+    Runnable[] flushes = new Runnable[spec.vcpus()];
+    java.util.Arrays.fill(flushes, (Runnable) () -> {});
+    Workload workload;
+    if (spec.workload() instanceof DirtierWorkloadSpec d) {
+      workload = dirtier(spec, d, kvm, vmStats, vcpuStats);
+    } else if (spec.workload() instanceof ShootdownWorkloadSpec sd) {
+      workload = shootdown(spec, sd, index, vmStats, vcpuStats, areas, flushes);
+    } else {
+      workload = workload(spec, vcpuStats, vmStats);
+    }
     GuestKernel guest =
         new GuestKernel(spec.vcpus(), workload, profile.hypervisor().guestInterruptHandlerCycles());
     for (int i = 0; i < spec.vcpus(); i++) {
@@ -108,8 +153,21 @@ public final class Simulation {
       v.attach(guest, kvm);
       v.setMemoryBandwidth(bandwidth);
       v.setBatching(options.batching());
+      VcpuThread thread = null;
+      if (scheduler != null) {
+        thread = new VcpuThread(scheduler, v, vcpuStats.get(i).group("thread"));
+        threads.add(thread);
+        flushOnEntry.add(flushes[i]);
+        stealTime.attach(thread.task(), areas[i]);
+        int vi = i;
+        vcpuStats.get(i).group("steal").gauge("cycles", () -> areas[vi].steal());
+      }
+      VcpuThread exiting = thread;
       v.onDone(
           () -> {
+            if (exiting != null) {
+              exiting.exit();
+            }
             if (--running == 0) {
               afterWorkloads.run();
               if (settled.getAsBoolean()) {
@@ -336,6 +394,56 @@ public final class Simulation {
           };
     }
     return workload;
+  }
+
+  /**
+   * Seed 001's shootdown workloads: a buffer mapped in the guest's page table and in EPT, shared by
+   * the VM's threads, each vCPU with its own TLBs over it (one cache model per VM prices the
+   * walks).
+   */
+  private Workload shootdown(
+      VmSpec vm,
+      ShootdownWorkloadSpec sd,
+      int vmIndex,
+      StatGroup vmStats,
+      List<StatGroup> vcpuStats,
+      StealTime[] areas,
+      Runnable[] flushes) {
+    long hz = profile.frequency().baseHz();
+    GuestAddressSpace space =
+        new GuestAddressSpace(
+            TranslationMode.NESTED, sd.buffer().bytes(), PageSize.SIZE_4K, PageSize.SIZE_4K, 4);
+    MemoryHierarchy memory =
+        new MemoryHierarchy(profile.caches(), profile.dram(), vmStats.group("mem"));
+    long seed = plan.scenario().seed();
+    List<Mmu> mmus = new ArrayList<>();
+    for (int i = 0; i < vm.vcpus(); i++) {
+      Mmu mmu = space.mmu(profile, memory, seed + 16L * i, vcpuStats.get(i).group("mmu"));
+      mmus.add(mmu);
+      flushes[i] = () -> mmu.invvpidSingleContext(1);
+    }
+    return new ShootdownWorkload(
+            new ShootdownWorkload.Params(
+                GuestAddressSpace.BASE_VA,
+                sd.buffer().bytes(),
+                sd.record().toCycles(hz),
+                sd.touchesPerRecord(),
+                sd.recordsPerUnmap(),
+                sd.pvTlbFlush(),
+                sd.ipiMode(),
+                100,
+                50,
+                profile.vmx().invlpgCycles(),
+                sd.duration().toCycles(hz)),
+            mmus,
+            space.guestTable(),
+            0,
+            areas,
+            options.check(),
+            new RandomStreams(seed).stream(vm.nameOr(vmIndex) + ".shootdown"),
+            kernel::now,
+            vmStats)
+        .frequency(hz);
   }
 
   private long bandwidthBytesPerSecond() {

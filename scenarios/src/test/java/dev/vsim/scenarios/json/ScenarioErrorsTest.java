@@ -304,8 +304,8 @@ class ScenarioErrorsTest {
   void tooManyVcpusForTheHost() {
     assertEquals(
         "t.json:3:10: the VMs have 65 vCPUs but host \"xeon-gold-6142\" has 64 hardware threads;"
-            + " each vCPU runs on its own hardware thread until the host scheduler is modelled"
-            + " (at /vms)",
+            + " without a host scheduler each vCPU runs on its own hardware thread: set"
+            + " \"hypervisor\": {\"hostScheduler\": \"cfs\"} to overcommit (at /vms)",
         error(scenario(WORKLOAD), List.of("/vms/0/vcpus=65")));
   }
 }

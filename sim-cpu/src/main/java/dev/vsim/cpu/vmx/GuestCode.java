@@ -13,4 +13,12 @@ public interface GuestCode {
    * (vector through the IDT to its handler).
    */
   void interrupt(Vcpu vcpu, int vector);
+
+  /**
+   * Whether the guest takes an interrupt now (RFLAGS.IF set): not while its handler for the last
+   * one runs. A pending interrupt waits for the next VM entry at which this holds.
+   */
+  default boolean acceptsInterrupt(Vcpu vcpu) {
+    return true;
+  }
 }

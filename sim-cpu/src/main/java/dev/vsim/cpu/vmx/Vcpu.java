@@ -199,7 +199,11 @@ public final class Vcpu implements EventHandler {
       wake();
     } else if (state == State.GUEST && batchEvent >= 0 && !preempted) {
       cutBatch();
-    } else if (state == State.GUEST && !preempted && pendingEvent >= 0 && pendingPhase == RUN) {
+    } else if (state == State.GUEST
+        && !preempted
+        && pendingEvent >= 0
+        && pendingPhase == RUN
+        && guest.acceptsInterrupt(this)) {
       kick();
     }
   }
@@ -221,6 +225,31 @@ public final class Vcpu implements EventHandler {
     exit.reset(ExitReason.EXTERNAL_INTERRUPT);
     exitCycles.add(vmx.vmExitCycles());
     step(now + vmx.vmExitCycles(), EXITED);
+  }
+
+  /**
+   * The memory the guest busy-waits on changed (an acknowledgement arrived): its spin ends {@code
+   * noticeCycles} later (the rest of one round of its loop) and the guest is asked for its next
+   * operation; elsewhere (exiting, in a handler) the guest finds out at its next operation anyway.
+   */
+  public void stopSpinning(long noticeCycles) {
+    if (state != State.GUEST) {
+      return;
+    }
+    if (preempted) {
+      if (heldDelay > noticeCycles && heldPhase == RUN) {
+        guestCycles.add(-(heldDelay - noticeCycles));
+        heldDelay = noticeCycles;
+      }
+      return;
+    }
+    long now = kernel.now();
+    if (pendingEvent >= 0 && pendingPhase == RUN && computeEnd > now + noticeCycles) {
+      kernel.cancel(pendingEvent);
+      guestCycles.add(-(computeEnd - now - noticeCycles));
+      computeEnd = now + noticeCycles;
+      step(computeEnd, RUN);
+    }
   }
 
   /**
@@ -507,7 +536,7 @@ public final class Vcpu implements EventHandler {
     state = State.ENTRY;
     long cost = vmx.vmEntryCycles();
     entryCycles.add(cost);
-    int v = highestPending();
+    int v = guest.acceptsInterrupt(this) ? highestPending() : -1;
     if (v >= 0) {
       clearPending(v);
       injecting = v;

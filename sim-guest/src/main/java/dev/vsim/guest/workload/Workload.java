@@ -10,4 +10,12 @@ public interface Workload {
 
   /** The guest finished handling an interrupt on this vCPU (its EOI is being written). */
   default void interruptHandled(Vcpu vcpu, int vector) {}
+
+  /**
+   * Whether the guest work an interrupt cut short goes on after the handler (a busy-wait instead
+   * looks at what it waits for again).
+   */
+  default boolean resumesAfterInterrupt(Vcpu vcpu) {
+    return true;
+  }
 }

@@ -121,6 +121,20 @@ public final class Tlb {
     return lru != null ? lru.victim(set) : policy.victim(set);
   }
 
+  /**
+   * Whether (context, key) is cached, without counting a look-up or touching the replacement state:
+   * for checks, not for the hardware's own look-ups.
+   */
+  public boolean contains(int context, long key) {
+    int first = setOf(key) * ways;
+    for (int n = first, end = first + ways; n < end; n++) {
+      if (keys[n] == key && (int) entries[n * STRIDE + TAG] == context) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Counts a look-up that is known to miss (nothing of its kind is cached), without scanning. */
   public void countMiss() {
     misses++;

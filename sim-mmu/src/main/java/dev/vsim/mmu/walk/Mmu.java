@@ -422,6 +422,21 @@ public final class Mmu {
     return FAULT;
   }
 
+  /**
+   * Whether a TLB of this core holds a translation of {@code linear}'s page in the running context
+   * (any size), without disturbing them: the checking mode's probe for stale translations.
+   */
+  public boolean hasCachedTranslation(long linear) {
+    for (int s = 0; s < 3; s++) {
+      if (l1[s].contains(context, linear >>> SIZES[s].shift())) {
+        return true;
+      }
+    }
+    return stlb.contains(context, stlbKey(linear, PageSize.SIZE_4K))
+        || stlb.contains(context, stlbKey(linear, PageSize.SIZE_2M))
+        || stlb1g.contains(context, linear >>> 30);
+  }
+
   // ---- invalidation ---------------------------------------------------------------------
 
   /**
