@@ -51,12 +51,14 @@ final class Report {
                 "page_table_bytes_per_gib"));
     Table faults = EptFaultReport.table();
     Table ipis = IpiBenchReport.table();
+    Table shootdowns = ShootdownReport.table();
     for (Configuration c : runs) {
       String name = c.plan().variant();
       Metrics m = new Metrics().putAll(c.outcome().metrics());
       addTranslation(translation, c, m);
       EptFaultReport.addRow(faults, c, runs.get(0));
       IpiBenchReport.addRow(ipis, c, runs.get(0));
+      ShootdownReport.addRow(shootdowns, c, runs.get(0));
       r.configuration(name, m, c.outcome().cutOff());
       addExits(exits, name, c.outcome().metrics());
       addVmexit(vmexit, name, c.outcome().metrics());
@@ -89,6 +91,10 @@ final class Report {
     if (!faults.rows().isEmpty()) {
       r.table(faults);
       r.plot(EptFaultReport.finishTimes(faults));
+    }
+    if (!shootdowns.rows().isEmpty()) {
+      r.table(shootdowns);
+      r.plot(ShootdownReport.cdf(runs));
     }
     if (!ipis.rows().isEmpty()) {
       r.table(ipis);
@@ -308,6 +314,8 @@ final class Report {
       case "exits" -> "VM exits per reason (all vCPUs)";
       case "vmexit" -> "vmexit loops: cycles per iteration across vCPUs";
       case "translation" -> "Address translation per random access, and page-table memory";
+      case "shootdown" ->
+          "TLB shootdowns: records per second and the first VM's shootdown latency (us)";
       case "ipi_bench" -> "IPI microbenchmark: the sender's exits and time per IPI";
       case "ept_faults" ->
           "EPT fault designs: per-vCPU finish times (s), faults, exits and the MMU lock (cycles)";

@@ -1,0 +1,102 @@
+package dev.vsim.scenarios.run;
+
+import dev.vsim.guest.workload.ShootdownWorkload;
+import dev.vsim.results.CdfPlot;
+import dev.vsim.results.Table;
+import dev.vsim.scenarios.model.ShootdownWorkloadSpec;
+import dev.vsim.scenarios.model.VmSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The TLB-shootdown part of a report: throughput, IPIs and the latency distribution. */
+final class ShootdownReport {
+  private ShootdownReport() {}
+
+  static Table table() {
+    return new Table(
+        "shootdown",
+        List.of(
+            "configuration",
+            "vms",
+            "pv_tlb_flush",
+            "records_per_s_per_vm",
+            "vs_first",
+            "shootdowns_vm0",
+            "ipis_sent_vm0",
+            "ipis_skipped_vm0",
+            "latency_us_p50",
+            "latency_us_p90",
+            "latency_us_p99",
+            "latency_us_p99_9",
+            "latency_us_max"));
+  }
+
+  private static boolean applies(Report.Configuration c) {
+    return c.plan().scenario().vms().get(0).workload() instanceof ShootdownWorkloadSpec;
+  }
+
+  /** Records per second averaged over the VMs of a configuration. */
+  private static double recordsPerVm(Report.Configuration c) {
+    double sum = 0;
+    List<VmSpec> vms = c.plan().scenario().vms();
+    for (int i = 0; i < vms.size(); i++) {
+      sum += get(c.outcome().metrics(), vms.get(i).nameOr(i) + ".shootdown.records_per_second");
+    }
+    return sum / vms.size();
+  }
+
+  static void addRow(Table t, Report.Configuration c, Report.Configuration first) {
+    if (!applies(c)) {
+      return;
+    }
+    VmSpec vm = c.plan().scenario().vms().get(0);
+    String p = vm.nameOr(0) + ".shootdown.";
+    Map<String, Number> m = c.outcome().metrics();
+    double rate = recordsPerVm(c);
+    double base = applies(first) ? recordsPerVm(first) : 0;
+    t.row(
+        c.plan().variant(),
+        (long) c.plan().scenario().vms().size(),
+        ((ShootdownWorkloadSpec) vm.workload()).pvTlbFlush() ? "yes" : "no",
+        rate,
+        base == 0 ? 0.0 : rate / base,
+        (long) get(m, p + "count"),
+        (long) get(m, p + "ipis_sent"),
+        (long) get(m, p + "ipis_skipped_preempted"),
+        get(m, p + "latency_us_p50"),
+        get(m, p + "latency_us_p90"),
+        get(m, p + "latency_us_p99"),
+        get(m, p + "latency_us_p99_9"),
+        get(m, p + "latency_us_max"));
+  }
+
+  /** The CDF of the first VM's shootdown latency, one curve per configuration. */
+  static CdfPlot cdf(List<Report.Configuration> runs) {
+    CdfPlot plot =
+        new CdfPlot(
+            "shootdown_latency_cdf", "TLB shootdown latency (first VM)", "latency (microseconds)");
+    for (Report.Configuration c : runs) {
+      if (!applies(c)) {
+        continue;
+      }
+      String p = c.plan().scenario().vms().get(0).nameOr(0) + ".shootdown.latency_us_p";
+      List<Double> values = new ArrayList<>();
+      List<Double> fractions = new ArrayList<>();
+      double last = 0;
+      for (double q : ShootdownWorkload.PERCENTILES) {
+        double v = Math.max(last, get(c.outcome().metrics(), p + ShootdownWorkload.label(q)));
+        values.add(v);
+        fractions.add(q / 100);
+        last = v;
+      }
+      plot.curve(c.plan().variant(), values, fractions);
+    }
+    return plot;
+  }
+
+  private static double get(Map<String, Number> m, String key) {
+    Number n = m.get(key);
+    return n == null ? 0 : n.doubleValue();
+  }
+}
