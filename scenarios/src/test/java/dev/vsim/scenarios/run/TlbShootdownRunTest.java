@@ -1,0 +1,101 @@
+package dev.vsim.scenarios.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bundled TLB-shootdown scenario scaled down to 8-vCPU VMs on an 8-thread host, in checking
+ * mode: no vCPU that took part in a shootdown still caches the page once it completes, with or
+ * without PV TLB flush (a skipped, preempted vCPU must owe a flush on entry instead).
+ */
+class TlbShootdownRunTest {
+  private static final int VCPUS = 8;
+  private static final Map<String, Map<String, Number>> RUNS = new LinkedHashMap<>();
+
+  @BeforeAll
+  static void run() throws Exception {
+    for (String variant : List.of("base", "1vm-pv", "2vm", "2vm-pv", "3vm", "3vm-pv")) {
+      int vms = variant.startsWith("3") ? 3 : variant.startsWith("2") ? 2 : 1;
+      List<String> sets = new java.util.ArrayList<>();
+      sets.add("/host/overrides/topology/sockets=1");
+      sets.add("/host/overrides/topology/coresPerSocket=4");
+      sets.add("/host/overrides/topology/threadsPerCore=2");
+      for (int vm = 0; vm < vms; vm++) {
+        sets.add("/vms/" + vm + "/vcpus=" + VCPUS);
+        sets.add("/vms/" + vm + "/workload/duration=150ms");
+      }
+      RunPlan p =
+          new ScenarioLoader()
+              .load(
+                  "tlb-shootdown.json",
+                  BundledScenarios.read("tlb-shootdown").orElseThrow(),
+                  sets,
+                  List.of(variant))
+              .get(0);
+      Simulation.Outcome o = new Simulation(p, new Simulation.Options(true, true)).run(f -> {});
+      assertFalse(o.cutOff(), p.variant());
+      RUNS.put(p.variant(), o.metrics());
+    }
+  }
+
+  private static double metric(String variant, String name) {
+    Number n = RUNS.get(variant).get(name);
+    return n == null ? 0 : n.doubleValue();
+  }
+
+  @Test
+  void withoutOvercommitPvTlbFlushChangesNothing() {
+    // Every vCPU has its own thread: none is ever preempted, so none is skipped.
+    assertEquals(0.0, metric("1vm-pv", "vm0.shootdown.ipis_skipped_preempted"));
+    for (String m :
+        List.of("vm0.shootdown.records", "vm0.shootdown.count", "vm0.shootdown.latency_us_p99")) {
+      assertEquals(metric("base", m), metric("1vm-pv", m), m);
+    }
+  }
+
+  @Test
+  void underOvercommitPvTlbFlushSkipsPreemptedVcpusAndCutsLatency() {
+    for (String vms : List.of("2vm", "3vm")) {
+      String pv = vms + "-pv";
+      assertTrue(metric(pv, "vm0.shootdown.ipis_skipped_preempted") > 0, pv);
+      assertEquals(0.0, metric(vms, "vm0.shootdown.ipis_skipped_preempted"), vms);
+      assertTrue(
+          metric(pv, "vm0.shootdown.latency_us_mean") * 10
+              < metric(vms, "vm0.shootdown.latency_us_mean"),
+          vms
+              + ": mean "
+              + metric(vms, "vm0.shootdown.latency_us_mean")
+              + " us, with PV "
+              + metric(pv, "vm0.shootdown.latency_us_mean")
+              + " us");
+      assertTrue(
+          metric(pv, "vm0.shootdown.records") > metric(vms, "vm0.shootdown.records"),
+          vms);
+    }
+  }
+
+  @Test
+  void stealTimeIsExactlyTheTimeEachVcpuWaitedToRun() {
+    for (String variant : List.of("2vm", "3vm-pv")) {
+      int vms = variant.startsWith("2") ? 2 : 3;
+      double total = 0;
+      for (int vm = 0; vm < vms; vm++) {
+        for (int v = 0; v < VCPUS; v++) {
+          String p = "vm" + vm + ".vcpu" + v + ".";
+          double steal = metric(variant, p + "steal.cycles");
+          assertEquals(metric(variant, p + "thread.wait_cycles"), steal, variant + " " + p);
+          total += steal;
+        }
+      }
+      assertTrue(total > 0, variant + ": an overcommitted host steals time");
+    }
+    assertEquals(0.0, metric("base", "vm0.vcpu3.steal.cycles"));
+  }
+}
