@@ -20,6 +20,7 @@ import java.util.Objects;
  * @param vmx VM exit and entry transition costs
  * @param hypervisor software path costs of the hypervisor's exit handlers
  * @param mmu costs of the hypervisor's EPT fault path and EPT maintenance
+ * @param power core and package idle states and turbo frequency limits
  * @param sources parameter JSON pointer to the source of its value
  */
 public record HardwareProfile(
@@ -34,6 +35,7 @@ public record HardwareProfile(
     VmxCosts vmx,
     HypervisorCosts hypervisor,
     MmuCosts mmu,
+    Power power,
     Map<String, String> sources) {
 
   public HardwareProfile {
@@ -47,6 +49,24 @@ public record HardwareProfile(
     Objects.requireNonNull(vmx, "vmx");
     Objects.requireNonNull(hypervisor, "hypervisor");
     Objects.requireNonNull(mmu, "mmu");
+    Objects.requireNonNull(power, "power");
+    // Simulated time counts base-clock cycles; turbo only reports how fast busy cores ran.
+    if (power.turbo().maxHz() > frequency.maxTurboHz()) {
+      throw new IllegalArgumentException(
+          "power.turbo allows "
+              + power.turbo().maxHz()
+              + " Hz, above frequency.maxTurboHz ("
+              + frequency.maxTurboHz()
+              + ")");
+    }
+    if (power.turbo().allCoresActiveHz() < frequency.baseHz()) {
+      throw new IllegalArgumentException(
+          "power.turbo.allCoresActiveHz ("
+              + power.turbo().allCoresActiveHz()
+              + ") is below frequency.baseHz ("
+              + frequency.baseHz()
+              + "), which every core is guaranteed");
+    }
     description = description == null ? "" : description;
     sources = sources == null ? Map.of() : Map.copyOf(sources);
   }

@@ -1,6 +1,8 @@
 package dev.vsim.cpu.profile;
 
 import dev.vsim.cpu.units.ByteSize;
+import dev.vsim.cpu.units.TimeSpan;
+import java.util.Map;
 
 /**
  * Hardware profiles built in code for tests and benchmarks, so they do not depend on the bundled
@@ -34,6 +36,34 @@ public final class TestProfiles {
         new VmxCosts(360, 340, 250, 200, 150),
         new HypervisorCosts(100, 580, 150, 300, 120, 150, 300, 150, 10_000),
         new MmuCosts(600, 2000, 300, 2900, 180, 100, 200, 20, 10, 3000),
+        skylakePower(),
         null);
+  }
+
+  /**
+   * Skylake-SP idle states (intel_idle's skx table: C1, C1E, C6), PC2 and PC6 once every core is in
+   * C6, and turbo bins scaled to this profile's four cores: 3.7 GHz with one active core down to
+   * 3.3 GHz with all four.
+   */
+  public static Power skylakePower() {
+    return new Power(
+        Map.of(
+            "C1", new CoreCState(0x00, us(2), us(2)),
+            "C1E", new CoreCState(0x01, us(10), us(20)),
+            "C6", new CoreCState(0x20, us(133), us(600))),
+        Map.of(
+            "PC2", new PackageCState("C6", us(0)),
+            "PC6", new PackageCState("C6", us(600))),
+        false,
+        false,
+        us(0),
+        new Turbo(
+            Map.of("1", 3_700_000_000L, "2", 3_500_000_000L, "3", 3_400_000_000L),
+            3_300_000_000L,
+            "C6"));
+  }
+
+  private static TimeSpan us(long n) {
+    return TimeSpan.nanos(n * 1000);
   }
 }
