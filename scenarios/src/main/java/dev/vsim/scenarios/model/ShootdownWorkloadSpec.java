@@ -42,7 +42,7 @@ public record ShootdownWorkloadSpec(
           "preset \"" + preset + "\" is unknown; use ebizzy or dedup");
     }
     record = record == null ? TimeSpan.parse(dedup ? "40us" : "10us") : record;
-    touchesPerRecord = touchesPerRecord == null ? (dedup ? 8 : 4) : touchesPerRecord;
+    touchesPerRecord = touchesPerRecord == null ? 4 : touchesPerRecord;
     if (touchesPerRecord < 0) {
       throw new IllegalArgumentException("touchesPerRecord cannot be negative");
     }

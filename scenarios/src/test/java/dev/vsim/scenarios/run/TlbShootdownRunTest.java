@@ -75,9 +75,7 @@ class TlbShootdownRunTest {
               + " us, with PV "
               + metric(pv, "vm0.shootdown.latency_us_mean")
               + " us");
-      assertTrue(
-          metric(pv, "vm0.shootdown.records") > metric(vms, "vm0.shootdown.records"),
-          vms);
+      assertTrue(metric(pv, "vm0.shootdown.records") > metric(vms, "vm0.shootdown.records"), vms);
     }
   }
 
