@@ -25,6 +25,9 @@ public final class KvmVm implements ExitHandler {
   /** ICR bit 11: logical destination mode (x2APIC cluster mode). */
   public static final long ICR_LOGICAL = 1L << 11;
 
+  /** Linux's LOCAL_TIMER_VECTOR: the LAPIC timer's interrupt. */
+  public static final int LOCAL_TIMER_VECTOR = 0xec;
+
   /** CPUs of one x2APIC logical cluster. */
   public static final int CLUSTER_SIZE = 16;
 
@@ -86,8 +89,15 @@ public final class KvmVm implements ExitHandler {
       }
       case HLT -> {
         // kvm_emulate_halt: block unless an interrupt is already pending.
+        // A guest that armed its TSC-deadline timer passes the deadline in the qualification
+        // (the timer programming itself is not modelled as an exit).
+        long deadline = exit.qualification();
+        long now = vcpu.now();
+        if (deadline > now) {
+          vcpu.kernel().schedule(deadline, (t, a) -> vcpu.postInterrupt(LOCAL_TIMER_VECTOR), 0);
+        }
         if (!vcpu.hasPendingInterrupt()) {
-          vcpu.sleep();
+          vcpu.sleep(deadline > now ? deadline - now : dev.vsim.cpu.power.PowerModel.UNKNOWN);
         }
         yield 0;
       }

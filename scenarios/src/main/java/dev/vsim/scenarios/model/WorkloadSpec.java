@@ -10,11 +10,13 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
   @JsonSubTypes.Type(value = RandomAccessWorkloadSpec.class, name = "random-access"),
   @JsonSubTypes.Type(value = DirtierWorkloadSpec.class, name = "dirtier"),
   @JsonSubTypes.Type(value = IpiBenchWorkloadSpec.class, name = "ipi-bench"),
-  @JsonSubTypes.Type(value = ShootdownWorkloadSpec.class, name = "shootdown")
+  @JsonSubTypes.Type(value = ShootdownWorkloadSpec.class, name = "shootdown"),
+  @JsonSubTypes.Type(value = CpuBenchWorkloadSpec.class, name = "cpu-bench")
 })
 public sealed interface WorkloadSpec
     permits VmexitWorkloadSpec,
         RandomAccessWorkloadSpec,
         DirtierWorkloadSpec,
         IpiBenchWorkloadSpec,
-        ShootdownWorkloadSpec {}
+        ShootdownWorkloadSpec,
+        CpuBenchWorkloadSpec {}

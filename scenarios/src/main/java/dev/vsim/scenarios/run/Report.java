@@ -52,6 +52,7 @@ final class Report {
     Table faults = EptFaultReport.table();
     Table ipis = IpiBenchReport.table();
     Table shootdowns = ShootdownReport.table();
+    Table idle = IdleReport.table();
     for (Configuration c : runs) {
       String name = c.plan().variant();
       Metrics m = new Metrics().putAll(c.outcome().metrics());
@@ -59,6 +60,7 @@ final class Report {
       EptFaultReport.addRow(faults, c, runs.get(0));
       IpiBenchReport.addRow(ipis, c, runs.get(0));
       ShootdownReport.addRow(shootdowns, c, runs.get(0));
+      IdleReport.addRows(idle, c);
       r.configuration(name, m, c.outcome().cutOff());
       addExits(exits, name, c.outcome().metrics());
       addVmexit(vmexit, name, c.outcome().metrics());
@@ -91,6 +93,9 @@ final class Report {
     if (!faults.rows().isEmpty()) {
       r.table(faults);
       r.plot(EptFaultReport.finishTimes(faults));
+    }
+    if (!idle.rows().isEmpty()) {
+      r.table(idle);
     }
     if (!shootdowns.rows().isEmpty()) {
       r.table(shootdowns);
@@ -314,6 +319,8 @@ final class Report {
       case "exits" -> "VM exits per reason (all vCPUs)";
       case "vmexit" -> "vmexit loops: cycles per iteration across vCPUs";
       case "translation" -> "Address translation per random access, and page-table memory";
+      case "idle" ->
+          "Idle: CPU use of each VM's vCPU threads (%), its cores' C-state residency and clock";
       case "shootdown" ->
           "TLB shootdowns: records per second and the first VM's shootdown latency (us)";
       case "ipi_bench" -> "IPI microbenchmark: the sender's exits and time per IPI";

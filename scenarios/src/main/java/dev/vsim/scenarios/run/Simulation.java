@@ -3,6 +3,7 @@ package dev.vsim.scenarios.run;
 import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.memory.DramBandwidth;
+import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.random.RandomStreams;
@@ -10,6 +11,7 @@ import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.GuestKernel;
+import dev.vsim.guest.workload.CpuBenchWorkload;
 import dev.vsim.guest.workload.DirtierWorkload;
 import dev.vsim.guest.workload.IpiBenchWorkload;
 import dev.vsim.guest.workload.RandomAccessWorkload;
@@ -35,6 +37,7 @@ import dev.vsim.mmu.pagetable.PageTable;
 import dev.vsim.mmu.pagetable.TableMemory;
 import dev.vsim.mmu.walk.Mmu;
 import dev.vsim.mmu.walk.TranslationMode;
+import dev.vsim.scenarios.model.CpuBenchWorkloadSpec;
 import dev.vsim.scenarios.model.DirtierWorkloadSpec;
 import dev.vsim.scenarios.model.DirtyLoggingSpec;
 import dev.vsim.scenarios.model.HypervisorSpec;
@@ -68,6 +71,8 @@ public final class Simulation {
   private Runnable afterWorkloads = () -> {};
   private BooleanSupplier settled = () -> true;
   private FairScheduler scheduler;
+  private PowerModel power;
+  private int nextPcpu; // vCPUs without a host scheduler own pCPUs 0, 1, 2... in VM order
   private final List<VcpuThread> threads = new ArrayList<>();
   private final List<Runnable> flushOnEntry = new ArrayList<>(); // by scheduler task id
 
@@ -103,8 +108,17 @@ public final class Simulation {
       // PV TLB flush: a flush the guest left in the steal-time area is done before VM entry.
       stealTime = new StealTimeAccounting(scheduler, task -> flushOnEntry.get(task).run());
     }
+    if (s.vms().stream().anyMatch(vm -> vm.workload() instanceof CpuBenchWorkloadSpec)) {
+      power = new PowerModel(profile, "menu", stats.group("host").group("power"));
+    }
     for (int i = 0; i < s.vms().size(); i++) {
       buildVm(s.vms().get(i), i, options, stealTime);
+    }
+    if (power != null) {
+      // pCPUs no vCPU owns idle from the start, in what the host's governor picks.
+      for (int cpu = nextPcpu; cpu < profile.topology().hardwareThreads(); cpu++) {
+        power.idle(cpu, 0, PowerModel.GOVERNOR);
+      }
     }
     if (scheduler != null) {
       int pcpus = profile.topology().hardwareThreads();
@@ -136,11 +150,15 @@ public final class Simulation {
       vcpuStats.add(vmStats.group("vcpu" + i));
       areas[i] = new StealTime();
     }
+    int firstPcpu = nextPcpu;
+    nextPcpu += spec.vcpus();
     Runnable[] flushes = new Runnable[spec.vcpus()];
     java.util.Arrays.fill(flushes, (Runnable) () -> {});
     Workload workload;
     if (spec.workload() instanceof DirtierWorkloadSpec d) {
       workload = dirtier(spec, d, kvm, vmStats, vcpuStats);
+    } else if (spec.workload() instanceof CpuBenchWorkloadSpec cb) {
+      workload = cpuBench(spec, cb, vmStats);
     } else if (spec.workload() instanceof ShootdownWorkloadSpec sd) {
       workload = shootdown(spec, sd, index, vmStats, vcpuStats, areas, flushes);
     } else {
@@ -153,6 +171,9 @@ public final class Simulation {
       v.attach(guest, kvm);
       v.setMemoryBandwidth(bandwidth);
       v.setBatching(options.batching());
+      if (power != null && scheduler == null) {
+        v.setPower(power, firstPcpu + i);
+      }
       VcpuThread thread = null;
       if (scheduler != null) {
         thread = new VcpuThread(scheduler, v, vcpuStats.get(i).group("thread"));
@@ -446,6 +467,29 @@ public final class Simulation {
         .frequency(hz);
   }
 
+  /** Seed 001's idle experiment: Unixbench-like bursts or an idle guest, on pCPUs with C-states. */
+  private Workload cpuBench(VmSpec vm, CpuBenchWorkloadSpec cb, StatGroup vmStats) {
+    if (scheduler != null) {
+      throw new IllegalArgumentException(
+          "the cpu-bench workload models pCPU power states without a host scheduler: set"
+              + " \"hostScheduler\": \"none\"");
+    }
+    long hz = profile.frequency().baseHz();
+    int first = nextPcpu - vm.vcpus();
+    PowerModel pm = power;
+    return new CpuBenchWorkload(
+        new CpuBenchWorkload.Params(
+            cb.burst().toCycles(hz),
+            cb.idleTime().toCycles(hz),
+            cb.idle(),
+            cb.duration().toCycles(hz),
+            hz),
+        vm.vcpus(),
+        v -> pm.packageFrequencyHz(pm.packageOf(pm.coreOf(first + v))),
+        idle -> pm.states().mwaitHint(pm.states().deepestFor(idle, Long.MAX_VALUE)),
+        vmStats);
+  }
+
   private long bandwidthBytesPerSecond() {
     return profile.dram().bandwidthBytesPerSecond();
   }
@@ -471,6 +515,9 @@ public final class Simulation {
       progress.accept((double) t / stopAt);
     }
     boolean cutOff = running > 0 || !settled.getAsBoolean();
+    if (power != null) {
+      power.advanceTo(kernel.now()); // residencies cover the whole run
+    }
     return new Outcome(stats.snapshot(), kernel.now(), kernel.eventsFired(), cutOff);
   }
 }

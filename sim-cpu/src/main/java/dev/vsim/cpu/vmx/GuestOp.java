@@ -21,6 +21,11 @@ public final class GuestOp {
      * the memory bandwidth.
      */
     STREAM,
+    /**
+     * MWAIT in guest mode (MWAIT exits disabled): the pCPU idles in the C-state of {@code hint} for
+     * {@code cycles}, then leaves it (its exit latency) and the guest goes on.
+     */
+    MWAIT,
     /** The guest has nothing more to run on this vCPU. */
     DONE
   }
@@ -63,6 +68,19 @@ public final class GuestOp {
     repeat = 1;
     bytes = n;
     maxBytesPerSecond = maxRate;
+  }
+
+  /** MWAIT with {@code hint} (EAX) for {@code n} cycles, until the guest's next timer. */
+  public void mwait(long n, int hint) {
+    kind = Kind.MWAIT;
+    cycles = n;
+    repeat = 1;
+    bytes = hint;
+  }
+
+  /** The MWAIT hint of a {@link Kind#MWAIT}. */
+  public int mwaitHint() {
+    return (int) bytes;
   }
 
   /** Nothing more to run. */

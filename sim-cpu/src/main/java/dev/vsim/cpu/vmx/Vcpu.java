@@ -3,6 +3,7 @@ package dev.vsim.cpu.vmx;
 import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.memory.DramBandwidth;
+import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.profile.HypervisorCosts;
 import dev.vsim.cpu.profile.VmxCosts;
 import dev.vsim.cpu.stats.Counter;
@@ -47,6 +48,7 @@ public final class Vcpu implements EventHandler {
   private static final long INJECTED = 7;
   private static final long STREAM = 8;
   private static final long STREAMED = 9;
+  private static final long MWAIT_WAKE = 10;
 
   private final int index;
   private final EventKernel kernel;
@@ -61,6 +63,9 @@ public final class Vcpu implements EventHandler {
   private long streamStart;
   private boolean sleeping;
   private HostThread thread;
+  private PowerModel power; // the pCPU's C-states, when modelled
+  private int pcpu;
+  private long sleepStart;
   private long computeEnd; // when the guest work in progress ends
   private long unfinishedCompute; // guest work a kick cut short, for the guest to resume
 
@@ -98,6 +103,8 @@ public final class Vcpu implements EventHandler {
   private final Counter wakeups;
   private final Counter preemptedCycles;
   private final Counter kicks;
+  private final Counter sleepCycles;
+  private final Counter mwaitCycles;
   private final Counter injections;
   private final Counter[] exitCount = new Counter[ExitReason.values().length];
   private final Counter[] exitRoundTrip = new Counter[ExitReason.values().length];
@@ -121,6 +128,8 @@ public final class Vcpu implements EventHandler {
     wakeups = stats.counter("wakeups");
     preemptedCycles = time.counter("preempted_cycles");
     kicks = stats.group("interrupts").counter("kicks");
+    sleepCycles = time.counter("sleep_cycles");
+    mwaitCycles = time.counter("mwait_cycles");
     injections = stats.group("interrupts").counter("injected");
   }
 
@@ -277,8 +286,20 @@ public final class Vcpu implements EventHandler {
    * #block}, waking it costs the host's wake-up of a sleeping thread.
    */
   public void sleep() {
+    sleep(PowerModel.UNKNOWN);
+  }
+
+  /**
+   * As {@link #sleep()}, with the cycles until the guest's next timer (the host's idle governor
+   * uses it to pick the pCPU's C-state).
+   */
+  public void sleep(long expectedCycles) {
     block();
     sleeping = true;
+    sleepStart = kernel.now();
+    if (power != null && thread == null) {
+      power.idle(pcpu, kernel.now(), PowerModel.GOVERNOR, expectedCycles);
+    }
     if (thread != null) {
       preempt(); // off its pCPU until the host scheduler runs it again
       thread.sleeps(this);
@@ -295,6 +316,12 @@ public final class Vcpu implements EventHandler {
     void wakes(Vcpu v);
   }
 
+  /** The vCPU owns {@code cpu} of {@code model}: its sleeps and MWAITs idle that pCPU. */
+  public void setPower(PowerModel model, int cpu) {
+    this.power = model;
+    this.pcpu = cpu;
+  }
+
   /** Puts the vCPU's thread under a host scheduler (otherwise it owns a pCPU). */
   public void setHostThread(HostThread t) {
     this.thread = t;
@@ -305,6 +332,9 @@ public final class Vcpu implements EventHandler {
     if (state == State.BLOCKED) {
       state = State.HYPERVISOR;
       long at = kernel.now();
+      if (sleeping) {
+        sleepCycles.add(at - sleepStart);
+      }
       if (sleeping && thread != null) {
         sleeping = false;
         wakeups.increment();
@@ -317,6 +347,9 @@ public final class Vcpu implements EventHandler {
         sleeping = false;
         wakeups.increment();
         at += costs.vcpuWakeupCycles();
+        if (power != null) {
+          at += power.busy(pcpu, kernel.now()); // leaving the pCPU's C-state
+        }
       }
       step(at, HANDLED);
     }
@@ -447,6 +480,11 @@ public final class Vcpu implements EventHandler {
         streamStart = now;
         memory.start(op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
       }
+      case (int) MWAIT_WAKE -> {
+        long latency = power == null ? 0 : power.busy(pcpu, now);
+        mwaitCycles.add(now - streamStart + latency);
+        step(now + latency, RUN);
+      }
       case (int) STREAMED -> {
         memoryCycles.add(now - streamStart);
         runGuest(now);
@@ -471,6 +509,16 @@ public final class Vcpu implements EventHandler {
       remaining = 0;
       computeEnd = now + op.cycles();
       step(computeEnd, RUN);
+      return;
+    }
+    if (op.kind() == GuestOp.Kind.MWAIT) {
+      remaining = 0;
+      streamStart = now;
+      if (power != null) {
+        int state = power.stateForMwaitHint(op.mwaitHint());
+        power.idle(pcpu, now, state, op.cycles());
+      }
+      step(now + op.cycles(), MWAIT_WAKE);
       return;
     }
     if (op.kind() == GuestOp.Kind.STREAM) {

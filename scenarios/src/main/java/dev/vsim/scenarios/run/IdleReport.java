@@ -1,0 +1,80 @@
+package dev.vsim.scenarios.run;
+
+import dev.vsim.results.Table;
+import dev.vsim.scenarios.model.CpuBenchWorkloadSpec;
+import dev.vsim.scenarios.model.VmSpec;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The idle-exit part of a report, one row per VM: its vCPU threads' CPU use as top shows it, the
+ * C-state residency of its cores and their frequency, the package's C-states and the busy VM's
+ * score. Without a host scheduler vCPUs own pCPUs in VM order, and pCPU i is a thread of core i %
+ * cores.
+ */
+final class IdleReport {
+  private IdleReport() {}
+
+  static Table table() {
+    return new Table(
+        "idle",
+        List.of(
+            "configuration",
+            "vm",
+            "idle",
+            "cpu_percent",
+            "bursts_per_s",
+            "core_c0",
+            "core_c1e",
+            "core_c6",
+            "core_ghz",
+            "package0_pc2",
+            "package0_pc6"));
+  }
+
+  static void addRows(Table t, Report.Configuration c) {
+    List<VmSpec> vms = c.plan().scenario().vms();
+    if (vms.stream().noneMatch(vm -> vm.workload() instanceof CpuBenchWorkloadSpec)) {
+      return;
+    }
+    Map<String, Number> m = c.outcome().metrics();
+    int cores =
+        c.plan().profile().topology().sockets() * c.plan().profile().topology().coresPerSocket();
+    double elapsed = get(m, "sim.cycles");
+    int pcpu = 0;
+    for (int k = 0; k < vms.size(); k++) {
+      VmSpec vm = vms.get(k);
+      String name = vm.nameOr(k);
+      double cpu = 0;
+      double c0 = 0;
+      double c1e = 0;
+      double c6 = 0;
+      double ghz = 0;
+      for (int v = 0; v < vm.vcpus(); v++, pcpu++) {
+        cpu += 100 * (1 - get(m, name + ".vcpu" + v + ".time.sleep_cycles") / elapsed);
+        String core = "host.power.core" + (pcpu % cores) + ".";
+        c0 += get(m, core + "c0_residency") / vm.vcpus();
+        c1e += get(m, core + "c1e_residency") / vm.vcpus();
+        c6 += get(m, core + "c6_residency") / vm.vcpus();
+        ghz += get(m, core + "avg_frequency_hz") / 1e9 / vm.vcpus();
+      }
+      t.row(
+          c.plan().variant(),
+          name,
+          vm.workload() instanceof CpuBenchWorkloadSpec cb ? cb.idle().toString() : "-",
+          cpu,
+          get(m, name + ".cpu_bench.bursts_per_second"),
+          c0,
+          c1e,
+          c6,
+          ghz,
+          get(m, "host.power.package0.pc2_residency"),
+          get(m, "host.power.package0.pc6_residency"));
+    }
+  }
+
+  private static double get(Map<String, Number> m, String key) {
+    Number n = m.get(key);
+    return n == null ? 0 : n.doubleValue();
+  }
+}
