@@ -150,7 +150,7 @@ class ScenarioErrorsTest {
   void unknownWorkloadTypeListsTheKnownOnes() {
     assertEquals(
         "t.json:5:28: unknown type \"vmexitt\"; use one of: vmexit, random-access,"
-            + " dirtier, ipi-bench, shootdown (at /vms/0/workload/type)",
+            + " dirtier, ipi-bench, shootdown, cpu-bench (at /vms/0/workload/type)",
         error(scenario("      \"workload\": {\"type\": \"vmexitt\"}")));
   }
 
@@ -177,7 +177,7 @@ class ScenarioErrorsTest {
   void missingWorkloadType() {
     assertEquals(
         "t.json:5:19: missing \"type\"; use one of: vmexit, random-access, dirtier,"
-            + " ipi-bench, shootdown (at /vms/0/workload)",
+            + " ipi-bench, shootdown, cpu-bench (at /vms/0/workload)",
         error(scenario("      \"workload\": {\"iterations\": 5}")));
   }
 
