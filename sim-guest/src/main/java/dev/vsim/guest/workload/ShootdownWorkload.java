@@ -212,6 +212,9 @@ public final class ShootdownWorkload implements Workload {
       }
       case WORK -> {
         if (now.getAsLong() >= params.durationCycles()) {
+          // The thread exits: it leaves the mm's cpumask, flushing what it still owes.
+          vcpus[v] = null;
+          flushOwed(v);
           op.done();
           return;
         }
@@ -318,7 +321,11 @@ public final class ShootdownWorkload implements Workload {
     if (vector != FLUSH_VECTOR) {
       return;
     }
-    int t = vcpu.index();
+    flushOwed(vcpu.index());
+  }
+
+  /** Flushes every page vCPU {@code t} was asked to and acknowledges each request. */
+  private void flushOwed(int t) {
     long[] owed = requests[t];
     for (int w = 0; w < owed.length; w++) {
       long bits = owed[w];
@@ -327,7 +334,7 @@ public final class ShootdownWorkload implements Workload {
         int s = (w << 6) + Long.numberOfTrailingZeros(bits);
         bits &= bits - 1;
         mmus.get(t).invlpg(address(shootdownPage[s]));
-        if (--acksPending[s] == 0) {
+        if (--acksPending[s] == 0 && vcpus[s] != null) {
           vcpus[s].stopSpinning(params.pollCycles());
         }
       }
