@@ -28,6 +28,7 @@ public final class Tlb {
   private final long[] entries;
   private long lastAux;
   private int lastHit; // entry last hit (fully associative only): checked first, as keys repeat
+  private int previousHit; // the one hit before it
   private final byte[] fill; // valid entries per set, so a full set goes straight to its victim
   private final ReplacementPolicy policy;
   // The policy again when it is true LRU, called through its final class so that the call inlines
@@ -78,10 +79,17 @@ public final class Tlb {
     long[] e = entries;
     long[] k = keys;
     if (sets == 1) {
-      // Fully associative (the paging-structure caches): try the entry hit last time first.
+      // Fully associative (the paging-structure caches): try the two entries hit last first, as
+      // a nested walk alternates between its tables' region and its data's.
       int h = lastHit;
       if (k[h] == key && (int) e[h * STRIDE + TAG] == context) {
-        return hit(0, lastHit);
+        return hit(0, h);
+      }
+      h = previousHit;
+      if (k[h] == key && (int) e[h * STRIDE + TAG] == context) {
+        previousHit = lastHit;
+        lastHit = h;
+        return hit(0, h);
       }
     }
     int set = setOf(key);
@@ -92,7 +100,10 @@ public final class Tlb {
         // GLOBAL is only ever set on a valid tag.
         if ((int) tag == context
             || (tag >= GLOBAL && Context.samePcidIgnored((int) tag, context))) {
-          lastHit = n;
+          if (n != lastHit) {
+            previousHit = lastHit;
+            lastHit = n;
+          }
           return hit(set, n);
         }
       }
