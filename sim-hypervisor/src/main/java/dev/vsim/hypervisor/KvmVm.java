@@ -39,6 +39,9 @@ public final class KvmVm implements ExitHandler {
   private final Counter eois;
   private final Counter pvIpiHypercalls;
   private EptFaultPath eptFaults;
+  private java.util.function.IntPredicate onSpin = v -> false;
+  private final Counter pauseExits;
+  private final Counter directedYields;
 
   /**
    * @param stats the VM's statistics group ({@code vm0})
@@ -50,6 +53,8 @@ public final class KvmVm implements ExitHandler {
     ipisSent = kvm.group("apic").counter("ipis_sent");
     eois = kvm.group("apic").counter("eois");
     pvIpiHypercalls = kvm.group("hypercalls").counter("send_ipi");
+    pauseExits = kvm.group("ple").counter("exits");
+    directedYields = kvm.group("ple").counter("directed_yields");
     msrWritesOther = kvm.group("msr").counter("other_writes");
   }
 
@@ -66,6 +71,14 @@ public final class KvmVm implements ExitHandler {
     this.eptFaults = path;
   }
 
+  /**
+   * kvm_vcpu_on_spin: what a pause-loop exit of vCPU {@code v} does on the host, yielding to a
+   * preempted vCPU of this VM (directed yield); the handler returns whether it found one.
+   */
+  public void setSpinHandler(java.util.function.IntPredicate handler) {
+    this.onSpin = handler;
+  }
+
   public List<Vcpu> vcpus() {
     return vcpus;
   }
@@ -76,6 +89,15 @@ public final class KvmVm implements ExitHandler {
       case CPUID -> costs.cpuidHandlerCycles();
       case VMCALL -> hypercall(vcpu, exit);
       case MSR_WRITE -> wrmsr(vcpu, exit);
+      case PAUSE -> {
+        // Pause-loop exiting: the guest spins (for a lock, a flush acknowledgement); KVM yields
+        // to a preempted vCPU of the VM, which may be what it waits for.
+        pauseExits.increment();
+        if (onSpin.test(vcpu.index())) {
+          directedYields.increment();
+        }
+        yield costs.pauseExitHandlerCycles();
+      }
       // The kick that brought the vCPU out to take an interrupt: nothing to do but enter again
       // (the host's own interrupt handling is in the common exit path).
       case EXTERNAL_INTERRUPT -> 0L;

@@ -2,6 +2,7 @@ package dev.vsim.scenarios.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import dev.vsim.cpu.units.TimeSpan;
 import dev.vsim.hypervisor.mmu.FaultDesign;
 
 /**
@@ -15,9 +16,17 @@ import dev.vsim.hypervisor.mmu.FaultDesign;
  * @param dirtyLogging when present, live migration's dirty logging runs beside the workload
  * @param hostScheduler {@code none} (each vCPU owns a pCPU) or {@code cfs} (vCPU threads share the
  *     host's pCPUs under a CFS-like scheduler, with steal time and preemption)
+ * @param pauseLoopExiting whether a vCPU spinning with PAUSE exits after the PLE window and KVM
+ *     yields to a preempted vCPU of the VM (default on, as KVM on Intel)
+ * @param pleWindow cycles of PAUSE loop before the exit (KVM's ple_window default: 4096)
  */
 public record HypervisorSpec(
-    Paging paging, String faultDesign, DirtyLoggingSpec dirtyLogging, String hostScheduler) {
+    Paging paging,
+    String faultDesign,
+    DirtyLoggingSpec dirtyLogging,
+    String hostScheduler,
+    Boolean pauseLoopExiting,
+    TimeSpan pleWindow) {
 
   /** Memory virtualization mode. */
   public enum Paging {
@@ -52,6 +61,8 @@ public record HypervisorSpec(
     paging = paging == null ? Paging.EPT : paging;
     faultDesign = faultDesign == null ? FaultDesign.TDP_MMU.id() : faultDesign;
     hostScheduler = hostScheduler == null ? "none" : hostScheduler;
+    pauseLoopExiting = pauseLoopExiting == null || pauseLoopExiting;
+    pleWindow = pleWindow == null ? TimeSpan.parse("4096cycles") : pleWindow;
     if (!hostScheduler.equals("none") && !hostScheduler.equals("cfs")) {
       throw new IllegalArgumentException(
           "hostScheduler \"" + hostScheduler + "\" is unknown; use none or cfs");

@@ -39,7 +39,8 @@ public record Scenario(
     description = description == null ? "" : description;
     seed = seed == null ? DEFAULT_SEED : seed;
     host = host == null ? new HostSpec(null, null) : host;
-    hypervisor = hypervisor == null ? new HypervisorSpec(null, null, null, null) : hypervisor;
+    hypervisor =
+        hypervisor == null ? new HypervisorSpec(null, null, null, null, null, null) : hypervisor;
     if (vms == null || vms.isEmpty()) {
       throw new IllegalArgumentException("a scenario needs at least one VM in \"vms\"");
     }

@@ -199,6 +199,24 @@ public final class Simulation {
       kvm.addVcpu(v);
       vcpus.add(v);
     }
+    if (scheduler != null) {
+      // kvm_vcpu_on_spin: yield to the next preempted vCPU of this VM after the spinner.
+      List<VcpuThread> vmThreads =
+          List.copyOf(threads.subList(threads.size() - spec.vcpus(), threads.size()));
+      FairScheduler sched = scheduler;
+      kvm.setSpinHandler(
+          spinner -> {
+            int n = vmThreads.size();
+            int me = vmThreads.get(spinner).task();
+            for (int k = 1; k < n; k++) {
+              int task = vmThreads.get((spinner + k) % n).task();
+              if (sched.isRunnable(task) && !sched.isCurrent(task) && sched.yieldTo(me, task)) {
+                return true;
+              }
+            }
+            return false;
+          });
+    }
   }
 
   private Workload workload(VmSpec vm, List<StatGroup> vcpuStats, StatGroup vmStats) {
@@ -455,7 +473,10 @@ public final class Simulation {
                 100,
                 50,
                 profile.vmx().invlpgCycles(),
-                sd.duration().toCycles(hz)),
+                sd.duration().toCycles(hz),
+                plan.scenario().hypervisor().pauseLoopExiting() && scheduler != null
+                    ? plan.scenario().hypervisor().pleWindow().toCycles(hz)
+                    : 0),
             mmus,
             space.guestTable(),
             0,

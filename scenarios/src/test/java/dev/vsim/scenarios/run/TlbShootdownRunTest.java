@@ -61,22 +61,18 @@ class TlbShootdownRunTest {
   }
 
   @Test
-  void underOvercommitPvTlbFlushSkipsPreemptedVcpusAndCutsLatency() {
+  void underOvercommitPvTlbFlushSkipsPreemptedVcpusInsteadOfSpinningForThem() {
     for (String vms : List.of("2vm", "3vm")) {
       String pv = vms + "-pv";
       assertTrue(metric(pv, "vm0.shootdown.ipis_skipped_preempted") > 0, pv);
       assertEquals(0.0, metric(vms, "vm0.shootdown.ipis_skipped_preempted"), vms);
-      assertTrue(
-          metric(pv, "vm0.shootdown.latency_us_mean") * 10
-              < metric(vms, "vm0.shootdown.latency_us_mean"),
-          vms
-              + ": mean "
-              + metric(vms, "vm0.shootdown.latency_us_mean")
-              + " us, with PV "
-              + metric(pv, "vm0.shootdown.latency_us_mean")
-              + " us");
-      assertTrue(metric(pv, "vm0.shootdown.records") > metric(vms, "vm0.shootdown.records"), vms);
+      // Without PV flush an initiator spins on preempted targets until pause-loop exiting yields
+      // to them; with it, it rarely waits for one.
+      double yields = metric(vms, "vm0.kvm.ple.directed_yields");
+      double pvYields = metric(pv, "vm0.kvm.ple.directed_yields");
+      assertTrue(pvYields * 3 < yields, vms + ": " + yields + " directed yields, PV " + pvYields);
     }
+    assertEquals(0.0, metric("base", "vm0.kvm.ple.directed_yields"), "nothing to yield to");
   }
 
   @Test

@@ -14,6 +14,8 @@ package dev.vsim.cpu.profile;
  * @param guestInterruptHandlerCycles the guest's own interrupt entry, handler and return
  * @param ipiPerDestinationCycles each destination after the first of a multicast IPI (an ICR write
  *     in cluster mode, or the PV send-IPI hypercall): setting its IRR and kicking it
+ * @param pauseExitHandlerCycles a pause-loop exit: kvm_vcpu_on_spin looking for a preempted vCPU of
+ *     the VM to yield to
  * @param vcpuWakeupCycles waking a vCPU thread that sleeps in the host after a HLT exit: the
  *     wake-up, the host scheduler and the switch to the thread, until it re-enters the guest
  */
@@ -26,7 +28,8 @@ public record HypervisorCosts(
     int eoiHandlerCycles,
     int guestInterruptHandlerCycles,
     int ipiPerDestinationCycles,
-    int vcpuWakeupCycles) {
+    int vcpuWakeupCycles,
+    int pauseExitHandlerCycles) {
   public HypervisorCosts {
     Checks.nonNegative("cpuidHandlerCycles", cpuidHandlerCycles);
     Checks.nonNegative("vmcallHandlerCycles", vmcallHandlerCycles);
@@ -37,5 +40,6 @@ public record HypervisorCosts(
     Checks.nonNegative("guestInterruptHandlerCycles", guestInterruptHandlerCycles);
     Checks.nonNegative("ipiPerDestinationCycles", ipiPerDestinationCycles);
     Checks.nonNegative("vcpuWakeupCycles", vcpuWakeupCycles);
+    Checks.nonNegative("pauseExitHandlerCycles", pauseExitHandlerCycles);
   }
 }

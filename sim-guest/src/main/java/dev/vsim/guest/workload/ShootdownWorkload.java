@@ -3,6 +3,7 @@ package dev.vsim.guest.workload;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.apic.IpiSender;
@@ -41,6 +42,8 @@ public final class ShootdownWorkload implements Workload {
    * @param pollCycles one round of the initiator's wait loop
    * @param flushCycles a local INVLPG
    * @param durationCycles how long the threads run
+   * @param pleWindowCycles with pause-loop exiting, the cycles of PAUSE loop after which the
+   *     spinning vCPU exits (0: PLE off, the wait spins in the guest)
    */
   public record Params(
       long baseAddress,
@@ -53,7 +56,8 @@ public final class ShootdownWorkload implements Workload {
       long sendCycles,
       long pollCycles,
       long flushCycles,
-      long durationCycles) {}
+      long durationCycles,
+      long pleWindowCycles) {}
 
   private enum Phase {
     WORK,
@@ -203,8 +207,13 @@ public final class ShootdownWorkload implements Workload {
       }
       case WAIT -> {
         if (acksPending[v] > 0) {
-          // Spin until the last acknowledgement ends it (stopSpinning, one poll round later).
-          op.compute(SPIN);
+          if (params.pleWindowCycles() > 0) {
+            // The PAUSE loop exits after the PLE window; KVM may yield to a preempted vCPU.
+            op.exit(ExitReason.PAUSE, params.pleWindowCycles(), 1);
+          } else {
+            // Spin until the last acknowledgement ends it (stopSpinning, one poll round later).
+            op.compute(SPIN);
+          }
         } else {
           complete(v);
           work(v, op);

@@ -86,6 +86,7 @@ public final class FairScheduler {
 
   private final Counter decisions;
   private final Counter wakeupPreemptions;
+  private final Counter directedYields;
   private final Counter sliceExpiries;
   private final Counter idlePulls;
   private final Counter balanceMigrations;
@@ -130,6 +131,7 @@ public final class FairScheduler {
     }
     decisions = stats.counter("decisions");
     wakeupPreemptions = stats.counter("wakeup_preemptions");
+    directedYields = stats.counter("directed_yields");
     sliceExpiries = stats.counter("slice_expiries");
     idlePulls = stats.counter("idle_pulls");
     balanceMigrations = stats.counter("balance_migrations");
@@ -233,6 +235,60 @@ public final class FairScheduler {
     clearCurr(p);
     tasks.state[task] = TaskTable.BLOCKED;
     pickNext(p, now);
+  }
+
+  /**
+   * yield_to, as kvm_vcpu_on_spin uses it: the current task of {@code from}'s pCPU (a vCPU spinning
+   * on a lock or a flush) gives up the rest of its turn, and {@code target}, a runnable task
+   * waiting on its own pCPU's queue, runs there at once, ahead of its turn (CFS's next buddy: its
+   * virtual runtime is not changed, so the others catch up afterwards).
+   *
+   * @return whether the target was waiting and now runs
+   */
+  public boolean yieldTo(int from, int target) {
+    checkTask(from);
+    checkTask(target);
+    if (tasks.state[target] != TaskTable.QUEUED || tasks.state[from] != TaskTable.RUNNING) {
+      return false;
+    }
+    int p = tasks.pcpu[target];
+    long now = kernel.now();
+    int c = curr[p];
+    if (c < 0) {
+      return false;
+    }
+    updateCurr(p, now);
+    boolean wasStarted = started[p];
+    clearCurr(p);
+    tasks.preemptions[c]++;
+    dequeue(target, p, now);
+    enqueue(c, p, now);
+    if (wasStarted) {
+      tasks.task[c].preempt(now);
+      for (SchedulerListener l : listeners) {
+        l.onPreempted(c, now);
+      }
+    }
+    switchIn(p, target, now);
+    directedYields.increment();
+    // The spinner yields its own pCPU if anyone waits there (yield_task_fair's skip buddy).
+    int q = tasks.pcpu[from];
+    if (q != p && curr[q] == from && !rq[q].isEmpty()) {
+      updateCurr(q, now);
+      boolean started = this.started[q];
+      clearCurr(q);
+      int next = rq[q].first();
+      dequeue(next, q, now);
+      enqueue(from, q, now);
+      if (started) {
+        tasks.task[from].preempt(now);
+        for (SchedulerListener l : listeners) {
+          l.onPreempted(from, now);
+        }
+      }
+      switchIn(q, next, now);
+    }
+    return true;
   }
 
   private void enqueueWaking(int t, int p, long now) {

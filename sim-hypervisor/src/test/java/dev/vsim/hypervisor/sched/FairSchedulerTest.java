@@ -331,4 +331,28 @@ class FairSchedulerTest {
     assertTrue(s.decisions() > 1000);
     return new long[][] {run, steal, {s.decisions(), s.balanceMigrations(), s.idlePulls()}};
   }
+
+  @Test
+  void aDirectedYieldRunsTheTargetAtOnceAndTheSpinnerGivesUpItsPcpu() {
+    // Two pCPUs with two always-runnable tasks each: spinner and a peer on pCPU 0, a running task
+    // and the (preempted) target on pCPU 1.
+    FairScheduler s = scheduler(new Topology(1, 2, 1), SchedulerParams.linuxDefaults(GHZ, 2));
+    BurstTask[] t = alwaysRunnable(s, 4, FairScheduler.NICE_0_WEIGHT);
+    s.start(0, 0);
+    s.start(1, 0);
+    s.start(2, 1);
+    s.start(3, 1);
+    kernel.runUntil(1_000_000);
+    int spinner = s.currentOn(0);
+    int peer = spinner == 0 ? 1 : 0;
+    int running = s.currentOn(1);
+    int target = running == 2 ? 3 : 2;
+    long targetVruntime = s.vruntime(target);
+    assertTrue(s.yieldTo(spinner, target));
+    assertEquals(target, s.currentOn(1), "the target runs on its own pCPU at once");
+    assertEquals(peer, s.currentOn(0), "the spinner left its pCPU to its peer");
+    assertEquals(targetVruntime, s.vruntime(target), "a one-shot boost: no vruntime is changed");
+    assertTrue(s.isRunnable(running) && !s.isCurrent(running));
+    assertFalse(s.yieldTo(peer, target), "a running task is no yield target");
+  }
 }
