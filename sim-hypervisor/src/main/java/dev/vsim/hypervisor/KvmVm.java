@@ -28,6 +28,9 @@ public final class KvmVm implements ExitHandler {
   /** Linux's LOCAL_TIMER_VECTOR: the LAPIC timer's interrupt. */
   public static final int LOCAL_TIMER_VECTOR = 0xec;
 
+  /** KVM's ple_window_max (KVM_VMX_DEFAULT_PLE_WINDOW_MAX): the window stops growing here. */
+  public static final long PLE_WINDOW_MAX = 0xffff_ffffL;
+
   /** CPUs of one x2APIC logical cluster. */
   public static final int CLUSTER_SIZE = 16;
 
@@ -40,6 +43,8 @@ public final class KvmVm implements ExitHandler {
   private final Counter pvIpiHypercalls;
   private EptFaultPath eptFaults;
   private java.util.function.IntPredicate onSpin = v -> false;
+  private java.util.function.BiPredicate<Integer, Integer> onYield = (from, to) -> false;
+  private final Counter schedYields;
   private final Counter pauseExits;
   private final Counter directedYields;
 
@@ -54,6 +59,7 @@ public final class KvmVm implements ExitHandler {
     eois = kvm.group("apic").counter("eois");
     pvIpiHypercalls = kvm.group("hypercalls").counter("send_ipi");
     pauseExits = kvm.group("ple").counter("exits");
+    schedYields = kvm.group("hypercalls").counter("sched_yield");
     directedYields = kvm.group("ple").counter("directed_yields");
     msrWritesOther = kvm.group("msr").counter("other_writes");
   }
@@ -79,6 +85,11 @@ public final class KvmVm implements ExitHandler {
     this.onSpin = handler;
   }
 
+  /** KVM_HC_SCHED_YIELD: yield from one vCPU to another of this VM if that one is preempted. */
+  public void setYieldHandler(java.util.function.BiPredicate<Integer, Integer> handler) {
+    this.onYield = handler;
+  }
+
   public List<Vcpu> vcpus() {
     return vcpus;
   }
@@ -93,6 +104,9 @@ public final class KvmVm implements ExitHandler {
         // Pause-loop exiting: the guest spins (for a lock, a flush acknowledgement); KVM yields
         // to a preempted vCPU of the VM, which may be what it waits for.
         pauseExits.increment();
+        // grow_ple_window: each exit doubles the window (up to its maximum) so that a long wait
+        // costs few exits; it is reset when the vCPU is scheduled in again.
+        vcpu.setPleWindowCycles(Math.min(PLE_WINDOW_MAX, vcpu.pleWindowCycles() * 2));
         if (onSpin.test(vcpu.index())) {
           directedYields.increment();
         }
@@ -144,6 +158,15 @@ public final class KvmVm implements ExitHandler {
   private long hypercall(Vcpu vcpu, VmExit exit) {
     if (exit.rax() == KvmHypercall.SEND_IPI) {
       return sendIpiHypercall(exit);
+    }
+    if (exit.rax() == KvmHypercall.SCHED_YIELD) {
+      // kvm_sched_yield: yield to the vCPU with this APIC ID if it is preempted.
+      schedYields.increment();
+      int target = (int) exit.rbx();
+      if (target >= 0 && target < vcpus.size() && onYield.test(vcpu.index(), target)) {
+        directedYields.increment();
+      }
+      return costs.vmcallHandlerCycles();
     }
     if (!isKnownHypercall(exit.rax())) {
       // kvm_emulate_hypercall returns -KVM_ENOSYS in RAX.

@@ -19,6 +19,8 @@ import dev.vsim.guest.apic.IpiSender;
  * @param ipiMode how the guest sends IPIs: {@code cluster} (x2APIC default), {@code physical},
  *     {@code pv}
  * @param duration how long the threads run
+ * @param pvSchedYield after sending a flush IPI, yield to a preempted destination with the PV
+ *     sched-yield hypercall (Linux's kvm_smp_send_call_func_ipi)
  */
 public record ShootdownWorkloadSpec(
     String preset,
@@ -28,7 +30,8 @@ public record ShootdownWorkloadSpec(
     ByteSize buffer,
     Boolean pvTlbFlush,
     IpiSender.Mode ipiMode,
-    TimeSpan duration)
+    TimeSpan duration,
+    Boolean pvSchedYield)
     implements WorkloadSpec {
   public ShootdownWorkloadSpec {
     preset = preset == null ? "ebizzy" : preset;
@@ -57,5 +60,6 @@ public record ShootdownWorkloadSpec(
     pvTlbFlush = pvTlbFlush != null && pvTlbFlush;
     ipiMode = ipiMode == null ? IpiSender.Mode.CLUSTER : ipiMode;
     duration = duration == null ? TimeSpan.parse("1s") : duration;
+    pvSchedYield = pvSchedYield != null && pvSchedYield;
   }
 }

@@ -199,6 +199,29 @@ public final class Simulation {
       kvm.addVcpu(v);
       vcpus.add(v);
     }
+    if (scheduler != null && plan.scenario().hypervisor().pauseLoopExiting()) {
+      // The PLE window starts at ple_window and goes back to it whenever the vCPU is scheduled
+      // in (shrink_ple_window from kvm_arch_sched_in, with the default ple_window_shrink of 0).
+      long window = plan.scenario().hypervisor().pleWindow().toCycles(profile.frequency().baseHz());
+      List<Vcpu> vmVcpus = List.copyOf(vcpus.subList(vcpus.size() - spec.vcpus(), vcpus.size()));
+      int firstTask = threads.get(threads.size() - spec.vcpus()).task();
+      for (Vcpu v : vmVcpus) {
+        v.setPleWindowCycles(window);
+      }
+      scheduler.addListener(
+          new dev.vsim.hypervisor.sched.SchedulerListener() {
+            @Override
+            public void onScheduledIn(int task, int pcpu, long now) {
+              int i = task - firstTask;
+              if (i >= 0 && i < vmVcpus.size()) {
+                vmVcpus.get(i).setPleWindowCycles(window);
+              }
+            }
+
+            @Override
+            public void onPreempted(int task, long now) {}
+          });
+    }
     if (scheduler != null) {
       // kvm_vcpu_on_spin: yield to the next preempted vCPU of this VM after the spinner.
       List<VcpuThread> vmThreads =
@@ -215,6 +238,13 @@ public final class Simulation {
               }
             }
             return false;
+          });
+      kvm.setYieldHandler(
+          (from, to) -> {
+            int target = vmThreads.get(to).task();
+            return sched.isRunnable(target)
+                && !sched.isCurrent(target)
+                && sched.yieldTo(vmThreads.get(from).task(), target);
           });
     }
   }
@@ -474,9 +504,7 @@ public final class Simulation {
                 50,
                 profile.vmx().invlpgCycles(),
                 sd.duration().toCycles(hz),
-                plan.scenario().hypervisor().pauseLoopExiting() && scheduler != null
-                    ? plan.scenario().hypervisor().pleWindow().toCycles(hz)
-                    : 0),
+                sd.pvSchedYield()),
             mmus,
             space.guestTable(),
             0,

@@ -63,6 +63,7 @@ public final class Vcpu implements EventHandler {
   private long streamStart;
   private boolean sleeping;
   private HostThread thread;
+  private long pleWindow; // the VMCS's PLE window: PAUSE-loop cycles before an exit (0: off)
   private PowerModel power; // the pCPU's C-states, when modelled
   private int pcpu;
   private long sleepStart;
@@ -246,13 +247,30 @@ public final class Vcpu implements EventHandler {
       return;
     }
     if (preempted) {
-      if (heldDelay > noticeCycles && heldPhase == RUN) {
+      boolean pauseLoop = heldPhase == EXECUTE_EXIT && op.exit().reason() == ExitReason.PAUSE;
+      if (heldDelay > noticeCycles && (heldPhase == RUN || pauseLoop)) {
         guestCycles.add(-(heldDelay - noticeCycles));
         heldDelay = noticeCycles;
+        if (pauseLoop) {
+          remaining = 0;
+          heldPhase = RUN;
+        }
       }
       return;
     }
     long now = kernel.now();
+    if (pendingEvent >= 0
+        && pendingPhase == EXECUTE_EXIT
+        && op.exit().reason() == ExitReason.PAUSE
+        && pendingAt > now + noticeCycles) {
+      // A PAUSE loop ends before its PLE window runs out: no exit.
+      kernel.cancel(pendingEvent);
+      guestCycles.add(-(pendingAt - now - noticeCycles));
+      remaining = 0;
+      computeEnd = now + noticeCycles;
+      step(computeEnd, RUN);
+      return;
+    }
     if (pendingEvent >= 0 && pendingPhase == RUN && computeEnd > now + noticeCycles) {
       kernel.cancel(pendingEvent);
       guestCycles.add(-(computeEnd - now - noticeCycles));
@@ -314,6 +332,18 @@ public final class Vcpu implements EventHandler {
     void sleeps(Vcpu v);
 
     void wakes(Vcpu v);
+  }
+
+  /**
+   * The VMCS PLE window: a guest PAUSE loop exits after this many cycles (0: pause-loop exiting
+   * off). The hypervisor grows it on each exit and resets it when the vCPU is scheduled in.
+   */
+  public long pleWindowCycles() {
+    return pleWindow;
+  }
+
+  public void setPleWindowCycles(long cycles) {
+    this.pleWindow = cycles;
   }
 
   /** The vCPU owns {@code cpu} of {@code model}: its sleeps and MWAITs idle that pCPU. */

@@ -1,5 +1,6 @@
 package dev.vsim.guest.workload;
 
+import dev.vsim.cpu.pv.KvmHypercall;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
@@ -42,8 +43,8 @@ public final class ShootdownWorkload implements Workload {
    * @param pollCycles one round of the initiator's wait loop
    * @param flushCycles a local INVLPG
    * @param durationCycles how long the threads run
-   * @param pleWindowCycles with pause-loop exiting, the cycles of PAUSE loop after which the
-   *     spinning vCPU exits (0: PLE off, the wait spins in the guest)
+   * @param pvSchedYield after sending, yield to the first preempted destination with
+   *     KVM_HC_SCHED_YIELD, as Linux's kvm_smp_send_call_func_ipi does
    */
   public record Params(
       long baseAddress,
@@ -57,11 +58,12 @@ public final class ShootdownWorkload implements Workload {
       long pollCycles,
       long flushCycles,
       long durationCycles,
-      long pleWindowCycles) {}
+      boolean pvSchedYield) {}
 
   private enum Phase {
     WORK,
     SEND,
+    YIELD,
     WAIT
   }
 
@@ -97,6 +99,7 @@ public final class ShootdownWorkload implements Workload {
   private final Counter ipisSkipped;
   private final Counter ipisSent;
   private final Counter pageFaults;
+  private final Counter schedYields;
 
   /**
    * @param steal each vCPU's steal-time area (read for PV TLB flush)
@@ -149,6 +152,7 @@ public final class ShootdownWorkload implements Workload {
     ipisSkipped = g.counter("ipis_skipped_preempted");
     ipisSent = g.counter("ipis_sent");
     pageFaults = g.counter("page_faults");
+    schedYields = g.counter("sched_yields");
     g.formula(
         "records_per_second",
         () -> now.getAsLong() == 0 ? 0 : records.value() / seconds(now.getAsLong()));
@@ -202,14 +206,25 @@ public final class ShootdownWorkload implements Workload {
       case SEND -> {
         senders[v].emit(op, nextSend[v]++, params.sendCycles());
         if (nextSend[v] == sends[v]) {
-          phase[v] = Phase.WAIT;
+          phase[v] = afterSending();
+        }
+      }
+      case YIELD -> {
+        phase[v] = Phase.WAIT;
+        int target = firstPreempted(v);
+        if (target >= 0) {
+          schedYields.increment();
+          op.exit(ExitReason.VMCALL, 0, 1).registers(KvmHypercall.SCHED_YIELD, target, 0, 0);
+        } else {
+          next(vcpu, op);
         }
       }
       case WAIT -> {
         if (acksPending[v] > 0) {
-          if (params.pleWindowCycles() > 0) {
+          long window = vcpu.pleWindowCycles();
+          if (window > 0) {
             // The PAUSE loop exits after the PLE window; KVM may yield to a preempted vCPU.
-            op.exit(ExitReason.PAUSE, params.pleWindowCycles(), 1);
+            op.exit(ExitReason.PAUSE, window, 1);
           } else {
             // Spin until the last acknowledgement ends it (stopSpinning, one poll round later).
             op.compute(SPIN);
@@ -291,9 +306,23 @@ public final class ShootdownWorkload implements Workload {
     phase[v] = Phase.SEND;
     senders[v].emit(op, nextSend[v]++, params.flushCycles() + params.sendCycles());
     if (nextSend[v] == sends[v]) {
-      phase[v] = Phase.WAIT;
+      phase[v] = afterSending();
     }
     return true;
+  }
+
+  private Phase afterSending() {
+    return params.pvSchedYield() ? Phase.YIELD : Phase.WAIT;
+  }
+
+  /** The first destination of {@code v}'s IPI still owing its flush that is preempted, or -1. */
+  private int firstPreempted(int v) {
+    for (int t = 0; t < n; t++) {
+      if ((requests[t][v >>> 6] & (1L << v)) != 0 && steal[t].isPreempted()) {
+        return t;
+      }
+    }
+    return -1;
   }
 
   private void complete(int v) {
