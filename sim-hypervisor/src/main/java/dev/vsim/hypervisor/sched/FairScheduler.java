@@ -271,10 +271,17 @@ public final class FairScheduler {
     }
     switchIn(p, target, now);
     directedYields.increment();
-    // The spinner yields its own pCPU if anyone waits there (yield_task_fair's skip buddy).
+    // The spinner yields its own pCPU (yield_task_fair's skip buddy) to the next waiting task,
+    // if picking that one is not too unfair: its vruntime within a wake-up granularity.
     int q = tasks.pcpu[from];
     if (q != p && curr[q] == from && !rq[q].isEmpty()) {
       updateCurr(q, now);
+    }
+    if (q != p
+        && curr[q] == from
+        && !rq[q].isEmpty()
+        && tasks.vruntime[rq[q].first()] - tasks.vruntime[from]
+            <= params.wakeupGranularityCycles()) {
       boolean started = this.started[q];
       clearCurr(q);
       int next = rq[q].first();
