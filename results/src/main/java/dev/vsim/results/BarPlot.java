@@ -6,10 +6,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
-import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.style.Styler;
 
 /** Grouped bars: one group per category, one bar per series (e.g. per configuration). */
@@ -60,11 +58,6 @@ public final class BarPlot implements Plot {
     for (Map.Entry<String, List<Double>> e : series.entrySet()) {
       chart.addSeries(e.getKey(), categories, e.getValue());
     }
-    BitmapEncoder.saveBitmap(
-        chart, dir.resolve(name + ".png").toString(), BitmapEncoder.BitmapFormat.PNG);
-    VectorGraphicsEncoder.saveVectorGraphic(
-        chart,
-        dir.resolve(name + ".svg").toString(),
-        VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+    Plot.save(chart, dir, name);
   }
 }

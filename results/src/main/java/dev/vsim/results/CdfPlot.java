@@ -6,8 +6,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -76,11 +74,6 @@ public final class CdfPlot implements Plot {
       XYSeries s = chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
       s.setMarker(SeriesMarkers.NONE);
     }
-    BitmapEncoder.saveBitmap(
-        chart, dir.resolve(name + ".png").toString(), BitmapEncoder.BitmapFormat.PNG);
-    VectorGraphicsEncoder.saveVectorGraphic(
-        chart,
-        dir.resolve(name + ".svg").toString(),
-        VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+    Plot.save(chart, dir, name);
   }
 }

@@ -1,5 +1,7 @@
 package dev.vsim.hypervisor;
 
+import dev.vsim.cpu.event.EventHandler;
+import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.profile.HypervisorCosts;
 import dev.vsim.cpu.pv.KvmHypercall;
 import dev.vsim.cpu.pv.Msr;
@@ -12,6 +14,7 @@ import dev.vsim.cpu.vmx.VmExit;
 import dev.vsim.hypervisor.mmu.EptFaultPath;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * The hypervisor's view of one VM: its vCPUs and their virtual local APICs, and the exit handlers
@@ -42,8 +45,11 @@ public final class KvmVm implements ExitHandler {
   private final Counter eois;
   private final Counter pvIpiHypercalls;
   private EptFaultPath eptFaults;
-  private java.util.function.IntPredicate onSpin = v -> false;
-  private java.util.function.BiPredicate<Integer, Integer> onYield = (from, to) -> false;
+  private IntPredicate onSpin = v -> false;
+  private DirectedYield onYield = (from, to) -> false;
+  // The LAPIC timer of the vCPU in the event's argument fires: one handler for every vCPU.
+  private final EventHandler timerFired =
+      (now, v) -> vcpus.get((int) v).postInterrupt(LOCAL_TIMER_VECTOR);
   private final Counter schedYields;
   private final Counter pauseExits;
   private final Counter directedYields;
@@ -81,12 +87,18 @@ public final class KvmVm implements ExitHandler {
    * kvm_vcpu_on_spin: what a pause-loop exit of vCPU {@code v} does on the host, yielding to a
    * preempted vCPU of this VM (directed yield); the handler returns whether it found one.
    */
-  public void setSpinHandler(java.util.function.IntPredicate handler) {
+  public void setSpinHandler(IntPredicate handler) {
     this.onSpin = handler;
   }
 
+  /** The host's yield_to between two vCPUs of this VM (by index); true if the target now runs. */
+  @FunctionalInterface
+  public interface DirectedYield {
+    boolean yieldTo(int from, int to);
+  }
+
   /** KVM_HC_SCHED_YIELD: yield from one vCPU to another of this VM if that one is preempted. */
-  public void setYieldHandler(java.util.function.BiPredicate<Integer, Integer> handler) {
+  public void setYieldHandler(DirectedYield handler) {
     this.onYield = handler;
   }
 
@@ -130,10 +142,10 @@ public final class KvmVm implements ExitHandler {
         long deadline = exit.qualification();
         long now = vcpu.now();
         if (deadline > now) {
-          vcpu.kernel().schedule(deadline, (t, a) -> vcpu.postInterrupt(LOCAL_TIMER_VECTOR), 0);
+          vcpu.kernel().schedule(deadline, timerFired, vcpu.index());
         }
         if (!vcpu.hasPendingInterrupt()) {
-          vcpu.sleep(deadline > now ? deadline - now : dev.vsim.cpu.power.PowerModel.UNKNOWN);
+          vcpu.sleep(deadline > now ? deadline - now : PowerModel.UNKNOWN);
         }
         yield 0;
       }
@@ -163,7 +175,7 @@ public final class KvmVm implements ExitHandler {
       // kvm_sched_yield: yield to the vCPU with this APIC ID if it is preempted.
       schedYields.increment();
       int target = (int) exit.rbx();
-      if (target >= 0 && target < vcpus.size() && onYield.test(vcpu.index(), target)) {
+      if (target >= 0 && target < vcpus.size() && onYield.yieldTo(vcpu.index(), target)) {
         directedYields.increment();
       }
       return costs.vmcallHandlerCycles();

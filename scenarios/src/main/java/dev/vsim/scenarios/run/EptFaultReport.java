@@ -43,37 +43,33 @@ final class EptFaultReport {
     }
     String p = vm.nameOr(0) + ".";
     Map<String, Number> m = c.outcome().metrics();
-    double median = get(m, p + "dirtier.median_seconds");
-    double firstMedian = get(first.outcome().metrics(), p + "dirtier.median_seconds");
+    double median = Report.metric(m, p + "dirtier.median_seconds");
+    double firstMedian = Report.metric(first.outcome().metrics(), p + "dirtier.median_seconds");
     long exits = 0;
     for (int i = 0; i < vm.vcpus(); i++) {
-      exits += (long) get(m, p + "vcpu" + i + ".exits.ept_violation.count");
+      exits += (long) Report.metric(m, p + "vcpu" + i + ".exits.ept_violation.count");
     }
     double setup =
-        get(m, p + "kvm.setup.prepopulate_seconds") + get(m, p + "kvm.setup.prefault_seconds");
+        Report.metric(m, p + "kvm.setup.prepopulate_seconds")
+            + Report.metric(m, p + "kvm.setup.prefault_seconds");
     t.row(
         c.plan().variant(),
         c.plan().scenario().hypervisor().faultDesign(),
         vm.backing(),
         (long) vm.vcpus(),
-        get(m, p + "dirtier.min_seconds"),
+        Report.metric(m, p + "dirtier.min_seconds"),
         median,
-        get(m, p + "dirtier.max_seconds"),
+        Report.metric(m, p + "dirtier.max_seconds"),
         firstMedian == 0 ? 0.0 : median / firstMedian,
-        get(m, p + "kvm.ept_faults.count") / vm.vcpus(),
+        Report.metric(m, p + "kvm.ept_faults.count") / vm.vcpus(),
         (double) exits / vm.vcpus(),
-        (long) get(m, p + "kvm.ept_faults.races_lost"),
-        (long) get(m, p + "kvm.mmu_lock.wait_cycles_p50"),
-        (long) get(m, p + "kvm.mmu_lock.wait_cycles_p99"),
-        (long) get(m, p + "kvm.mmu_lock.wait_cycles_max"),
-        (long) get(m, p + "kvm.mmu_lock.write_hold_cycles_p50"),
-        (long) get(m, p + "kvm.mmu_lock.write_hold_cycles_p99"),
+        (long) Report.metric(m, p + "kvm.ept_faults.races_lost"),
+        (long) Report.metric(m, p + "kvm.mmu_lock.wait_cycles_p50"),
+        (long) Report.metric(m, p + "kvm.mmu_lock.wait_cycles_p99"),
+        (long) Report.metric(m, p + "kvm.mmu_lock.wait_cycles_max"),
+        (long) Report.metric(m, p + "kvm.mmu_lock.write_hold_cycles_p50"),
+        (long) Report.metric(m, p + "kvm.mmu_lock.write_hold_cycles_p99"),
         setup);
-  }
-
-  private static double get(Map<String, Number> m, String key) {
-    Number n = m.get(key);
-    return n == null ? 0 : n.doubleValue();
   }
 
   /** Finish times per configuration: the fastest, the median and the slowest vCPU. */

@@ -40,7 +40,7 @@ final class IdleReport {
     Map<String, Number> m = c.outcome().metrics();
     int cores =
         c.plan().profile().topology().sockets() * c.plan().profile().topology().coresPerSocket();
-    double elapsed = get(m, "sim.cycles");
+    double elapsed = Report.metric(m, "sim.cycles");
     int pcpu = 0;
     for (int k = 0; k < vms.size(); k++) {
       VmSpec vm = vms.get(k);
@@ -51,30 +51,25 @@ final class IdleReport {
       double c6 = 0;
       double ghz = 0;
       for (int v = 0; v < vm.vcpus(); v++, pcpu++) {
-        cpu += 100 * (1 - get(m, name + ".vcpu" + v + ".time.sleep_cycles") / elapsed);
+        cpu += 100 * (1 - Report.metric(m, name + ".vcpu" + v + ".time.sleep_cycles") / elapsed);
         String core = "host.power.core" + (pcpu % cores) + ".";
-        c0 += get(m, core + "c0_residency") / vm.vcpus();
-        c1e += get(m, core + "c1e_residency") / vm.vcpus();
-        c6 += get(m, core + "c6_residency") / vm.vcpus();
-        ghz += get(m, core + "avg_frequency_hz") / 1e9 / vm.vcpus();
+        c0 += Report.metric(m, core + "c0_residency") / vm.vcpus();
+        c1e += Report.metric(m, core + "c1e_residency") / vm.vcpus();
+        c6 += Report.metric(m, core + "c6_residency") / vm.vcpus();
+        ghz += Report.metric(m, core + "avg_frequency_hz") / 1e9 / vm.vcpus();
       }
       t.row(
           c.plan().variant(),
           name,
           vm.workload() instanceof CpuBenchWorkloadSpec cb ? cb.idle().toString() : "-",
           cpu,
-          get(m, name + ".cpu_bench.bursts_per_second"),
+          Report.metric(m, name + ".cpu_bench.bursts_per_second"),
           c0,
           c1e,
           c6,
           ghz,
-          get(m, "host.power.package0.pc2_residency"),
-          get(m, "host.power.package0.pc6_residency"));
+          Report.metric(m, "host.power.package0.pc2_residency"),
+          Report.metric(m, "host.power.package0.pc6_residency"));
     }
-  }
-
-  private static double get(Map<String, Number> m, String key) {
-    Number n = m.get(key);
-    return n == null ? 0 : n.doubleValue();
   }
 }

@@ -330,6 +330,12 @@ final class Report {
     };
   }
 
+  /** A metric's value, or 0 when the run does not report it. */
+  static double metric(Map<String, Number> metrics, String name) {
+    Number n = metrics.get(name);
+    return n == null ? 0 : n.doubleValue();
+  }
+
   static List<String> names(List<Configuration> runs) {
     List<String> out = new ArrayList<>();
     runs.forEach(c -> out.add(c.plan().variant()));

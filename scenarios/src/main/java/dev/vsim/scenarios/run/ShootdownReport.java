@@ -41,7 +41,9 @@ final class ShootdownReport {
     double sum = 0;
     List<VmSpec> vms = c.plan().scenario().vms();
     for (int i = 0; i < vms.size(); i++) {
-      sum += get(c.outcome().metrics(), vms.get(i).nameOr(i) + ".shootdown.records_per_second");
+      sum +=
+          Report.metric(
+              c.outcome().metrics(), vms.get(i).nameOr(i) + ".shootdown.records_per_second");
     }
     return sum / vms.size();
   }
@@ -61,14 +63,14 @@ final class ShootdownReport {
         ((ShootdownWorkloadSpec) vm.workload()).pvTlbFlush() ? "yes" : "no",
         rate,
         base == 0 ? 0.0 : rate / base,
-        (long) get(m, p + "count"),
-        (long) get(m, p + "ipis_sent"),
-        (long) get(m, p + "ipis_skipped_preempted"),
-        get(m, p + "latency_us_p50"),
-        get(m, p + "latency_us_p90"),
-        get(m, p + "latency_us_p99"),
-        get(m, p + "latency_us_p99_9"),
-        get(m, p + "latency_us_max"));
+        (long) Report.metric(m, p + "count"),
+        (long) Report.metric(m, p + "ipis_sent"),
+        (long) Report.metric(m, p + "ipis_skipped_preempted"),
+        Report.metric(m, p + "latency_us_p50"),
+        Report.metric(m, p + "latency_us_p90"),
+        Report.metric(m, p + "latency_us_p99"),
+        Report.metric(m, p + "latency_us_p99_9"),
+        Report.metric(m, p + "latency_us_max"));
   }
 
   /** The CDF of the first VM's shootdown latency, one curve per configuration. */
@@ -85,7 +87,8 @@ final class ShootdownReport {
       List<Double> fractions = new ArrayList<>();
       double last = 0;
       for (double q : ShootdownWorkload.PERCENTILES) {
-        double v = Math.max(last, get(c.outcome().metrics(), p + ShootdownWorkload.label(q)));
+        double v =
+            Math.max(last, Report.metric(c.outcome().metrics(), p + ShootdownWorkload.label(q)));
         values.add(v);
         fractions.add(q / 100);
         last = v;
@@ -93,10 +96,5 @@ final class ShootdownReport {
       plot.curve(c.plan().variant(), values, fractions);
     }
     return plot;
-  }
-
-  private static double get(Map<String, Number> m, String key) {
-    Number n = m.get(key);
-    return n == null ? 0 : n.doubleValue();
   }
 }

@@ -233,19 +233,14 @@ public final class Simulation {
             int me = vmThreads.get(spinner).task();
             for (int k = 1; k < n; k++) {
               int task = vmThreads.get((spinner + k) % n).task();
-              if (sched.isRunnable(task) && !sched.isCurrent(task) && sched.yieldTo(me, task)) {
+              if (sched.yieldTo(me, task)) { // only a waiting (preempted) vCPU is a candidate
                 return true;
               }
             }
             return false;
           });
       kvm.setYieldHandler(
-          (from, to) -> {
-            int target = vmThreads.get(to).task();
-            return sched.isRunnable(target)
-                && !sched.isCurrent(target)
-                && sched.yieldTo(vmThreads.get(from).task(), target);
-          });
+          (from, to) -> sched.yieldTo(vmThreads.get(from).task(), vmThreads.get(to).task()));
     }
   }
 
@@ -492,28 +487,28 @@ public final class Simulation {
       flushes[i] = () -> mmu.invvpidSingleContext(1);
     }
     return new ShootdownWorkload(
-            new ShootdownWorkload.Params(
-                GuestAddressSpace.BASE_VA,
-                sd.buffer().bytes(),
-                sd.record().toCycles(hz),
-                sd.touchesPerRecord(),
-                sd.recordsPerUnmap(),
-                sd.pvTlbFlush(),
-                sd.ipiMode(),
-                100,
-                50,
-                profile.vmx().invlpgCycles(),
-                sd.duration().toCycles(hz),
-                sd.pvSchedYield()),
-            mmus,
-            space.guestTable(),
-            0,
-            areas,
-            options.check(),
-            new RandomStreams(seed).stream(vm.nameOr(vmIndex) + ".shootdown"),
-            kernel::now,
-            vmStats)
-        .frequency(hz);
+        new ShootdownWorkload.Params(
+            GuestAddressSpace.BASE_VA,
+            sd.buffer().bytes(),
+            sd.record().toCycles(hz),
+            sd.touchesPerRecord(),
+            sd.recordsPerUnmap(),
+            sd.pvTlbFlush(),
+            sd.ipiMode(),
+            100,
+            50,
+            profile.vmx().invlpgCycles(),
+            sd.duration().toCycles(hz),
+            sd.pvSchedYield(),
+            hz),
+        mmus,
+        space.guestTable(),
+        0,
+        areas,
+        options.check(),
+        new RandomStreams(seed).stream(vm.nameOr(vmIndex) + ".shootdown"),
+        kernel::now,
+        vmStats);
   }
 
   /** Seed 001's idle experiment: Unixbench-like bursts or an idle guest, on pCPUs with C-states. */

@@ -35,6 +35,7 @@ public final class GuestOp {
   private long repeat;
   private long bytes;
   private long maxBytesPerSecond;
+  private int mwaitHint;
   private final VmExit exit = new VmExit();
 
   /** Guest work with no exit. */
@@ -75,12 +76,12 @@ public final class GuestOp {
     kind = Kind.MWAIT;
     cycles = n;
     repeat = 1;
-    bytes = hint;
+    mwaitHint = hint;
   }
 
   /** The MWAIT hint of a {@link Kind#MWAIT}. */
   public int mwaitHint() {
-    return (int) bytes;
+    return mwaitHint;
   }
 
   /** Nothing more to run. */

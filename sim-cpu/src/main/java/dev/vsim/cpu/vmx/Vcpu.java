@@ -60,7 +60,7 @@ public final class Vcpu implements EventHandler {
   private boolean batching = true;
   private Runnable onDone = () -> {};
   private DramBandwidth memory;
-  private long streamStart;
+  private long waitStart; // when the memory stream or MWAIT in progress began
   private boolean sleeping;
   private HostThread thread;
   private long pleWindow; // the VMCS's PLE window: PAUSE-loop cycles before an exit (0: off)
@@ -507,16 +507,16 @@ public final class Vcpu implements EventHandler {
         runGuest(now);
       }
       case (int) STREAM -> {
-        streamStart = now;
+        waitStart = now;
         memory.start(op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
       }
       case (int) MWAIT_WAKE -> {
         long latency = power == null ? 0 : power.busy(pcpu, now);
-        mwaitCycles.add(now - streamStart + latency);
+        mwaitCycles.add(now - waitStart + latency);
         step(now + latency, RUN);
       }
       case (int) STREAMED -> {
-        memoryCycles.add(now - streamStart);
+        memoryCycles.add(now - waitStart);
         runGuest(now);
       }
       default -> throw new IllegalStateException("unknown phase " + phase);
@@ -543,7 +543,7 @@ public final class Vcpu implements EventHandler {
     }
     if (op.kind() == GuestOp.Kind.MWAIT) {
       remaining = 0;
-      streamStart = now;
+      waitStart = now;
       if (power != null) {
         int state = power.stateForMwaitHint(op.mwaitHint());
         power.idle(pcpu, now, state, op.cycles());

@@ -1,6 +1,5 @@
 package dev.vsim.guest.workload;
 
-import dev.vsim.cpu.pv.Msr;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.vmx.ExitReason;
@@ -71,6 +70,9 @@ public final class IpiBenchWorkload implements Workload {
   private boolean warmedUp;
   private boolean finished;
   private int stopSent;
+  private int stopSends;
+  // The stop is sent in physical mode, one ICR write per vCPU, whatever mode is measured.
+  private final IpiSender stopSender = new IpiSender(IpiSender.Mode.PHYSICAL);
   private final boolean[] stopped; // took the IPI that ends the benchmark
   private final Counter measured;
   private final Counter totalCycles;
@@ -151,10 +153,15 @@ public final class IpiBenchWorkload implements Workload {
 
   /** After the last iteration every idle vCPU is woken once more so that it can finish. */
   private void stopOthers(GuestOp op) {
-    if (stopSent < vcpus - 1) {
-      int d = 1 + stopSent++;
-      op.exit(ExitReason.MSR_WRITE, 0, 1)
-          .wrmsr(Msr.X2APIC_ICR, ((long) d << 32) | CALL_FUNCTION_VECTOR);
+    if (stopSent == 0) {
+      int[] others = new int[vcpus - 1];
+      for (int i = 0; i < others.length; i++) {
+        others[i] = i + 1;
+      }
+      stopSends = stopSender.prepare(others, others.length, CALL_FUNCTION_VECTOR);
+    }
+    if (stopSent < stopSends) {
+      stopSender.emit(op, stopSent++, 0);
       return;
     }
     op.done();

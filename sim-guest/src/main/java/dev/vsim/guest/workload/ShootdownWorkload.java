@@ -45,6 +45,7 @@ public final class ShootdownWorkload implements Workload {
    * @param durationCycles how long the threads run
    * @param pvSchedYield after sending, yield to the first preempted destination with
    *     KVM_HC_SCHED_YIELD, as Linux's kvm_smp_send_call_func_ipi does
+   * @param frequencyHz cycles per second, for rates and microseconds
    */
   public record Params(
       long baseAddress,
@@ -58,7 +59,8 @@ public final class ShootdownWorkload implements Workload {
       long pollCycles,
       long flushCycles,
       long durationCycles,
-      boolean pvSchedYield) {}
+      boolean pvSchedYield,
+      long frequencyHz) {}
 
   private enum Phase {
     WORK,
@@ -173,20 +175,12 @@ public final class ShootdownWorkload implements Workload {
     return p == Math.rint(p) ? Long.toString((long) p) : Double.toString(p).replace('.', '_');
   }
 
-  private long frequencyHz = 1;
-
-  /** Cycles per second, for times in seconds and microseconds. */
-  public ShootdownWorkload frequency(long hz) {
-    this.frequencyHz = hz;
-    return this;
-  }
-
   private double seconds(long cycles) {
-    return (double) cycles / frequencyHz;
+    return (double) cycles / params.frequencyHz();
   }
 
   private double micros(long cycles) {
-    return cycles * 1e6 / frequencyHz;
+    return cycles * 1e6 / params.frequencyHz();
   }
 
   /** Shootdown latencies so far, in cycles (a copy). */

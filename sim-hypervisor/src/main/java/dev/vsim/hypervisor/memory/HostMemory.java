@@ -25,8 +25,12 @@ public final class HostMemory {
     stats.gauge("zeroed_bytes", () -> zeroedBytes);
   }
 
-  /** Registers a memslot; nothing is allocated yet. */
+  /** Registers a memslot, numbered in order from 0; nothing is allocated yet. */
   public Memslot add(Memslot slot) {
+    if (slot.id() != slots.size()) {
+      throw new IllegalArgumentException(
+          "memslot " + slot.id() + " added as slot " + slots.size() + ": number them in order");
+    }
     for (Memslot s : slots) {
       if (slot.gpaBase() < s.gpaBase() + s.bytes() && s.gpaBase() < slot.gpaBase() + slot.bytes()) {
         throw new IllegalArgumentException("memslot " + slot.id() + " overlaps slot " + s.id());
@@ -53,11 +57,10 @@ public final class HostMemory {
   }
 
   private int indexOf(Memslot s) {
-    int i = slots.indexOf(s);
-    if (i < 0) {
+    if (s.id() >= slots.size() || slots.get(s.id()) != s) {
       throw new IllegalArgumentException("memslot " + s.id() + " is not registered");
     }
-    return i;
+    return s.id();
   }
 
   /** Whether the host page behind {@code gpa} is resident. */

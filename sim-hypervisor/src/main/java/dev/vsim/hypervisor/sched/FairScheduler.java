@@ -253,47 +253,22 @@ public final class FairScheduler {
     }
     int p = tasks.pcpu[target];
     long now = kernel.now();
-    int c = curr[p];
-    if (c < 0) {
+    if (curr[p] < 0) {
       return false;
     }
     updateCurr(p, now);
-    boolean wasStarted = started[p];
-    clearCurr(p);
-    tasks.preemptions[c]++;
-    dequeue(target, p, now);
-    enqueue(c, p, now);
-    if (wasStarted) {
-      tasks.task[c].preempt(now);
-      for (SchedulerListener l : listeners) {
-        l.onPreempted(c, now);
-      }
-    }
-    switchIn(p, target, now);
+    preemptFor(p, target, now);
     directedYields.increment();
     // The spinner yields its own pCPU (yield_task_fair's skip buddy) to the next waiting task,
     // if picking that one is not too unfair: its vruntime within a wake-up granularity.
     int q = tasks.pcpu[from];
-    if (q != p && curr[q] == from && !rq[q].isEmpty()) {
-      updateCurr(q, now);
+    if (q == p || curr[q] != from || rq[q].isEmpty()) {
+      return true;
     }
-    if (q != p
-        && curr[q] == from
-        && !rq[q].isEmpty()
-        && tasks.vruntime[rq[q].first()] - tasks.vruntime[from]
-            <= params.wakeupGranularityCycles()) {
-      boolean started = this.started[q];
-      clearCurr(q);
-      int next = rq[q].first();
-      dequeue(next, q, now);
-      enqueue(from, q, now);
-      if (started) {
-        tasks.task[from].preempt(now);
-        for (SchedulerListener l : listeners) {
-          l.onPreempted(from, now);
-        }
-      }
-      switchIn(q, next, now);
+    updateCurr(q, now);
+    int next = rq[q].first();
+    if (tasks.vruntime[next] - tasks.vruntime[from] <= params.wakeupGranularityCycles()) {
+      preemptFor(q, next, now);
     }
     return true;
   }
@@ -505,10 +480,20 @@ public final class FairScheduler {
       armSlice(p, now);
       return false;
     }
+    preemptFor(p, left, now);
+    return true;
+  }
+
+  /**
+   * The current task of {@code p} (accounted up to now) goes back to the queue and {@code next},
+   * waiting there, runs instead.
+   */
+  private void preemptFor(int p, int next, long now) {
+    int t = curr[p];
     boolean wasStarted = started[p];
     clearCurr(p);
     tasks.preemptions[t]++;
-    dequeue(left, p, now);
+    dequeue(next, p, now);
     enqueue(t, p, now);
     if (wasStarted) {
       tasks.task[t].preempt(now);
@@ -516,8 +501,7 @@ public final class FairScheduler {
         l.onPreempted(t, now);
       }
     }
-    switchIn(p, left, now);
-    return true;
+    switchIn(p, next, now);
   }
 
   /** Wake-up target: previous pCPU if idle, else an idle one near it, else the previous one. */
