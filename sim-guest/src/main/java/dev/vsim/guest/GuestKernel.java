@@ -91,7 +91,9 @@ public final class GuestKernel implements GuestCode {
     }
     c.handlerStep = 1;
     c.vector = vector;
-    c.resumeIterations = vcpu.unfinishedIterations();
-    c.resumeCompute = vcpu.unfinishedComputeCycles();
+    // Added, not set: an interrupt injected at the EOI's entry cuts nothing short, and the work
+    // the previous interrupt cut short is still to be resumed.
+    c.resumeIterations += vcpu.unfinishedIterations();
+    c.resumeCompute += vcpu.unfinishedComputeCycles();
   }
 }

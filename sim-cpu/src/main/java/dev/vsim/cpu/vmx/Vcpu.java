@@ -207,13 +207,19 @@ public final class Vcpu implements EventHandler {
     }
     if (state == State.BLOCKED) {
       wake();
-    } else if (state == State.GUEST && batchEvent >= 0 && !preempted) {
+    } else if (state == State.GUEST) {
+      notifyPending();
+    }
+  }
+
+  /** A pending interrupt for a vCPU in guest mode: end its batched loop or kick its work. */
+  private void notifyPending() {
+    if (preempted) {
+      return; // taken when it resumes
+    }
+    if (batchEvent >= 0) {
       cutBatch();
-    } else if (state == State.GUEST
-        && !preempted
-        && pendingEvent >= 0
-        && pendingPhase == RUN
-        && guest.acceptsInterrupt(this)) {
+    } else if (pendingEvent >= 0 && pendingPhase == RUN && guest.acceptsInterrupt(this)) {
       kick();
     }
   }
@@ -243,8 +249,8 @@ public final class Vcpu implements EventHandler {
    * operation; elsewhere (exiting, in a handler) the guest finds out at its next operation anyway.
    */
   public void stopSpinning(long noticeCycles) {
-    if (state != State.GUEST) {
-      return;
+    if (state != State.GUEST || !guest.acceptsInterrupt(this)) {
+      return; // exiting, or in the guest's interrupt handler: not the spin
     }
     if (preempted) {
       boolean pauseLoop = heldPhase == EXECUTE_EXIT && op.exit().reason() == ExitReason.PAUSE;
@@ -482,6 +488,11 @@ public final class Vcpu implements EventHandler {
         }
         deliver();
         runGuest(now);
+        // An interrupt posted while the entry was under way (none was injected by it) kicks the
+        // vCPU out at once, as a host IPI that lands during VM entry does.
+        if (pendingCount > 0 && state == State.GUEST) {
+          notifyPending();
+        }
       }
       case (int) BATCH_DONE -> {
         batchEvent = -1;
