@@ -12,6 +12,7 @@ import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.GuestKernel;
 import dev.vsim.guest.workload.CpuBenchWorkload;
+import dev.vsim.guest.workload.DedupPipeline;
 import dev.vsim.guest.workload.DirtierWorkload;
 import dev.vsim.guest.workload.IpiBenchWorkload;
 import dev.vsim.guest.workload.RandomAccessWorkload;
@@ -486,13 +487,22 @@ public final class Simulation {
       mmus.add(mmu);
       flushes[i] = () -> mmu.invvpidSingleContext(1);
     }
+    DedupPipeline.Params pipeline = null;
+    if (sd.stageWork() != null) {
+      pipeline =
+          new DedupPipeline.Params(
+              (int) (sd.chunk().bytes() >>> 12),
+              sd.stageWork().stream().mapToLong(t -> t.toCycles(hz)).toArray(),
+              sd.queueDepth());
+    }
+    boolean ebizzy = pipeline == null;
     return new ShootdownWorkload(
         new ShootdownWorkload.Params(
             GuestAddressSpace.BASE_VA,
             sd.buffer().bytes(),
-            sd.record().toCycles(hz),
-            sd.touchesPerRecord(),
-            sd.recordsPerUnmap(),
+            ebizzy ? sd.record().toCycles(hz) : 0,
+            ebizzy ? sd.touchesPerRecord() : 0,
+            ebizzy ? sd.recordsPerUnmap() : Long.MAX_VALUE,
             sd.pvTlbFlush(),
             sd.ipiMode(),
             100,
@@ -500,7 +510,8 @@ public final class Simulation {
             profile.vmx().invlpgCycles(),
             sd.duration().toCycles(hz),
             sd.pvSchedYield(),
-            hz),
+            hz,
+            pipeline),
         mmus,
         space.guestTable(),
         0,

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The bundled TLB-shootdown scenario scaled down to 8-vCPU VMs on an 8-thread host, in checking
  * mode: no vCPU that took part in a shootdown still caches the page once it completes, with or
- * without PV TLB flush (a skipped, preempted vCPU must owe a flush on entry instead).
+ * without PV TLB flush (a skipped, preempted vCPU must owe a flush on entry instead). The VMs run
+ * ebizzy's independent threads, always runnable, so that 2 and 3 VMs overcommit the 8 threads (8
+ * vCPUs of dedup's pipeline are mostly asleep: see {@link DedupPipelineRunTest}).
  */
 class TlbShootdownRunTest {
   private static final int VCPUS = 8;
@@ -30,6 +32,7 @@ class TlbShootdownRunTest {
       for (int vm = 0; vm < vms; vm++) {
         sets.add("/vms/" + vm + "/vcpus=" + VCPUS);
         sets.add("/vms/" + vm + "/workload/duration=150ms");
+        sets.add("/vms/" + vm + "/workload/preset=ebizzy");
       }
       RunPlan p =
           new ScenarioLoader()

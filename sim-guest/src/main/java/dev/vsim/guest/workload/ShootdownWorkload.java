@@ -17,21 +17,33 @@ import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 
 /**
- * A multithreaded guest process whose threads work on a shared buffer and unmap pages of it now and
- * then (ebizzy's allocate/touch/free, dedup's buffers handed down a pipeline and freed), each unmap
- * a TLB shootdown as Linux does it: clear the PTE, flush the local TLB, send the flush IPI to every
- * other CPU of the mm and busy-wait until each has flushed and acknowledged. With PV TLB flush the
- * initiator reads each target's steal-time area first: a preempted vCPU is not sent an IPI, it gets
- * the flush-on-entry flag instead and the host flushes its TLB before it runs guest code again.
- * Each thread runs on its own vCPU.
+ * A multithreaded guest process whose threads work on a shared buffer and unmap parts of it now and
+ * then, each unmap a TLB shootdown as Linux does it: clear the PTE, flush the local TLB, send the
+ * flush IPI to every other CPU of the mm and busy-wait until each has flushed and acknowledged.
+ * With PV TLB flush the initiator reads each target's steal-time area first: a preempted vCPU is
+ * not sent an IPI, it gets the flush-on-entry flag instead and the host flushes its TLB before it
+ * runs guest code again. Each thread runs on its own vCPU.
  *
- * <p>A record is {@code recordCycles} of work plus the translations of {@code touchesPerRecord}
- * random pages of the buffer (TLBs, walks). Shootdown latency, from the PTE change to the last
+ * <p>The threads are independent (ebizzy's allocate/touch/free) or a {@link DedupPipeline}. An
+ * independent thread's record is {@code recordCycles} of work plus the translations of {@code
+ * touchesPerRecord} random pages of the buffer (TLBs, walks), and it unmaps a random page every
+ * {@code recordsPerUnmap} records. A pipeline thread works on whole chunks, translating each of
+ * their pages, sleeps (HLT) when its queue is empty or full and is woken by a reschedule IPI; its
+ * Compress stage unmaps each chunk it finishes. Shootdown latency, from the PTE change to the last
  * acknowledgement, goes into a histogram.
  */
 public final class ShootdownWorkload implements Workload {
   /** Linux sends flush requests as function-call IPIs (smp_call_function_many). */
   public static final int FLUSH_VECTOR = 0xfb;
+
+  /** Linux's RESCHEDULE_VECTOR: a wake-up sends it to an idle (halted) CPU. */
+  public static final int RESCHEDULE_VECTOR = 0xfd;
+
+  /**
+   * Linux's tlb_single_page_flush_ceiling: a range of more pages is flushed whole (a CR3 reload)
+   * rather than page by page with INVLPG.
+   */
+  public static final int FLUSH_CEILING = 33;
 
   /**
    * @param recordCycles guest work of one record besides its translations
@@ -46,6 +58,8 @@ public final class ShootdownWorkload implements Workload {
    * @param pvSchedYield after sending, yield to the first preempted destination with
    *     KVM_HC_SCHED_YIELD, as Linux's kvm_smp_send_call_func_ipi does
    * @param frequencyHz cycles per second, for rates and microseconds
+   * @param pipeline dedup's pipeline, or null for independent threads (then {@code recordCycles},
+   *     {@code touchesPerRecord} and {@code recordsPerUnmap} apply)
    */
   public record Params(
       long baseAddress,
@@ -60,13 +74,16 @@ public final class ShootdownWorkload implements Workload {
       long flushCycles,
       long durationCycles,
       boolean pvSchedYield,
-      long frequencyHz) {}
+      long frequencyHz,
+      DedupPipeline.Params pipeline) {}
 
   private enum Phase {
     WORK,
     SEND,
     YIELD,
-    WAIT
+    WAIT,
+    WAKE, // sending reschedule IPIs to the threads this one woke
+    ASLEEP // a pipeline thread waiting on a queue: the vCPU halts
   }
 
   private final Params params;
@@ -90,7 +107,8 @@ public final class ShootdownWorkload implements Workload {
   private final int[] sends;
   private final int[] nextSend;
   private final int[] acksPending;
-  private final long[] shootdownPage;
+  private final long[] shootdownPage; // first page of the range being shot down
+  private final int[] shootdownPages;
   private final long[] shootdownStart;
   private final long[][] requests; // per target: bit per initiator whose flush it owes
   private final boolean[] unmapped; // per page, while its shootdown is in flight
@@ -102,6 +120,16 @@ public final class ShootdownWorkload implements Workload {
   private final Counter ipisSent;
   private final Counter pageFaults;
   private final Counter schedYields;
+
+  private final DedupPipeline pipeline; // null: independent threads
+  private final int[] held; // per pipeline thread: its chunk, or -1
+  private final boolean[] processed; // its stage's work on the chunk is done
+  private final boolean[] released; // Compress: the chunk's buffer is unmapped
+  private final boolean[] lazyStale; // asleep (lazy TLB) while a shootdown skipped it
+  private boolean ended; // the threads asleep at the end of the run were woken
+  private Counter lazySkipped;
+  private Counter sleeps;
+  private Counter wakeIpis;
 
   /**
    * @param steal each vCPU's steal-time area (read for PV TLB flush)
@@ -139,6 +167,7 @@ public final class ShootdownWorkload implements Workload {
     nextSend = new int[n];
     acksPending = new int[n];
     shootdownPage = new long[n];
+    shootdownPages = new int[n];
     shootdownStart = new long[n];
     requests = new long[n][(n + 63) >>> 6];
     unmapped = new boolean[(int) pages];
@@ -155,6 +184,25 @@ public final class ShootdownWorkload implements Workload {
     ipisSent = g.counter("ipis_sent");
     pageFaults = g.counter("page_faults");
     schedYields = g.counter("sched_yields");
+    if (params.pipeline() != null) {
+      pipeline =
+          new DedupPipeline(params.pipeline(), n, (int) (pages / params.pipeline().chunkPages()));
+      held = new int[n];
+      java.util.Arrays.fill(held, -1);
+      processed = new boolean[n];
+      released = new boolean[n];
+      lazyStale = new boolean[n];
+      lazySkipped = g.counter("ipis_skipped_lazy");
+      StatGroup pg = g.group("pipeline");
+      sleeps = pg.counter("sleeps");
+      wakeIpis = pg.counter("wakeup_ipis");
+    } else {
+      pipeline = null;
+      held = null;
+      processed = null;
+      released = null;
+      lazyStale = null;
+    }
     g.formula(
         "records_per_second",
         () -> now.getAsLong() == 0 ? 0 : records.value() / seconds(now.getAsLong()));
@@ -225,15 +273,47 @@ public final class ShootdownWorkload implements Workload {
           }
         } else {
           complete(v);
-          work(v, op);
+          proceed(v, op);
+        }
+      }
+      case WAKE -> {
+        senders[v].emit(op, nextSend[v]++, params.sendCycles());
+        if (nextSend[v] == sends[v]) {
+          phase[v] = Phase.WORK;
+        }
+      }
+      case ASLEEP -> {
+        if (pipeline.isAsleep(v) && now.getAsLong() < params.durationCycles()) {
+          sleep(v, op); // woken by another interrupt (a flush request): still nothing to do
+        } else {
+          phase[v] = Phase.WORK;
+          if (lazyStale[v]) {
+            // switch_mm back to the process finds its TLB generation behind: a full flush.
+            lazyStale[v] = false;
+            mmus.get(v).movCr3(0, false);
+          }
+          next(vcpu, op);
         }
       }
       case WORK -> {
         if (now.getAsLong() >= params.durationCycles()) {
+          if (pipeline != null && !ended) {
+            ended = true;
+            if (wakeSleepers(v, op)) {
+              return; // the process ends: its sleeping threads are woken to exit
+            }
+          }
           // The thread exits: it leaves the mm's cpumask, flushing what it still owes.
           vcpus[v] = null;
+          if (pipeline != null) {
+            pipeline.leave(v);
+          }
           flushOwed(v);
           op.done();
+          return;
+        }
+        if (pipeline != null) {
+          pipelineStep(v, op);
           return;
         }
         if (sinceUnmap[v] >= params.recordsPerUnmap()) {
@@ -245,6 +325,125 @@ public final class ShootdownWorkload implements Workload {
         work(v, op);
       }
       default -> throw new IllegalStateException(phase[v].toString());
+    }
+  }
+
+  /** After a shootdown: the next record, or the pipeline thread's next step. */
+  private void proceed(int v, GuestOp op) {
+    if (pipeline != null) {
+      pipelineStep(v, op);
+    } else {
+      work(v, op);
+    }
+  }
+
+  /**
+   * A pipeline thread: wakes those it made runnable, takes a chunk, works on it, frees its buffer
+   * (Compress) and hands it on, sleeping when its input is empty or its output full.
+   */
+  private void pipelineStep(int v, GuestOp op) {
+    while (true) {
+      if (pipeline.wakeCount() > 0) {
+        sendWakes(v, op);
+        return;
+      }
+      int chunk = held[v];
+      if (chunk < 0) {
+        chunk = pipeline.take(v);
+        if (chunk < 0) {
+          sleep(v, op);
+          return;
+        }
+        held[v] = chunk;
+        processed[v] = false;
+        released[v] = false;
+        continue; // a producer it made room for is woken first
+      }
+      if (!processed[v]) {
+        processed[v] = true;
+        stageWork(v, chunk, op);
+        return;
+      }
+      if (pipeline.stage(v) == DedupPipeline.COMPRESS && !released[v]) {
+        released[v] = true; // mbuffer_free of the uncompressed data: an unmap
+        if (shootDown(v, (long) chunk * pipeline.chunkPages(), pipeline.chunkPages(), op)) {
+          return;
+        }
+        continue;
+      }
+      if (!pipeline.put(v, chunk)) {
+        sleep(v, op);
+        return;
+      }
+      if (pipeline.stage(v) == DedupPipeline.REORDER) {
+        records.increment();
+      }
+      held[v] = -1;
+    }
+  }
+
+  /** A stage's work on a chunk: its cycles and, but in Reorder, a translation of every page. */
+  private void stageWork(int v, int chunk, GuestOp op) {
+    long cycles = pipeline.stageCycles(v);
+    int stage = pipeline.stage(v);
+    if (stage != DedupPipeline.REORDER) {
+      Mmu mmu = mmus.get(v);
+      long first = (long) chunk * pipeline.chunkPages();
+      boolean write = stage == DedupPipeline.FRAGMENT; // it reads the input into the buffer
+      for (int i = 0; i < pipeline.chunkPages(); i++) {
+        long hpa = mmu.translate(address(first + i), write);
+        cycles += mmu.lastCycles();
+        if (hpa == Mmu.FAULT) {
+          pageFaults.increment();
+        }
+      }
+    }
+    op.compute(cycles);
+  }
+
+  /** The thread waits (futex): its vCPU has nothing to run and halts. */
+  private void sleep(int v, GuestOp op) {
+    if (phase[v] != Phase.ASLEEP) {
+      sleeps.increment();
+    }
+    phase[v] = Phase.ASLEEP;
+    op.exit(ExitReason.HLT, 0, 1);
+  }
+
+  /** Sends a reschedule IPI to each thread the pipeline woke. */
+  private void sendWakes(int v, GuestOp op) {
+    int count = pipeline.wakeCount();
+    for (int i = 0; i < count; i++) {
+      destinations[v][i] = pipeline.woken(i);
+    }
+    pipeline.clearWakes();
+    startWakes(v, count, op);
+  }
+
+  /** At the end of the run, wakes every sleeping thread so that it exits; false if none sleeps. */
+  private boolean wakeSleepers(int v, GuestOp op) {
+    int count = 0;
+    for (int t = 0; t < n; t++) {
+      if (t != v && pipeline.isAsleep(t)) {
+        pipeline.leave(t);
+        destinations[v][count++] = t;
+      }
+    }
+    if (count == 0) {
+      return false;
+    }
+    startWakes(v, count, op);
+    return true;
+  }
+
+  private void startWakes(int v, int count, GuestOp op) {
+    wakeIpis.add(count);
+    sends[v] = senders[v].prepare(destinations[v], count, RESCHEDULE_VECTOR);
+    nextSend[v] = 0;
+    phase[v] = Phase.WAKE;
+    senders[v].emit(op, nextSend[v]++, params.sendCycles());
+    if (nextSend[v] == sends[v]) {
+      phase[v] = Phase.WORK;
     }
   }
 
@@ -265,40 +464,59 @@ public final class ShootdownWorkload implements Workload {
     op.compute(cycles);
   }
 
-  /** Unmaps a page and starts its shootdown; returns false if no IPI was needed. */
+  /** Unmaps a random page and starts its shootdown; returns false if no IPI was needed. */
   private boolean startShootdown(int v, GuestOp op) {
     long page = random.nextLong(pages);
     if (unmapped[(int) page]) {
       return false; // another thread is freeing it
     }
     unmapped[(int) page] = true;
-    guestTable.unmap(address(page));
-    mmus.get(v).invlpg(address(page));
-    shootdownPage[v] = page;
+    return shootDown(v, page, 1, op);
+  }
+
+  /**
+   * Unmaps {@code count} pages from {@code first}, flushes them locally and starts their shootdown
+   * (flush_tlb_mm_range); returns false if no other CPU had to be asked.
+   */
+  private boolean shootDown(int v, long first, int count, GuestOp op) {
+    for (int i = 0; i < count; i++) {
+      guestTable.unmap(address(first + i));
+    }
+    flushRange(v, first, count);
+    shootdownPage[v] = first;
+    shootdownPages[v] = count;
     shootdownStart[v] = now.getAsLong();
     shootdowns.increment();
-    int count = 0;
+    int targets = 0;
     for (int t = 0; t < n; t++) {
       if (t == v || vcpus[t] == null) {
         continue; // only CPUs that have run the mm are in its cpumask
+      }
+      if (pipeline != null && phase[t] == Phase.ASLEEP) {
+        // Its CPU idles in lazy TLB mode: Linux (since 4.19) sends it no IPI, and it flushes when
+        // it switches back to the process.
+        lazyStale[t] = true;
+        lazySkipped.increment();
+        continue;
       }
       if (params.pvTlbFlush() && steal[t].requestFlushIfPreempted()) {
         ipisSkipped.increment(); // the host flushes it before it runs again
         continue;
       }
       requests[t][v >>> 6] |= 1L << v;
-      destinations[v][count++] = t;
+      destinations[v][targets++] = t;
     }
-    acksPending[v] = count;
-    ipisSent.add(count);
-    if (count == 0) {
+    acksPending[v] = targets;
+    ipisSent.add(targets);
+    if (targets == 0) {
       complete(v);
       return false;
     }
-    sends[v] = senders[v].prepare(destinations[v], count, FLUSH_VECTOR);
+    sends[v] = senders[v].prepare(destinations[v], targets, FLUSH_VECTOR);
     nextSend[v] = 0;
     phase[v] = Phase.SEND;
-    senders[v].emit(op, nextSend[v]++, params.flushCycles() + params.sendCycles());
+    long localFlush = count > FLUSH_CEILING ? params.flushCycles() : count * params.flushCycles();
+    senders[v].emit(op, nextSend[v]++, localFlush + params.sendCycles());
     if (nextSend[v] == sends[v]) {
       phase[v] = afterSending();
     }
@@ -319,27 +537,54 @@ public final class ShootdownWorkload implements Workload {
     return -1;
   }
 
+  /**
+   * Flushes pages of the running context of vCPU {@code t}: one INVLPG each, or the whole TLB past
+   * the ceiling, as Linux's flush_tlb_func.
+   */
+  private void flushRange(int t, long first, int count) {
+    Mmu mmu = mmus.get(t);
+    if (count > FLUSH_CEILING) {
+      mmu.movCr3(0, false);
+      return;
+    }
+    for (int i = 0; i < count; i++) {
+      mmu.invlpg(address(first + i));
+    }
+  }
+
   private void complete(int v) {
-    long page = shootdownPage[v];
+    long first = shootdownPage[v];
+    int count = shootdownPages[v];
     latency.recordValue(now.getAsLong() - shootdownStart[v]);
     if (check) {
       for (int t = 0; t < n; t++) {
-        boolean owesFlush = params.pvTlbFlush() && steal[t].flushRequested();
-        if (t != v && !owesFlush && mmus.get(t).hasCachedTranslation(address(page))) {
-          throw new IllegalStateException(
-              "vCPU "
-                  + t
-                  + " still caches page 0x"
-                  + Long.toHexString(address(page))
-                  + " after vCPU "
-                  + v
-                  + "'s shootdown completed");
+        boolean owesFlush =
+            params.pvTlbFlush() && steal[t].flushRequested() || lazyStale != null && lazyStale[t];
+        for (int i = 0; i < count && t != v && !owesFlush; i++) {
+          long page = address(first + i);
+          if (mmus.get(t).hasCachedTranslation(page)) {
+            throw new IllegalStateException(
+                "vCPU "
+                    + t
+                    + " still caches page 0x"
+                    + Long.toHexString(page)
+                    + " after vCPU "
+                    + v
+                    + "'s shootdown completed");
+          }
         }
       }
     }
-    // The freed page is allocated again (a new mapping needs no shootdown).
-    guestTable.map(address(page), guestTarget + (page << 12), PageSize.SIZE_4K, true);
-    unmapped[(int) page] = false;
+    // The freed pages are allocated again (a new mapping needs no shootdown).
+    for (int i = 0; i < count; i++) {
+      long page = first + i;
+      guestTable.map(address(page), guestTarget + (page << 12), PageSize.SIZE_4K, true);
+    }
+    if (pipeline != null) {
+      pipeline.free((int) (first / pipeline.chunkPages()));
+    } else {
+      unmapped[(int) first] = false;
+    }
     phase[v] = Phase.WORK;
   }
 
@@ -365,7 +610,7 @@ public final class ShootdownWorkload implements Workload {
       while (bits != 0) {
         int s = (w << 6) + Long.numberOfTrailingZeros(bits);
         bits &= bits - 1;
-        mmus.get(t).invlpg(address(shootdownPage[s]));
+        flushRange(t, shootdownPage[s], shootdownPages[s]);
         if (--acksPending[s] == 0 && vcpus[s] != null) {
           vcpus[s].stopSpinning(params.pollCycles());
         }
