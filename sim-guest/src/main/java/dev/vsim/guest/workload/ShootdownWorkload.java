@@ -245,12 +245,7 @@ public final class ShootdownWorkload implements Workload {
     int v = vcpu.index();
     vcpus[v] = vcpu;
     switch (phase[v]) {
-      case SEND -> {
-        senders[v].emit(op, nextSend[v]++, params.sendCycles());
-        if (nextSend[v] == sends[v]) {
-          phase[v] = afterSending();
-        }
-      }
+      case SEND, WAKE -> emitNext(v, params.sendCycles(), op);
       case YIELD -> {
         phase[v] = Phase.WAIT;
         int target = firstPreempted(v);
@@ -274,12 +269,6 @@ public final class ShootdownWorkload implements Workload {
         } else {
           complete(v);
           proceed(v, op);
-        }
-      }
-      case WAKE -> {
-        senders[v].emit(op, nextSend[v]++, params.sendCycles());
-        if (nextSend[v] == sends[v]) {
-          phase[v] = Phase.WORK;
         }
       }
       case ASLEEP -> {
@@ -438,12 +427,27 @@ public final class ShootdownWorkload implements Workload {
 
   private void startWakes(int v, int count, GuestOp op) {
     wakeIpis.add(count);
-    sends[v] = senders[v].prepare(destinations[v], count, RESCHEDULE_VECTOR);
+    startSending(v, count, RESCHEDULE_VECTOR, Phase.WAKE, params.sendCycles(), op);
+  }
+
+  /**
+   * Starts sending {@code vector} to the first {@code count} of {@code v}'s destinations in phase
+   * {@code sending} (SEND: flush requests, WAKE: reschedules), the first write after {@code
+   * cyclesBefore}.
+   */
+  private void startSending(
+      int v, int count, int vector, Phase sending, long cyclesBefore, GuestOp op) {
+    sends[v] = senders[v].prepare(destinations[v], count, vector);
     nextSend[v] = 0;
-    phase[v] = Phase.WAKE;
-    senders[v].emit(op, nextSend[v]++, params.sendCycles());
+    phase[v] = sending;
+    emitNext(v, cyclesBefore, op);
+  }
+
+  /** The next ICR write or hypercall of the IPIs being sent; the phase moves on after the last. */
+  private void emitNext(int v, long cyclesBefore, GuestOp op) {
+    senders[v].emit(op, nextSend[v]++, cyclesBefore);
     if (nextSend[v] == sends[v]) {
-      phase[v] = Phase.WORK;
+      phase[v] = phase[v] == Phase.WAKE ? Phase.WORK : afterSending();
     }
   }
 
@@ -512,14 +516,8 @@ public final class ShootdownWorkload implements Workload {
       complete(v);
       return false;
     }
-    sends[v] = senders[v].prepare(destinations[v], targets, FLUSH_VECTOR);
-    nextSend[v] = 0;
-    phase[v] = Phase.SEND;
     long localFlush = count > FLUSH_CEILING ? params.flushCycles() : count * params.flushCycles();
-    senders[v].emit(op, nextSend[v]++, localFlush + params.sendCycles());
-    if (nextSend[v] == sends[v]) {
-      phase[v] = afterSending();
-    }
+    startSending(v, targets, FLUSH_VECTOR, Phase.SEND, localFlush + params.sendCycles(), op);
     return true;
   }
 
