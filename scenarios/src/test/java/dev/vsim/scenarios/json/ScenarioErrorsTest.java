@@ -147,6 +147,28 @@ class ScenarioErrorsTest {
   }
 
   @Test
+  void aFieldOfTheOtherShootdownPresetIsRejectedWithTheFieldsThatApply() {
+    assertEquals(
+        "t.json:5:19: record, touchesPerRecord and recordsPerUnmap are ebizzy's; the dedup"
+            + " pipeline works on chunks (chunk, stageWork, queueDepth) (at /vms/0/workload)",
+        error(
+            scenario(
+                "      \"workload\": {\"type\": \"shootdown\", \"preset\": \"dedup\","
+                    + " \"recordsPerUnmap\": 10}")));
+    assertEquals(
+        "t.json:5:19: chunk, stageWork and queueDepth are the dedup pipeline's; ebizzy's threads"
+            + " work on records (record, touchesPerRecord, recordsPerUnmap) (at /vms/0/workload)",
+        error(scenario("      \"workload\": {\"type\": \"shootdown\", \"stageWork\": [\"1us\"]}")));
+    assertEquals(
+        "t.json:5:73: stageWork lists the 5 stages: Fragment, Refine, Deduplicate, Compress,"
+            + " Reorder (at /vms/0/workload/stageWork)",
+        error(
+            scenario(
+                "      \"workload\": {\"type\": \"shootdown\", \"preset\": \"dedup\","
+                    + " \"stageWork\": [\"1us\"]}")));
+  }
+
+  @Test
   void unknownWorkloadTypeListsTheKnownOnes() {
     assertEquals(
         "t.json:5:28: unknown type \"vmexitt\"; use one of: vmexit, random-access,"
