@@ -85,6 +85,54 @@ class GuestKernelInterruptTest {
   }
 
   @Test
+  void theEndOfASpinDuringTheInterruptHandlerDoesNotShortenTheHandler() {
+    boolean[] acked = {false};
+    Workload spinner =
+        new Workload() {
+          @Override
+          public void next(Vcpu v, GuestOp op) {
+            if (acked[0]) {
+              op.done();
+            } else {
+              op.compute(1L << 40); // busy-waits until stopSpinning
+            }
+          }
+
+          @Override
+          public boolean resumesAfterInterrupt(Vcpu v) {
+            return false; // the wait loop looks at its flag again
+          }
+        };
+    vcpu.attach(
+        new GuestKernel(1, spinner, HANDLER),
+        new ExitHandler() {
+          @Override
+          public long handle(Vcpu v, VmExit exit) {
+            return 0;
+          }
+
+          @Override
+          public long handleRepeated(Vcpu v, VmExit exit, long times) {
+            return -1;
+          }
+        });
+    kernel.schedule(10_000, (now, a) -> vcpu.postInterrupt(0x40), 0);
+    kernel.schedule(
+        11_000,
+        (now, a) -> {
+          acked[0] = true;
+          vcpu.stopSpinning(50); // in the handler (10,850 to 11,250): not the spin
+        },
+        0);
+    vcpu.start();
+    kernel.run();
+    // The handler runs its 400 cycles to 11,250; the EOI's exit, path and entry to 12,050; the
+    // loop then sees its flag and ends.
+    assertEquals(12_050, kernel.now());
+    assertEquals(10_000 + HANDLER, stats.snapshot().get("vcpu0.time.guest_cycles"));
+  }
+
+  @Test
   void anInterruptPostedDuringAnEntryKicksTheVcpuWhenTheEntryCompletes() {
     attach(true);
     // The CPUID exit at 0: exit 300, path 200, handler 100, entry from 600 to 900.
