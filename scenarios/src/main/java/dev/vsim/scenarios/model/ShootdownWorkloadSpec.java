@@ -22,6 +22,10 @@ import java.util.List;
  *     GB/s; assumed single-core rates, not measured, that make Compress about three quarters of the
  *     work as in PARSEC's characterisation of dedup)
  * @param queueDepth dedup: chunks each queue between two stages holds (default 32)
+ * @param threads dedup: threads of each middle stage, {@code dedup -t} (default: the VM's vCPUs, as
+ *     PARSEC's harness runs it); 3 x threads + 2 guest threads share the vCPUs
+ * @param contextSwitch dedup: the guest kernel's switch between two of its threads (default 2us, an
+ *     assumed lmbench-like figure for a switch within one process)
  * @param buffer the shared buffer
  * @param pvTlbFlush whether the guest uses KVM's PV TLB flush
  * @param ipiMode how the guest sends IPIs: {@code cluster} (x2APIC default), {@code physical},
@@ -42,7 +46,9 @@ public record ShootdownWorkloadSpec(
     Boolean pvSchedYield,
     ByteSize chunk,
     List<TimeSpan> stageWork,
-    Integer queueDepth)
+    Integer queueDepth,
+    Integer threads,
+    TimeSpan contextSwitch)
     implements WorkloadSpec {
   /** dedup's default stage work per chunk, in stage order. */
   public static final List<String> DEDUP_STAGE_WORK =
@@ -60,10 +66,14 @@ public record ShootdownWorkloadSpec(
           "preset \"" + preset + "\" is unknown; use ebizzy or dedup");
     }
     if (dedup) {
+      if (threads != null && threads < 1) {
+        throw new IllegalArgumentException("threads must be at least 1");
+      }
+      contextSwitch = contextSwitch == null ? TimeSpan.parse("2us") : contextSwitch;
       if (record != null || touchesPerRecord != null || recordsPerUnmap != null) {
         throw new IllegalArgumentException(
             "record, touchesPerRecord and recordsPerUnmap are ebizzy's; the dedup pipeline works"
-                + " on chunks (chunk, stageWork, queueDepth)");
+                + " on chunks (chunk, stageWork, queueDepth, threads, contextSwitch)");
       }
       chunk = chunk == null ? ByteSize.ofKiB(64) : chunk;
       if (chunk.bytes() < 4096 || chunk.bytes() % 4096 != 0) {
@@ -82,10 +92,14 @@ public record ShootdownWorkloadSpec(
         throw new IllegalArgumentException("queueDepth must be at least 1");
       }
     } else {
-      if (chunk != null || stageWork != null || queueDepth != null) {
+      if (chunk != null
+          || stageWork != null
+          || queueDepth != null
+          || threads != null
+          || contextSwitch != null) {
         throw new IllegalArgumentException(
-            "chunk, stageWork and queueDepth are the dedup pipeline's; ebizzy's threads work on"
-                + " records (record, touchesPerRecord, recordsPerUnmap)");
+            "chunk, stageWork, queueDepth, threads and contextSwitch are the dedup pipeline's;"
+                + " ebizzy's threads work on records (record, touchesPerRecord, recordsPerUnmap)");
       }
       record = record == null ? TimeSpan.parse("10us") : record;
       touchesPerRecord = touchesPerRecord == null ? 4 : touchesPerRecord;

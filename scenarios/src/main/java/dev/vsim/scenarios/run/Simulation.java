@@ -11,6 +11,7 @@ import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.GuestKernel;
+import dev.vsim.guest.sched.GuestScheduler;
 import dev.vsim.guest.workload.CpuBenchWorkload;
 import dev.vsim.guest.workload.DedupPipeline;
 import dev.vsim.guest.workload.DirtierWorkload;
@@ -493,7 +494,10 @@ public final class Simulation {
           new DedupPipeline.Params(
               (int) (sd.chunk().bytes() >>> 12),
               sd.stageWork().stream().mapToLong(t -> t.toCycles(hz)).toArray(),
-              sd.queueDepth());
+              sd.queueDepth(),
+              sd.threads() == null ? vm.vcpus() : sd.threads(),
+              sd.contextSwitch().toCycles(hz),
+              GuestScheduler.minGranularityCycles(vm.vcpus(), hz));
     }
     boolean ebizzy = pipeline == null;
     return new ShootdownWorkload(

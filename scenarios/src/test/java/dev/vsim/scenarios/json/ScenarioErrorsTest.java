@@ -150,14 +150,16 @@ class ScenarioErrorsTest {
   void aFieldOfTheOtherShootdownPresetIsRejectedWithTheFieldsThatApply() {
     assertEquals(
         "t.json:5:19: record, touchesPerRecord and recordsPerUnmap are ebizzy's; the dedup"
-            + " pipeline works on chunks (chunk, stageWork, queueDepth) (at /vms/0/workload)",
+            + " pipeline works on chunks (chunk, stageWork, queueDepth, threads, contextSwitch)"
+            + " (at /vms/0/workload)",
         error(
             scenario(
                 "      \"workload\": {\"type\": \"shootdown\", \"preset\": \"dedup\","
                     + " \"recordsPerUnmap\": 10}")));
     assertEquals(
-        "t.json:5:19: chunk, stageWork and queueDepth are the dedup pipeline's; ebizzy's threads"
-            + " work on records (record, touchesPerRecord, recordsPerUnmap) (at /vms/0/workload)",
+        "t.json:5:19: chunk, stageWork, queueDepth, threads and contextSwitch are the dedup"
+            + " pipeline's; ebizzy's threads work on records (record, touchesPerRecord,"
+            + " recordsPerUnmap) (at /vms/0/workload)",
         error(scenario("      \"workload\": {\"type\": \"shootdown\", \"stageWork\": [\"1us\"]}")));
     assertEquals(
         "t.json:5:73: stageWork lists the 5 stages: Fragment, Refine, Deduplicate, Compress,"

@@ -4,9 +4,9 @@ import it.unimi.dsi.fastutil.ints.IntArrayFIFOQueue;
 
 /**
  * The bookkeeping of PARSEC {@code dedup}'s pipeline, Fragment → FragmentRefine → Deduplicate →
- * Compress → Reorder, one thread a vCPU: the bounded queues between the stages, the chunk buffers
- * and which thread waits for what. It decides, never emits: the workload turns its answers into
- * work, sleeps and wake-up IPIs.
+ * Compress → Reorder, with {@code dedup -t T}'s threads: one Fragment, T of each middle stage, one
+ * Reorder. It keeps the bounded queues between the stages, the chunk buffers and which thread waits
+ * for what; it decides, never emits: the workload turns its answers into work, sleeps and wake-ups.
  *
  * <p>A chunk buffer is mapped by Fragment (a fresh mmap needs no shootdown), read by the three
  * middle stages on their own vCPUs (so their TLBs cache its pages) and freed by Compress once the
@@ -27,11 +27,21 @@ public final class DedupPipeline {
    * @param chunkPages 4 KiB pages of one chunk buffer
    * @param stageCycles work of each stage on one chunk, besides its translations, by stage
    * @param queueDepth chunks each queue between two stages holds
+   * @param threadsPerStage threads of each middle stage ({@code dedup -t})
+   * @param contextSwitchCycles the guest kernel's switch from one thread to another
+   * @param sliceCycles how long a thread runs before others waiting for its vCPU get a turn
    */
-  public record Params(int chunkPages, long[] stageCycles, int queueDepth) {
+  public record Params(
+      int chunkPages,
+      long[] stageCycles,
+      int queueDepth,
+      int threadsPerStage,
+      long contextSwitchCycles,
+      long sliceCycles) {
     public Params {
-      if (chunkPages < 1 || queueDepth < 1) {
-        throw new IllegalArgumentException("a pipeline needs chunks of pages and queues");
+      if (chunkPages < 1 || queueDepth < 1 || threadsPerStage < 1 || sliceCycles < 1) {
+        throw new IllegalArgumentException(
+            "a pipeline needs chunks of pages, queues, threads and a time slice");
       }
       if (stageCycles.length != STAGES) {
         throw new IllegalArgumentException("the pipeline has " + STAGES + " stages");
@@ -55,15 +65,10 @@ public final class DedupPipeline {
   private int wakeCount;
 
   /**
-   * @param threads the process's threads (one per vCPU): one Fragment, one Reorder, the rest dealt
-   *     to the three middle stages in turn, as {@code dedup -t} gives each its own pool
    * @param chunks chunk buffers the process's memory holds
    */
-  DedupPipeline(Params params, int threads, int chunks) {
-    if (threads < STAGES) {
-      throw new IllegalArgumentException(
-          "the dedup pipeline needs a vCPU for each of its " + STAGES + " stages");
-    }
+  DedupPipeline(Params params, int chunks) {
+    int threads = threadCount(params);
     if (chunks < 1) {
       throw new IllegalArgumentException("the buffer holds no chunk of " + params.chunkPages());
     }
@@ -85,12 +90,25 @@ public final class DedupPipeline {
     asleep = new boolean[threads];
   }
 
+  /** Fragment, the middle stages' threads dealt in turn, Reorder last. */
+  static int threadCount(Params params) {
+    return 3 * params.threadsPerStage() + 2;
+  }
+
+  int threads() {
+    return stage.length;
+  }
+
   int stage(int thread) {
     return stage[thread];
   }
 
   int chunkPages() {
     return params.chunkPages();
+  }
+
+  long contextSwitchCycles() {
+    return params.contextSwitchCycles();
   }
 
   long stageCycles(int thread) {
@@ -149,11 +167,6 @@ public final class DedupPipeline {
     return asleep[thread];
   }
 
-  /** The thread will not wait any more (the run is over): nobody is to wake it. */
-  void leave(int thread) {
-    asleep[thread] = false;
-  }
-
   /** Threads woken by {@link #take}, {@link #put} and {@link #free} since {@link #clearWakes}. */
   int wakeCount() {
     return wakeCount;
@@ -179,13 +192,10 @@ public final class DedupPipeline {
   }
 
   private void wakeOne(IntArrayFIFOQueue waiters) {
-    while (!waiters.isEmpty()) {
+    if (!waiters.isEmpty()) {
       int t = waiters.dequeueInt();
-      if (asleep[t]) { // threads that left at the end of the run are skipped
-        asleep[t] = false;
-        wakes[wakeCount++] = t;
-        return;
-      }
+      asleep[t] = false;
+      wakes[wakeCount++] = t;
     }
   }
 }

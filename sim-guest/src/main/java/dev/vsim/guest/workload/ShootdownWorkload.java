@@ -8,6 +8,7 @@ import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.apic.IpiSender;
+import dev.vsim.guest.sched.GuestScheduler;
 import dev.vsim.mmu.pagetable.PageSize;
 import dev.vsim.mmu.pagetable.PageTable;
 import dev.vsim.mmu.walk.Mmu;
@@ -83,7 +84,7 @@ public final class ShootdownWorkload implements Workload {
     YIELD,
     WAIT,
     WAKE, // sending reschedule IPIs to the threads this one woke
-    ASLEEP // a pipeline thread waiting on a queue: the vCPU halts
+    ASLEEP // no pipeline thread to run: the vCPU halts
   }
 
   private final Params params;
@@ -122,10 +123,13 @@ public final class ShootdownWorkload implements Workload {
   private final Counter schedYields;
 
   private final DedupPipeline pipeline; // null: independent threads
+  private final GuestScheduler scheduler; // the pipeline's threads on the vCPUs
   private final int[] held; // per pipeline thread: its chunk, or -1
   private final boolean[] processed; // its stage's work on the chunk is done
   private final boolean[] released; // Compress: the chunk's buffer is unmapped
-  private final boolean[] lazyStale; // asleep (lazy TLB) while a shootdown skipped it
+  private final int[] lastRan; // per vCPU: the thread it ran last
+  private final long[] switchCost; // per vCPU: a context switch its next work pays
+  private final boolean[] lazyStale; // idle (lazy TLB) while a shootdown skipped it
   private boolean ended; // the threads asleep at the end of the run were woken
   private Counter lazySkipped;
   private Counter sleeps;
@@ -185,12 +189,17 @@ public final class ShootdownWorkload implements Workload {
     pageFaults = g.counter("page_faults");
     schedYields = g.counter("sched_yields");
     if (params.pipeline() != null) {
-      pipeline =
-          new DedupPipeline(params.pipeline(), n, (int) (pages / params.pipeline().chunkPages()));
-      held = new int[n];
+      DedupPipeline.Params pp = params.pipeline();
+      pipeline = new DedupPipeline(pp, (int) (pages / pp.chunkPages()));
+      int threads = pipeline.threads();
+      scheduler = new GuestScheduler(n, threads, pp.sliceCycles());
+      held = new int[threads];
       java.util.Arrays.fill(held, -1);
-      processed = new boolean[n];
-      released = new boolean[n];
+      processed = new boolean[threads];
+      released = new boolean[threads];
+      lastRan = new int[n];
+      java.util.Arrays.fill(lastRan, -1);
+      switchCost = new long[n];
       lazyStale = new boolean[n];
       lazySkipped = g.counter("ipis_skipped_lazy");
       StatGroup pg = g.group("pipeline");
@@ -198,6 +207,9 @@ public final class ShootdownWorkload implements Workload {
       wakeIpis = pg.counter("wakeup_ipis");
     } else {
       pipeline = null;
+      scheduler = null;
+      lastRan = null;
+      switchCost = null;
       held = null;
       processed = null;
       released = null;
@@ -272,8 +284,8 @@ public final class ShootdownWorkload implements Workload {
         }
       }
       case ASLEEP -> {
-        if (pipeline.isAsleep(v) && now.getAsLong() < params.durationCycles()) {
-          sleep(v, op); // woken by another interrupt (a flush request): still nothing to do
+        if (!scheduler.hasRunnable(v) && now.getAsLong() < params.durationCycles()) {
+          idle(v, op); // woken by another interrupt (a flush request): still nothing to run
         } else {
           phase[v] = Phase.WORK;
           if (lazyStale[v]) {
@@ -295,7 +307,7 @@ public final class ShootdownWorkload implements Workload {
           // The thread exits: it leaves the mm's cpumask, flushing what it still owes.
           vcpus[v] = null;
           if (pipeline != null) {
-            pipeline.leave(v);
+            scheduler.offline(v);
           }
           flushOwed(v);
           op.done();
@@ -327,54 +339,77 @@ public final class ShootdownWorkload implements Workload {
   }
 
   /**
-   * A pipeline thread: wakes those it made runnable, takes a chunk, works on it, frees its buffer
-   * (Compress) and hands it on, sleeping when its input is empty or its output full.
+   * The pipeline on vCPU {@code v}: wakes the threads its current thread made runnable, and runs
+   * that thread until it blocks on a queue (the vCPU then runs another, or halts): take a chunk,
+   * work on it, free its buffer (Compress), hand it on.
    */
   private void pipelineStep(int v, GuestOp op) {
     while (true) {
-      if (pipeline.wakeCount() > 0) {
-        sendWakes(v, op);
+      if (pipeline.wakeCount() > 0 && placeWoken(v, op)) {
         return;
       }
-      int chunk = held[v];
-      if (chunk < 0) {
-        chunk = pipeline.take(v);
-        if (chunk < 0) {
-          sleep(v, op);
+      int th = scheduler.current(v);
+      if (th < 0) {
+        th = scheduler.pickNext(v, now.getAsLong());
+        if (th < 0) {
+          idle(v, op);
           return;
         }
-        held[v] = chunk;
-        processed[v] = false;
-        released[v] = false;
+        if (th != lastRan[v]) {
+          switchCost[v] += pipeline.contextSwitchCycles();
+          lastRan[v] = th;
+        }
+      }
+      int chunk = held[th];
+      if (chunk < 0) {
+        chunk = pipeline.take(th);
+        if (chunk < 0) {
+          block(v);
+          continue;
+        }
+        held[th] = chunk;
+        processed[th] = false;
+        released[th] = false;
         continue; // a producer it made room for is woken first
       }
-      if (!processed[v]) {
-        processed[v] = true;
-        stageWork(v, chunk, op);
+      if (!processed[th]) {
+        processed[th] = true;
+        stageWork(v, th, chunk, op);
         return;
       }
-      if (pipeline.stage(v) == DedupPipeline.COMPRESS && !released[v]) {
-        released[v] = true; // mbuffer_free of the uncompressed data: an unmap
+      if (pipeline.stage(th) == DedupPipeline.COMPRESS && !released[th]) {
+        released[th] = true; // mbuffer_free of the uncompressed data: an unmap
         if (shootDown(v, (long) chunk * pipeline.chunkPages(), pipeline.chunkPages(), op)) {
           return;
         }
         continue;
       }
-      if (!pipeline.put(v, chunk)) {
-        sleep(v, op);
-        return;
+      if (!pipeline.put(th, chunk)) {
+        block(v);
+        continue;
       }
-      if (pipeline.stage(v) == DedupPipeline.REORDER) {
+      if (pipeline.stage(th) == DedupPipeline.REORDER) {
         records.increment();
       }
-      held[v] = -1;
+      held[th] = -1;
+      scheduler.endOfSlice(v, now.getAsLong());
     }
   }
 
-  /** A stage's work on a chunk: its cycles and, but in Reorder, a translation of every page. */
-  private void stageWork(int v, int chunk, GuestOp op) {
-    long cycles = pipeline.stageCycles(v);
-    int stage = pipeline.stage(v);
+  /** The current thread of {@code v} waits (a futex) for a queue or a buffer. */
+  private void block(int v) {
+    sleeps.increment();
+    scheduler.block(v);
+  }
+
+  /**
+   * A stage's work on a chunk on vCPU {@code v}: its cycles and, but in Reorder, a translation of
+   * every page, after the context switch to the thread if there was one.
+   */
+  private void stageWork(int v, int th, int chunk, GuestOp op) {
+    long cycles = switchCost[v] + pipeline.stageCycles(th);
+    switchCost[v] = 0;
+    int stage = pipeline.stage(th);
     if (stage != DedupPipeline.REORDER) {
       Mmu mmu = mmus.get(v);
       long first = (long) chunk * pipeline.chunkPages();
@@ -390,31 +425,37 @@ public final class ShootdownWorkload implements Workload {
     op.compute(cycles);
   }
 
-  /** The thread waits (futex): its vCPU has nothing to run and halts. */
-  private void sleep(int v, GuestOp op) {
-    if (phase[v] != Phase.ASLEEP) {
-      sleeps.increment();
-    }
+  /** Nothing to run: the vCPU's idle loop halts until an interrupt. */
+  private void idle(int v, GuestOp op) {
     phase[v] = Phase.ASLEEP;
     op.exit(ExitReason.HLT, 0, 1);
   }
 
-  /** Sends a reschedule IPI to each thread the pipeline woke. */
-  private void sendWakes(int v, GuestOp op) {
-    int count = pipeline.wakeCount();
-    for (int i = 0; i < count; i++) {
-      destinations[v][i] = pipeline.woken(i);
+  /**
+   * Queues each thread the pipeline woke on a vCPU and sends a reschedule IPI to those that were
+   * idle; false if none needed one.
+   */
+  private boolean placeWoken(int v, GuestOp op) {
+    int count = 0;
+    for (int i = 0; i < pipeline.wakeCount(); i++) {
+      int cpu = scheduler.wake(pipeline.woken(i));
+      if (cpu >= 0 && cpu != v && scheduler.lastWakeFoundIdle() && phase[cpu] == Phase.ASLEEP) {
+        destinations[v][count++] = cpu;
+      }
     }
     pipeline.clearWakes();
+    if (count == 0) {
+      return false;
+    }
     startWakes(v, count, op);
+    return true;
   }
 
-  /** At the end of the run, wakes every sleeping thread so that it exits; false if none sleeps. */
+  /** At the end of the run, wakes every idle vCPU so that it finishes; false if none is idle. */
   private boolean wakeSleepers(int v, GuestOp op) {
     int count = 0;
     for (int t = 0; t < n; t++) {
-      if (t != v && pipeline.isAsleep(t)) {
-        pipeline.leave(t);
+      if (t != v && vcpus[t] != null && phase[t] == Phase.ASLEEP) {
         destinations[v][count++] = t;
       }
     }
