@@ -23,7 +23,9 @@ import org.HdrHistogram.Histogram;
  * other CPU of the mm and busy-wait until each has flushed and acknowledged. With PV TLB flush the
  * initiator reads each target's steal-time area first: a preempted vCPU is not sent an IPI, it gets
  * the flush-on-entry flag instead and the host flushes its TLB before it runs guest code again.
- * Each thread runs on its own vCPU.
+ * Each thread runs on its own vCPU. Records run in user mode (CPL 3), the unmap and its shootdown
+ * in the guest kernel (CPL 0): KVM's directed yield on a pause-loop exit looks at the level a
+ * preempted vCPU was at.
  *
  * <p>A record is {@code recordCycles} of work plus the translations of {@code touchesPerRecord}
  * random pages of the buffer (TLBs, walks). Shootdown latency, from the PTE change to the last
@@ -81,6 +83,8 @@ public final class ShootdownWorkload implements Workload {
   private final long pages;
 
   private static final long SPIN = 1L << 40;
+  private static final int KERNEL = 0;
+  private static final int USER = 3;
 
   private final Vcpu[] vcpus;
   private final Phase[] phase;
@@ -248,8 +252,9 @@ public final class ShootdownWorkload implements Workload {
     }
   }
 
-  /** One record: its work and its translations. */
+  /** One record: its work and its translations, in user mode. */
   private void work(int v, GuestOp op) {
+    vcpus[v].setCpl(USER);
     Mmu mmu = mmus.get(v);
     long cycles = params.recordCycles();
     for (int i = 0; i < params.touchesPerRecord(); i++) {
@@ -272,6 +277,8 @@ public final class ShootdownWorkload implements Workload {
       return false; // another thread is freeing it
     }
     unmapped[(int) page] = true;
+    // munmap: the rest of the shootdown (sending, waiting) runs in the guest kernel.
+    vcpus[v].setCpl(KERNEL);
     guestTable.unmap(address(page));
     mmus.get(v).invlpg(address(page));
     shootdownPage[v] = page;

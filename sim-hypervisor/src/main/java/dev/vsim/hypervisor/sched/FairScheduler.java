@@ -217,6 +217,9 @@ public final class FairScheduler {
       return false;
     }
     enqueueWaking(task, selectPcpu(task), kernel.now());
+    for (SchedulerListener l : listeners) {
+      l.onWoken(task);
+    }
     return true;
   }
 
@@ -246,31 +249,49 @@ public final class FairScheduler {
    * @return whether the target was waiting and now runs
    */
   public boolean yieldTo(int from, int target) {
+    return directedYield(from, target) > 0;
+  }
+
+  /** {@link #directedYield}'s result when yielding is pointless ({@code -ESRCH}). */
+  public static final int NO_TASK_TO_YIELD_TO = -3;
+
+  /**
+   * {@link #yieldTo} with the result the kernel's {@code yield_to} gives: positive if the target
+   * now runs; {@link #NO_TASK_TO_YIELD_TO} ({@code -ESRCH}) if the yielder and the target each are
+   * alone on their pCPU's run queue, where yielding makes no sense; 0 if the target is running or
+   * not runnable (or the yielder is not running).
+   */
+  public int directedYield(int from, int target) {
     checkTask(from);
     checkTask(target);
-    if (tasks.state[target] != TaskTable.QUEUED || tasks.state[from] != TaskTable.RUNNING) {
-      return false;
-    }
+    int q = tasks.pcpu[from];
     int p = tasks.pcpu[target];
+    // "If we're the only runnable task on the rq and target rq also has only one task, there's
+    // absolutely no point in yielding."
+    if (q >= 0 && p >= 0 && nrRunning(q) == 1 && nrRunning(p) == 1) {
+      return NO_TASK_TO_YIELD_TO;
+    }
+    if (tasks.state[target] != TaskTable.QUEUED || tasks.state[from] != TaskTable.RUNNING) {
+      return 0;
+    }
     long now = kernel.now();
     if (curr[p] < 0) {
-      return false;
+      return 0;
     }
     updateCurr(p, now);
     preemptFor(p, target, now);
     directedYields.increment();
     // The spinner yields its own pCPU (yield_task_fair's skip buddy) to the next waiting task,
     // if picking that one is not too unfair: its vruntime within a wake-up granularity.
-    int q = tasks.pcpu[from];
     if (q == p || curr[q] != from || rq[q].isEmpty()) {
-      return true;
+      return 1;
     }
     updateCurr(q, now);
     int next = rq[q].first();
     if (tasks.vruntime[next] - tasks.vruntime[from] <= params.wakeupGranularityCycles()) {
       preemptFor(q, next, now);
     }
-    return true;
+    return 1;
   }
 
   private void enqueueWaking(int t, int p, long now) {

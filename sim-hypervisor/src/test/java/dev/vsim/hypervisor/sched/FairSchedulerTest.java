@@ -355,4 +355,30 @@ class FairSchedulerTest {
     assertTrue(s.isRunnable(running) && !s.isCurrent(running));
     assertFalse(s.yieldTo(peer, target), "a running task is no yield target");
   }
+
+  @Test
+  void yieldingBetweenTwoTasksAloneOnTheirPcpusIsPointless() {
+    // One always-runnable task per pCPU: yield_to's -ESRCH, before it looks at the target.
+    FairScheduler s = scheduler(new Topology(1, 2, 1), SchedulerParams.linuxDefaults(GHZ, 2));
+    alwaysRunnable(s, 2, FairScheduler.NICE_0_WEIGHT);
+    s.start(0, 0);
+    s.start(1, 1);
+    kernel.runUntil(1_000_000);
+    assertEquals(FairScheduler.NO_TASK_TO_YIELD_TO, s.directedYield(0, 1));
+    assertFalse(s.yieldTo(0, 1));
+  }
+
+  @Test
+  void aRunningTargetIsAFailedYieldButNotAPointlessOne() {
+    // Two tasks on pCPU 0, one on pCPU 1: the running task of pCPU 1 cannot be boosted (0).
+    FairScheduler s = scheduler(new Topology(1, 2, 1), SchedulerParams.linuxDefaults(GHZ, 2));
+    alwaysRunnable(s, 3, FairScheduler.NICE_0_WEIGHT);
+    s.start(0, 0);
+    s.start(1, 0);
+    s.start(2, 1);
+    kernel.runUntil(1_000_000);
+    assertEquals(0, s.directedYield(s.currentOn(0), 2));
+    int waiting = s.currentOn(0) == 0 ? 1 : 0;
+    assertEquals(1, s.directedYield(2, waiting), "a waiting task is boosted");
+  }
 }
