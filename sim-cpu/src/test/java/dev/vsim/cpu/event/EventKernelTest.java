@@ -154,4 +154,19 @@ class EventKernelTest {
     k.run();
     assertEquals(expected, fired);
   }
+
+  @Test
+  void aCancelledFarEventLeavesTheHeapAtOnce() {
+    EventKernel k = new EventKernel(12);
+    EventHandler h = (now, a) -> {};
+    long far = k.schedule(1_000_000, h, 0);
+    assertTrue(k.cancel(far));
+    assertFalse(k.cancel(far), "a stale id cancels nothing");
+    // Its slot is free again before its time comes: the next event reuses it.
+    long next = k.schedule(2_000_000, h, 1);
+    assertEquals((int) far, (int) next);
+    assertEquals(1, k.pending());
+    k.run();
+    assertEquals(2_000_000, k.now());
+  }
 }
