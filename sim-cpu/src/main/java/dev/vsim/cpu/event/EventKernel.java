@@ -122,6 +122,40 @@ public final class EventKernel {
     return schedule(now + delay, h, a);
   }
 
+  /**
+   * Moves a pending event to {@code at}: the same as cancelling it and scheduling its handler and
+   * argument again (it takes the next sequence number), but a far event that stays far is moved
+   * within the heap without leaving it.
+   *
+   * @return the event's id from now on
+   */
+  public long reschedule(long id, long at) {
+    int s = (int) id;
+    if (s < 0 || s >= used || generation[s] != (int) (id >>> 32)) {
+      throw new IllegalArgumentException("no pending event " + id);
+    }
+    if (at < now) {
+      throw new IllegalArgumentException("cannot schedule in the past: " + at + " < " + now);
+    }
+    if (state[s] == IN_HEAP && at - windowBase > wheelMask) {
+      time[s] = at;
+      seq[s] = nextSeq++;
+      int i = heapPos[s];
+      siftDown(i, s);
+      if (heap[i] == s) {
+        siftUp(i, s);
+      }
+      return id;
+    }
+    if (state[s] != IN_WHEEL && state[s] != IN_HEAP) {
+      throw new IllegalArgumentException("no pending event " + id);
+    }
+    EventHandler h = handler[s];
+    long a = arg[s];
+    cancel(id);
+    return schedule(at, h, a);
+  }
+
   /** Cancels a pending event; returns false if it already fired or was cancelled. */
   public boolean cancel(long id) {
     int s = (int) id;

@@ -381,13 +381,16 @@ public final class FairScheduler {
     }
   }
 
-  /** Takes the current task off {@code p} (accounted already) with its pending events. */
+  /**
+   * Takes the current task off {@code p} (accounted already) with its pending events. The slice
+   * timer is left for the next task's {@link #armSlice} to move, or {@link #pickNext} to cancel if
+   * the pCPU goes idle: nothing fires in between.
+   */
   private void clearCurr(int p) {
     if (startEvent[p] != NONE) {
       kernel.cancel(startEvent[p]);
       startEvent[p] = NONE;
     }
-    cancelSlice(p);
     if (reschedEvent[p] != NONE) {
       kernel.cancel(reschedEvent[p]);
       reschedEvent[p] = NONE;
@@ -399,6 +402,7 @@ public final class FairScheduler {
   /** Runs the leftmost waiting task on idle {@code p}, pulling one if the queue is empty. */
   private void pickNext(int p, long now) {
     if (rq[p].isEmpty() && !pullForIdle(p, now)) {
+      cancelSlice(p);
       if (busySince[p] >= 0) {
         busyCycles[p] += now - busySince[p];
         busySince[p] = -1;
@@ -443,13 +447,17 @@ public final class FairScheduler {
 
   /** Re-arms the slice timer of {@code p}: needed only while someone waits there. */
   private void armSlice(int p, long now) {
-    cancelSlice(p);
     int t = curr[p];
     if (t < 0 || rq[p].isEmpty()) {
+      cancelSlice(p);
       return;
     }
-    long end = pickedAt[p] + slice(p, t);
-    sliceEvent[p] = kernel.schedule(Math.max(now, end), onSliceEnd, p);
+    long at = Math.max(now, pickedAt[p] + slice(p, t));
+    // Moving the pending timer is cancelling it and scheduling a new one, without the churn.
+    sliceEvent[p] =
+        sliceEvent[p] != NONE
+            ? kernel.reschedule(sliceEvent[p], at)
+            : kernel.schedule(at, onSliceEnd, p);
   }
 
   private void cancelSlice(int p) {
