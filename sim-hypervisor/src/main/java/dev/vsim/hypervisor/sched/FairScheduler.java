@@ -275,15 +275,31 @@ public final class FairScheduler {
       return 0;
     }
     long now = kernel.now();
-    if (curr[p] < 0) {
+    int c = curr[p];
+    if (c < 0) {
       return 0;
     }
     updateCurr(p, now);
-    preemptFor(p, target, now);
     directedYields.increment();
+    // yield_to_task_fair makes the target its run queue's next buddy, and yield_to reschedules
+    // that pCPU. pick_next_entity runs the next buddy only if that is not too unfair: its vruntime
+    // at most a wake-up granularity (of the leftmost entity's weight) after the leftmost's
+    // (wakeup_preempt_entity(next, left) < 1). Otherwise the reschedule picks the leftmost
+    // entity, which may be the task already running there.
+    int left = rq[p].first();
+    if (tasks.before(c, left)) {
+      left = c;
+    }
+    long gran = params.wakeupGranularityCycles() * NICE_0_WEIGHT / tasks.weight[left];
+    boolean targetRuns = tasks.vruntime[target] - tasks.vruntime[left] <= gran;
+    if (targetRuns) {
+      preemptFor(p, target, now);
+    } else if (q != p) {
+      switchToLeftmost(p, now);
+    }
     // The spinner yields its own pCPU (yield_task_fair's skip buddy) to the next waiting task,
     // if picking that one is not too unfair: its vruntime within a wake-up granularity.
-    if (q == p || curr[q] != from || rq[q].isEmpty()) {
+    if ((targetRuns && q == p) || curr[q] != from || rq[q].isEmpty()) {
       return 1;
     }
     updateCurr(q, now);
