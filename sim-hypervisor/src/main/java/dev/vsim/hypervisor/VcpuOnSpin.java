@@ -22,10 +22,11 @@ import java.util.List;
  *       ({@code kvm_vcpu_is_blocking && !vcpu_dy_runnable}).
  *   <li><b>Kernel mode</b>: a pause-loop exit happens at CPL 0, so KVM asks for a vCPU preempted in
  *       kernel mode ({@code yield_to_kernel_mode}): a vCPU preempted at CPL 3 is skipped ({@code
- *       kvm_arch_vcpu_preempted_in_kernel}), unless it has an interrupt pending in its posted
- *       interrupt descriptor ({@code kvm_arch_dy_has_pending_interrupt}), which this model never
- *       has: without posted interrupts (APICv) that hook is false. A woken vCPU is not preempted
- *       and passes.
+ *       kvm_arch_vcpu_preempted_in_kernel}), unless an interrupt is pending for it ({@code
+ *       kvm_arch_dy_has_pending_interrupt}): on an APICv host such as the talk's, an IPI sent to a
+ *       preempted vCPU waits in its posted-interrupt descriptor, and the spinner may well be
+ *       waiting for that IPI to be handled; here it is the interrupt pending in the vCPU's IRR. A
+ *       woken vCPU is not preempted and passes.
  *   <li><b>Eligibility</b> ({@code kvm_vcpu_eligible_for_directed_yield}): a vCPU that is itself
  *       inside this handler ({@code in_spin_loop}, e.g. descheduled by its own yield) is eligible
  *       only when its {@code dy_eligible} is set, and each check toggles that flag: it is skipped
@@ -39,7 +40,7 @@ import java.util.List;
  * </ol>
  *
  * <p>The ready, preempted and preempted-in-kernel flags are kept as bitmaps, so a search visits
- * only the vCPUs that pass the first rules, in round-robin order, without scanning the others.
+ * only ready vCPUs, in round-robin order, without scanning the others.
  */
 public final class VcpuOnSpin {
   /**
@@ -138,7 +139,7 @@ public final class VcpuOnSpin {
     search:
     for (int k = 0; k <= words; k++) {
       int w = ((start >>> 6) + k) % words;
-      long bits = candidates(w);
+      long bits = ready[w]; // ready (rule 2)
       if (k == 0) {
         bits &= -1L << (start & 63); // from start to the end of its word
       } else if (k == words) {
@@ -153,6 +154,11 @@ public final class VcpuOnSpin {
         Vcpu v = vcpus.get(idx);
         // Not blocked (rule 3): halted with no interrupt that would make it runnable.
         if (v.state() == Vcpu.State.BLOCKED && !v.hasPendingInterrupt()) {
+          continue;
+        }
+        // Kernel mode (rule 4): preempted in user mode, and no interrupt pending.
+        long bit = 1L << idx;
+        if ((preempted[w] & ~preemptedInKernel[w] & bit) != 0 && !v.hasPendingInterrupt()) {
           continue;
         }
         // Eligibility (rule 5).
@@ -183,11 +189,6 @@ public final class VcpuOnSpin {
       leaveHandler(me);
     }
     return yielded;
-  }
-
-  /** Word {@code w} of the vCPUs that pass rules 2 and 4: ready, and not preempted in user mode. */
-  private long candidates(int w) {
-    return ready[w] & ~(preempted[w] & ~preemptedInKernel[w]);
   }
 
   /** kvm_vcpu_eligible_for_directed_yield: a spinner is eligible every other time it is asked. */

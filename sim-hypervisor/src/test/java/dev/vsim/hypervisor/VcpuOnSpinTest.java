@@ -94,14 +94,16 @@ class VcpuOnSpinTest {
   }
 
   @Test
-  void aVcpuPreemptedInUserModeIsSkippedButAWokenOneIsNot() {
+  void aVcpuPreemptedInUserModeIsSkippedUnlessAnInterruptIsPendingForIt() {
     preempt(1, 3); // preempted while running user code
     preempt(2, 0); // preempted in the kernel
     onSpin.woken(4); // woken from halt: ready, not preempted
+    preempt(6, 3); // in user mode, but an IPI is pending for it
+    vcpus.get(6).postInterrupt(0xfb);
     assertFalse(onSpin.isReady(5));
     result = t -> 0; // every yield fails without counting: all candidates are tried in order
     assertFalse(onSpin.onSpin(0));
-    assertEquals(IntArrayList.of(2, 4), asked);
+    assertEquals(IntArrayList.of(2, 4, 6), asked);
   }
 
   @Test
