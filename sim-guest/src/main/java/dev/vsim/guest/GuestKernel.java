@@ -22,6 +22,8 @@ public final class GuestKernel implements GuestCode {
   private static final class CpuState {
     int handlerStep; // 0: none, 1: handler body next, 2: EOI next
     int vector;
+    int interruptedCpl; // the privilege level IRET returns to
+    boolean iret; // the handler has written its EOI: IRET is next
     long resumeIterations;
     long resumeCycles;
     long resumeCompute; // guest work the interrupt cut short
@@ -53,7 +55,13 @@ public final class GuestKernel implements GuestCode {
       c.handlerStep = 0;
       op.exit(ExitReason.MSR_WRITE, 0, 1).wrmsr(Msr.X2APIC_EOI, 0);
       workload.interruptHandled(vcpu, c.vector);
+      c.iret = true;
       return;
+    }
+    if (c.iret) {
+      // IRET: back to the privilege level the interrupt came from.
+      c.iret = false;
+      vcpu.setCpl(c.interruptedCpl);
     }
     if (c.resumeCompute > 0) {
       long n = c.resumeCompute;
@@ -91,6 +99,9 @@ public final class GuestKernel implements GuestCode {
     }
     c.handlerStep = 1;
     c.vector = vector;
+    // The IDT gate enters the kernel (CPL 0) from whatever level the vCPU was at.
+    c.interruptedCpl = vcpu.cpl();
+    vcpu.setCpl(0);
     // Added, not set: an interrupt injected at the EOI's entry cuts nothing short, and the work
     // the previous interrupt cut short is still to be resumed.
     c.resumeIterations += vcpu.unfinishedIterations();

@@ -21,6 +21,7 @@ import dev.vsim.guest.workload.ShootdownWorkload;
 import dev.vsim.guest.workload.VmexitWorkload;
 import dev.vsim.guest.workload.Workload;
 import dev.vsim.hypervisor.KvmVm;
+import dev.vsim.hypervisor.VcpuOnSpin;
 import dev.vsim.hypervisor.memory.Backing;
 import dev.vsim.hypervisor.memory.HostMemory;
 import dev.vsim.hypervisor.memory.Memslot;
@@ -29,6 +30,7 @@ import dev.vsim.hypervisor.mmu.Ept;
 import dev.vsim.hypervisor.mmu.EptFaultPath;
 import dev.vsim.hypervisor.mmu.FaultDesign;
 import dev.vsim.hypervisor.sched.FairScheduler;
+import dev.vsim.hypervisor.sched.SchedulerListener;
 import dev.vsim.hypervisor.sched.SchedulerParams;
 import dev.vsim.hypervisor.sched.StealTimeAccounting;
 import dev.vsim.hypervisor.sched.VcpuThread;
@@ -77,6 +79,7 @@ public final class Simulation {
   private int nextPcpu; // vCPUs without a host scheduler own pCPUs 0, 1, 2... in VM order
   private final List<VcpuThread> threads = new ArrayList<>();
   private final List<Runnable> flushOnEntry = new ArrayList<>(); // by scheduler task id
+  private final List<KvmThread> kvmThreads = new ArrayList<>(); // by scheduler task id
 
   /** How a run went. */
   public record Outcome(
@@ -115,6 +118,9 @@ public final class Simulation {
     }
     for (int i = 0; i < s.vms().size(); i++) {
       buildVm(s.vms().get(i), i, options, stealTime);
+    }
+    if (scheduler != null) {
+      listenForKvm();
     }
     if (power != null) {
       // pCPUs no vCPU owns idle from the start, in what the host's governor picks.
@@ -201,49 +207,76 @@ public final class Simulation {
       kvm.addVcpu(v);
       vcpus.add(v);
     }
-    if (scheduler != null && plan.scenario().hypervisor().pauseLoopExiting()) {
+    if (scheduler != null) {
+      int first = threads.size() - spec.vcpus();
+      int[] tasks = new int[spec.vcpus()];
+      for (int i = 0; i < tasks.length; i++) {
+        tasks[i] = threads.get(first + i).task();
+      }
+      FairScheduler sched = scheduler;
+      List<Vcpu> vmVcpus = vcpus.subList(vcpus.size() - spec.vcpus(), vcpus.size());
+      // kvm_vcpu_on_spin: a pause-loop exit yields to a vCPU of this VM waiting for a pCPU.
+      VcpuOnSpin onSpin =
+          new VcpuOnSpin(
+              vmVcpus,
+              (from, to) -> sched.directedYield(tasks[from], tasks[to]),
+              // No APICv: an interrupt for a running vCPU kicks it (an exit), none is posted.
+              false,
+              vmStats.group("kvm").group("ple"));
+      kvm.setSpinHandler(onSpin::onSpin);
+      kvm.setYieldHandler((from, to) -> sched.yieldTo(tasks[from], tasks[to]));
       // The PLE window starts at ple_window and goes back to it whenever the vCPU is scheduled
       // in (shrink_ple_window from kvm_arch_sched_in, with the default ple_window_shrink of 0).
-      long window = plan.scenario().hypervisor().pleWindow().toCycles(profile.frequency().baseHz());
-      List<Vcpu> vmVcpus = List.copyOf(vcpus.subList(vcpus.size() - spec.vcpus(), vcpus.size()));
-      int firstTask = threads.get(threads.size() - spec.vcpus()).task();
-      for (Vcpu v : vmVcpus) {
-        v.setPleWindowCycles(window);
+      long window =
+          plan.scenario().hypervisor().pauseLoopExiting()
+              ? plan.scenario().hypervisor().pleWindow().toCycles(profile.frequency().baseHz())
+              : 0;
+      for (int i = 0; i < tasks.length; i++) {
+        Vcpu v = vmVcpus.get(i);
+        if (window > 0) {
+          v.setPleWindowCycles(window);
+        }
+        if (tasks[i] != kvmThreads.size()) {
+          throw new IllegalStateException("vCPU threads must be the scheduler's only tasks");
+        }
+        kvmThreads.add(new KvmThread(v, i, onSpin, window));
       }
-      scheduler.addListener(
-          new dev.vsim.hypervisor.sched.SchedulerListener() {
-            @Override
-            public void onScheduledIn(int task, int pcpu, long now) {
-              int i = task - firstTask;
-              if (i >= 0 && i < vmVcpus.size()) {
-                vmVcpus.get(i).setPleWindowCycles(window);
-              }
-            }
+    }
+  }
 
-            @Override
-            public void onPreempted(int task, long now) {}
-          });
-    }
-    if (scheduler != null) {
-      // kvm_vcpu_on_spin: yield to the next preempted vCPU of this VM after the spinner.
-      List<VcpuThread> vmThreads =
-          List.copyOf(threads.subList(threads.size() - spec.vcpus(), threads.size()));
-      FairScheduler sched = scheduler;
-      kvm.setSpinHandler(
-          spinner -> {
-            int n = vmThreads.size();
-            int me = vmThreads.get(spinner).task();
-            for (int k = 1; k < n; k++) {
-              int task = vmThreads.get((spinner + k) % n).task();
-              if (sched.yieldTo(me, task)) { // only a waiting (preempted) vCPU is a candidate
-                return true;
-              }
+  /** What KVM's preempt notifiers do for one vCPU thread (by scheduler task id). */
+  private record KvmThread(Vcpu vcpu, int index, VcpuOnSpin onSpin, long pleWindow) {}
+
+  /**
+   * KVM's preempt notifiers for every vCPU thread of every VM, one listener for all: {@code
+   * kvm_sched_in} resets the PLE window and clears the directed-yield flags, {@code kvm_sched_out}
+   * of a runnable vCPU sets them, {@code kvm_vcpu_wake_up} marks a woken vCPU ready.
+   */
+  private void listenForKvm() {
+    KvmThread[] byTask = kvmThreads.toArray(new KvmThread[0]);
+    scheduler.addListener(
+        new SchedulerListener() {
+          @Override
+          public void onScheduledIn(int task, int pcpu, long now) {
+            KvmThread t = byTask[task];
+            if (t.pleWindow() > 0) {
+              t.vcpu().setPleWindowCycles(t.pleWindow());
             }
-            return false;
-          });
-      kvm.setYieldHandler(
-          (from, to) -> sched.yieldTo(vmThreads.get(from).task(), vmThreads.get(to).task()));
-    }
+            t.onSpin().scheduledIn(t.index());
+          }
+
+          @Override
+          public void onPreempted(int task, long now) {
+            KvmThread t = byTask[task];
+            t.onSpin().scheduledOut(t.index());
+          }
+
+          @Override
+          public void onWoken(int task) {
+            KvmThread t = byTask[task];
+            t.onSpin().woken(t.index());
+          }
+        });
   }
 
   private Workload workload(VmSpec vm, List<StatGroup> vcpuStats, StatGroup vmStats) {

@@ -79,9 +79,9 @@ class DedupPipelineRunTest {
     for (String variant : RUNS.keySet()) {
       double shootdowns = metric(variant, "vm0.shootdown.count");
       double written = metric(variant, "vm0.shootdown.records");
-      // Chunks compressed but not yet written when the run ends sit in Reorder's queue (depth 32)
-      // or in Reorder's hands.
-      assertTrue(written <= shootdowns && shootdowns <= written + 33, variant);
+      // Chunks unmapped but not yet written when the run ends sit in Reorder's queue (depth 32),
+      // in Reorder's hands (1), or with one of the 16 Compress threads waiting for room.
+      assertTrue(written <= shootdowns && shootdowns <= written + 32 + 1 + 16, variant);
       assertEquals(0.0, metric(variant, "vm0.shootdown.page_faults"), variant);
     }
   }

@@ -15,8 +15,10 @@ import java.util.Arrays;
  *
  * <p>Event records are slots in primitive arrays, recycled through a free list, so scheduling
  * allocates nothing once the arrays have grown to the peak number of pending events. An event id
- * carries its slot and the slot's generation, so a stale id never cancels a newer event.
- * Cancellation is O(1): the slot is marked and skipped when reached.
+ * carries its slot and the slot's generation, so a stale id never cancels a newer event. Cancelling
+ * a wheel event is O(1): the slot is marked and skipped when reached. A heap event is taken out of
+ * the heap at once (O(log n), the heap tracks each slot's position), so the heap holds only live
+ * events however many far events are cancelled before their time.
  */
 public final class EventKernel {
   private static final int NIL = -1;
@@ -49,6 +51,7 @@ public final class EventKernel {
   // Far events: binary heap of slots ordered by (time, seq).
   private int[] heap = new int[64];
   private int heapSize;
+  private int[] heapPos = new int[256]; // per slot: its index in the heap while IN_HEAP
 
   private long now;
   private long nextSeq;
@@ -119,13 +122,53 @@ public final class EventKernel {
     return schedule(now + delay, h, a);
   }
 
+  /**
+   * Moves a pending event to {@code at}: the same as cancelling it and scheduling its handler and
+   * argument again (it takes the next sequence number), but a far event that stays far is moved
+   * within the heap without leaving it.
+   *
+   * @return the event's id from now on
+   */
+  public long reschedule(long id, long at) {
+    int s = (int) id;
+    if (s < 0 || s >= used || generation[s] != (int) (id >>> 32)) {
+      throw new IllegalArgumentException("no pending event " + id);
+    }
+    if (at < now) {
+      throw new IllegalArgumentException("cannot schedule in the past: " + at + " < " + now);
+    }
+    if (state[s] == IN_HEAP && at - windowBase > wheelMask) {
+      time[s] = at;
+      seq[s] = nextSeq++;
+      int i = heapPos[s];
+      siftDown(i, s);
+      if (heap[i] == s) {
+        siftUp(i, s);
+      }
+      return id;
+    }
+    if (state[s] != IN_WHEEL && state[s] != IN_HEAP) {
+      throw new IllegalArgumentException("no pending event " + id);
+    }
+    EventHandler h = handler[s];
+    long a = arg[s];
+    cancel(id);
+    return schedule(at, h, a);
+  }
+
   /** Cancels a pending event; returns false if it already fired or was cancelled. */
   public boolean cancel(long id) {
     int s = (int) id;
     if (s < 0 || s >= used || generation[s] != (int) (id >>> 32)) {
       return false;
     }
-    if (state[s] != IN_WHEEL && state[s] != IN_HEAP) {
+    if (state[s] == IN_HEAP) {
+      removeHeap(heapPos[s]);
+      release(s);
+      pending--;
+      return true;
+    }
+    if (state[s] != IN_WHEEL) {
       return false;
     }
     state[s] = CANCELLED; // removed lazily when reached
@@ -224,12 +267,7 @@ public final class EventKernel {
     windowBase = t;
     long end = windowBase + wheelMask;
     while (heapSize > 0 && time[heap[0]] <= end) {
-      int s = popHeap();
-      if (state[s] == CANCELLED) {
-        release(s);
-      } else {
-        insertWheel(s);
-      }
+      insertWheel(popHeap()); // the heap holds only live events
     }
   }
 
@@ -313,6 +351,7 @@ public final class EventKernel {
     next = Arrays.copyOf(next, n);
     generation = Arrays.copyOf(generation, n);
     state = Arrays.copyOf(state, n);
+    heapPos = Arrays.copyOf(heapPos, n);
   }
 
   private void pushHeap(int s) {
@@ -320,39 +359,63 @@ public final class EventKernel {
     if (heapSize == heap.length) {
       heap = Arrays.copyOf(heap, heapSize * 2);
     }
-    int i = heapSize++;
-    while (i > 0) {
-      int p = (i - 1) >>> 1;
-      if (!before(s, heap[p])) {
-        break;
-      }
-      heap[i] = heap[p];
-      i = p;
-    }
-    heap[i] = s;
+    siftUp(heapSize++, s);
   }
 
   private int popHeap() {
     int top = heap[0];
+    removeHeap(0);
+    return top;
+  }
+
+  /** Takes the event at heap index {@code i} out of the heap. */
+  private void removeHeap(int i) {
     int last = heap[--heapSize];
-    int i = 0;
+    if (i == heapSize) {
+      return;
+    }
+    siftDown(i, last);
+    if (heap[i] == last) {
+      siftUp(i, last);
+    }
+  }
+
+  /** Places {@code s} at index {@code i} or above, moving greater parents down. */
+  private void siftUp(int i, int s) {
+    while (i > 0) {
+      int p = (i - 1) >>> 1;
+      int ps = heap[p];
+      if (!before(s, ps)) {
+        break;
+      }
+      heap[i] = ps;
+      heapPos[ps] = i;
+      i = p;
+    }
+    heap[i] = s;
+    heapPos[s] = i;
+  }
+
+  /** Places {@code s} at index {@code i} or below, moving smaller children up. */
+  private void siftDown(int i, int s) {
     while (true) {
       int c = 2 * i + 1;
       if (c >= heapSize) {
         break;
       }
-      if (c + 1 < heapSize && before(heap[c + 1], heap[c])) {
+      int cs = heap[c];
+      if (c + 1 < heapSize && before(heap[c + 1], cs)) {
         c++;
+        cs = heap[c];
       }
-      if (!before(heap[c], last)) {
+      if (!before(cs, s)) {
         break;
       }
-      heap[i] = heap[c];
+      heap[i] = cs;
+      heapPos[cs] = i;
       i = c;
     }
-    if (heapSize > 0) {
-      heap[i] = last;
-    }
-    return top;
+    heap[i] = s;
+    heapPos[s] = i;
   }
 }

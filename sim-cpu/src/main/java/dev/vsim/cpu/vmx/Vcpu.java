@@ -64,6 +64,7 @@ public final class Vcpu implements EventHandler {
   private boolean sleeping;
   private HostThread thread;
   private long pleWindow; // the VMCS's PLE window: PAUSE-loop cycles before an exit (0: off)
+  private int cpl; // the guest's current privilege level (0 kernel, 3 user)
   private PowerModel power; // the pCPU's C-states, when modelled
   private int pcpu;
   private long sleepStart;
@@ -350,6 +351,23 @@ public final class Vcpu implements EventHandler {
 
   public void setPleWindowCycles(long cycles) {
     this.pleWindow = cycles;
+  }
+
+  /**
+   * The guest's current privilege level, the DPL of its SS (what KVM's {@code vmx_get_cpl} reads
+   * from the VMCS guest-state area): 0 in the guest kernel, 3 in user code. The guest sets it as it
+   * enters and leaves its kernel; a guest that never does runs at 0.
+   */
+  public int cpl() {
+    return cpl;
+  }
+
+  /** The guest changed privilege level (a system call, an interrupt, IRET, SYSRET). */
+  public void setCpl(int level) {
+    if (level < 0 || level > 3) {
+      throw new IllegalArgumentException("CPL must be 0..3, got " + level);
+    }
+    this.cpl = level;
   }
 
   /** The vCPU owns {@code cpu} of {@code model}: its sleeps and MWAITs idle that pCPU. */

@@ -154,4 +154,38 @@ class EventKernelTest {
     k.run();
     assertEquals(expected, fired);
   }
+
+  @Test
+  void aCancelledFarEventLeavesTheHeapAtOnce() {
+    EventKernel k = new EventKernel(12);
+    EventHandler h = (now, a) -> {};
+    long far = k.schedule(1_000_000, h, 0);
+    assertTrue(k.cancel(far));
+    assertFalse(k.cancel(far), "a stale id cancels nothing");
+    // Its slot is free again before its time comes: the next event reuses it.
+    long next = k.schedule(2_000_000, h, 1);
+    assertEquals((int) far, (int) next);
+    assertEquals(1, k.pending());
+    k.run();
+    assertEquals(2_000_000, k.now());
+  }
+
+  @Test
+  void aRescheduledEventFiresAsIfCancelledAndScheduledAgain() {
+    EventKernel k = new EventKernel(12);
+    LongArrayList order = new LongArrayList();
+    EventHandler h = (now, a) -> order.add(a);
+    long a = k.schedule(100_000, h, 1); // far: in the heap
+    k.schedule(200_000, h, 2);
+    long c = k.schedule(50, h, 3); // near: in the wheel
+    // 1 moves to 200,000, after 2 (it takes a later sequence number), staying in the heap.
+    assertEquals(a, k.reschedule(a, 200_000));
+    // 3 moves from the wheel to the heap, behind both.
+    long c2 = k.reschedule(c, 200_000);
+    assertFalse(k.cancel(c), "the old id is gone");
+    assertEquals(3, k.pending());
+    k.run();
+    assertEquals(LongArrayList.of(2, 1, 3), order);
+    assertThrows(IllegalArgumentException.class, () -> k.reschedule(c2, 300_000));
+  }
 }

@@ -23,14 +23,17 @@ import org.HdrHistogram.Histogram;
  * flush IPI to every other CPU of the mm and busy-wait until each has flushed and acknowledged.
  * With PV TLB flush the initiator reads each target's steal-time area first: a preempted vCPU is
  * not sent an IPI, it gets the flush-on-entry flag instead and the host flushes its TLB before it
- * runs guest code again. Each thread runs on its own vCPU.
+ * runs guest code again. Records and stage work run in user mode (CPL 3); unmaps, shootdowns,
+ * wake-ups and the idle loop in the guest kernel (CPL 0): KVM's directed yield on a pause-loop exit
+ * looks at the level a preempted vCPU was at.
  *
- * <p>The threads are independent (ebizzy's allocate/touch/free) or a {@link DedupPipeline}. An
- * independent thread's record is {@code recordCycles} of work plus the translations of {@code
- * touchesPerRecord} random pages of the buffer (TLBs, walks), and it unmaps a random page every
- * {@code recordsPerUnmap} records. A pipeline thread works on whole chunks, translating each of
- * their pages, sleeps (HLT) when its queue is empty or full and is woken by a reschedule IPI; its
- * Compress stage unmaps each chunk it finishes. Shootdown latency, from the PTE change to the last
+ * <p>The threads are independent (ebizzy's allocate/touch/free, one thread a vCPU) or a {@link
+ * DedupPipeline}. An independent thread's record is {@code recordCycles} of work plus the
+ * translations of {@code touchesPerRecord} random pages of the buffer (TLBs, walks), and it unmaps
+ * a random page every {@code recordsPerUnmap} records. Pipeline threads share the vCPUs under a
+ * {@link GuestScheduler}; each works on whole chunks, translating every page, and blocks when its
+ * queue is empty or full; a vCPU with no thread to run halts until a reschedule IPI; Compress
+ * unmaps each chunk it finishes. Shootdown latency, from the PTE change to the last
  * acknowledgement, goes into a histogram.
  */
 public final class ShootdownWorkload implements Workload {
@@ -99,6 +102,8 @@ public final class ShootdownWorkload implements Workload {
   private final long pages;
 
   private static final long SPIN = 1L << 40;
+  private static final int KERNEL = 0;
+  private static final int USER = 3;
 
   private final Vcpu[] vcpus;
   private final Phase[] phase;
@@ -298,19 +303,7 @@ public final class ShootdownWorkload implements Workload {
       }
       case WORK -> {
         if (now.getAsLong() >= params.durationCycles()) {
-          if (pipeline != null && !ended) {
-            ended = true;
-            if (wakeSleepers(v, op)) {
-              return; // the process ends: its sleeping threads are woken to exit
-            }
-          }
-          // The thread exits: it leaves the mm's cpumask, flushing what it still owes.
-          vcpus[v] = null;
-          if (pipeline != null) {
-            scheduler.offline(v);
-          }
-          flushOwed(v);
-          op.done();
+          finish(v, op);
           return;
         }
         if (pipeline != null) {
@@ -327,6 +320,23 @@ public final class ShootdownWorkload implements Workload {
       }
       default -> throw new IllegalStateException(phase[v].toString());
     }
+  }
+
+  /** The run is over for vCPU {@code v}. */
+  private void finish(int v, GuestOp op) {
+    if (pipeline != null && !ended) {
+      ended = true;
+      if (wakeSleepers(v, op)) {
+        return; // the process ends: its idle vCPUs are woken to finish
+      }
+    }
+    // The thread exits: it leaves the mm's cpumask, flushing what it still owes.
+    vcpus[v] = null;
+    if (pipeline != null) {
+      scheduler.offline(v);
+    }
+    flushOwed(v);
+    op.done();
   }
 
   /** After a shootdown: the next record, or the pipeline thread's next step. */
@@ -409,6 +419,7 @@ public final class ShootdownWorkload implements Workload {
   private void stageWork(int v, int th, int chunk, GuestOp op) {
     long cycles = switchCost[v] + pipeline.stageCycles(th);
     switchCost[v] = 0;
+    vcpus[v].setCpl(USER);
     int stage = pipeline.stage(th);
     if (stage != DedupPipeline.REORDER) {
       Mmu mmu = mmus.get(v);
@@ -425,8 +436,14 @@ public final class ShootdownWorkload implements Workload {
     op.compute(cycles);
   }
 
-  /** Nothing to run: the vCPU's idle loop halts until an interrupt. */
+  /** Nothing to run: the vCPU's idle loop halts until an interrupt, or the run is over. */
   private void idle(int v, GuestOp op) {
+    if (now.getAsLong() >= params.durationCycles()) {
+      phase[v] = Phase.WORK;
+      finish(v, op); // nobody would wake it
+      return;
+    }
+    vcpus[v].setCpl(KERNEL);
     phase[v] = Phase.ASLEEP;
     op.exit(ExitReason.HLT, 0, 1);
   }
@@ -467,6 +484,7 @@ public final class ShootdownWorkload implements Workload {
   }
 
   private void startWakes(int v, int count, GuestOp op) {
+    vcpus[v].setCpl(KERNEL); // futex wake, in the kernel
     wakeIpis.add(count);
     startSending(v, count, RESCHEDULE_VECTOR, Phase.WAKE, params.sendCycles(), op);
   }
@@ -492,8 +510,9 @@ public final class ShootdownWorkload implements Workload {
     }
   }
 
-  /** One record: its work and its translations. */
+  /** One record: its work and its translations, in user mode. */
   private void work(int v, GuestOp op) {
+    vcpus[v].setCpl(USER);
     Mmu mmu = mmus.get(v);
     long cycles = params.recordCycles();
     for (int i = 0; i < params.touchesPerRecord(); i++) {
@@ -524,6 +543,8 @@ public final class ShootdownWorkload implements Workload {
    * (flush_tlb_mm_range); returns false if no other CPU had to be asked.
    */
   private boolean shootDown(int v, long first, int count, GuestOp op) {
+    // munmap: the rest of the shootdown (sending, waiting) runs in the guest kernel.
+    vcpus[v].setCpl(KERNEL);
     for (int i = 0; i < count; i++) {
       guestTable.unmap(address(first + i));
     }

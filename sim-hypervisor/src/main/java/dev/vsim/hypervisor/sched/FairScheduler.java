@@ -217,6 +217,9 @@ public final class FairScheduler {
       return false;
     }
     enqueueWaking(task, selectPcpu(task), kernel.now());
+    for (SchedulerListener l : listeners) {
+      l.onWoken(task);
+    }
     return true;
   }
 
@@ -246,31 +249,65 @@ public final class FairScheduler {
    * @return whether the target was waiting and now runs
    */
   public boolean yieldTo(int from, int target) {
+    return directedYield(from, target) > 0;
+  }
+
+  /** {@link #directedYield}'s result when yielding is pointless ({@code -ESRCH}). */
+  public static final int NO_TASK_TO_YIELD_TO = -3;
+
+  /**
+   * {@link #yieldTo} with the result the kernel's {@code yield_to} gives: positive if the target
+   * now runs; {@link #NO_TASK_TO_YIELD_TO} ({@code -ESRCH}) if the yielder and the target each are
+   * alone on their pCPU's run queue, where yielding makes no sense; 0 if the target is running or
+   * not runnable (or the yielder is not running).
+   */
+  public int directedYield(int from, int target) {
     checkTask(from);
     checkTask(target);
-    if (tasks.state[target] != TaskTable.QUEUED || tasks.state[from] != TaskTable.RUNNING) {
-      return false;
-    }
+    int q = tasks.pcpu[from];
     int p = tasks.pcpu[target];
+    // "If we're the only runnable task on the rq and target rq also has only one task, there's
+    // absolutely no point in yielding."
+    if (q >= 0 && p >= 0 && nrRunning(q) == 1 && nrRunning(p) == 1) {
+      return NO_TASK_TO_YIELD_TO;
+    }
+    if (tasks.state[target] != TaskTable.QUEUED || tasks.state[from] != TaskTable.RUNNING) {
+      return 0;
+    }
     long now = kernel.now();
-    if (curr[p] < 0) {
-      return false;
+    int c = curr[p];
+    if (c < 0) {
+      return 0;
     }
     updateCurr(p, now);
-    preemptFor(p, target, now);
     directedYields.increment();
+    // yield_to_task_fair makes the target its run queue's next buddy, and yield_to reschedules
+    // that pCPU. pick_next_entity runs the next buddy only if that is not too unfair: its vruntime
+    // at most a wake-up granularity (of the leftmost entity's weight) after the leftmost's
+    // (wakeup_preempt_entity(next, left) < 1). Otherwise the reschedule picks the leftmost
+    // entity, which may be the task already running there.
+    int left = rq[p].first();
+    if (tasks.before(c, left)) {
+      left = c;
+    }
+    long gran = params.wakeupGranularityCycles() * NICE_0_WEIGHT / tasks.weight[left];
+    boolean targetRuns = tasks.vruntime[target] - tasks.vruntime[left] <= gran;
+    if (targetRuns) {
+      preemptFor(p, target, now);
+    } else if (q != p) {
+      switchToLeftmost(p, now);
+    }
     // The spinner yields its own pCPU (yield_task_fair's skip buddy) to the next waiting task,
     // if picking that one is not too unfair: its vruntime within a wake-up granularity.
-    int q = tasks.pcpu[from];
-    if (q == p || curr[q] != from || rq[q].isEmpty()) {
-      return true;
+    if ((targetRuns && q == p) || curr[q] != from || rq[q].isEmpty()) {
+      return 1;
     }
     updateCurr(q, now);
     int next = rq[q].first();
     if (tasks.vruntime[next] - tasks.vruntime[from] <= params.wakeupGranularityCycles()) {
       preemptFor(q, next, now);
     }
-    return true;
+    return 1;
   }
 
   private void enqueueWaking(int t, int p, long now) {
@@ -360,13 +397,16 @@ public final class FairScheduler {
     }
   }
 
-  /** Takes the current task off {@code p} (accounted already) with its pending events. */
+  /**
+   * Takes the current task off {@code p} (accounted already) with its pending events. The slice
+   * timer is left for the next task's {@link #armSlice} to move, or {@link #pickNext} to cancel if
+   * the pCPU goes idle: nothing fires in between.
+   */
   private void clearCurr(int p) {
     if (startEvent[p] != NONE) {
       kernel.cancel(startEvent[p]);
       startEvent[p] = NONE;
     }
-    cancelSlice(p);
     if (reschedEvent[p] != NONE) {
       kernel.cancel(reschedEvent[p]);
       reschedEvent[p] = NONE;
@@ -378,6 +418,7 @@ public final class FairScheduler {
   /** Runs the leftmost waiting task on idle {@code p}, pulling one if the queue is empty. */
   private void pickNext(int p, long now) {
     if (rq[p].isEmpty() && !pullForIdle(p, now)) {
+      cancelSlice(p);
       if (busySince[p] >= 0) {
         busyCycles[p] += now - busySince[p];
         busySince[p] = -1;
@@ -422,13 +463,17 @@ public final class FairScheduler {
 
   /** Re-arms the slice timer of {@code p}: needed only while someone waits there. */
   private void armSlice(int p, long now) {
-    cancelSlice(p);
     int t = curr[p];
     if (t < 0 || rq[p].isEmpty()) {
+      cancelSlice(p);
       return;
     }
-    long end = pickedAt[p] + slice(p, t);
-    sliceEvent[p] = kernel.schedule(Math.max(now, end), onSliceEnd, p);
+    long at = Math.max(now, pickedAt[p] + slice(p, t));
+    // Moving the pending timer is cancelling it and scheduling a new one, without the churn.
+    sliceEvent[p] =
+        sliceEvent[p] != NONE
+            ? kernel.reschedule(sliceEvent[p], at)
+            : kernel.schedule(at, onSliceEnd, p);
   }
 
   private void cancelSlice(int p) {

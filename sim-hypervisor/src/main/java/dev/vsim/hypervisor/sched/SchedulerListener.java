@@ -18,4 +18,10 @@ public interface SchedulerListener {
    * record_steal_time}).
    */
   default void onScheduledIn(int task, int pcpu, long now) {}
+
+  /**
+   * A blocked task was made runnable ({@link FairScheduler#wake}): KVM marks a vCPU woken from halt
+   * as ready to run ({@code kvm_vcpu_wake_up}). Called after the task is queued (or picked).
+   */
+  default void onWoken(int task) {}
 }

@@ -355,4 +355,55 @@ class FairSchedulerTest {
     assertTrue(s.isRunnable(running) && !s.isCurrent(running));
     assertFalse(s.yieldTo(peer, target), "a running task is no yield target");
   }
+
+  @Test
+  void yieldingBetweenTwoTasksAloneOnTheirPcpusIsPointless() {
+    // One always-runnable task per pCPU: yield_to's -ESRCH, before it looks at the target.
+    FairScheduler s = scheduler(new Topology(1, 2, 1), SchedulerParams.linuxDefaults(GHZ, 2));
+    alwaysRunnable(s, 2, FairScheduler.NICE_0_WEIGHT);
+    s.start(0, 0);
+    s.start(1, 1);
+    kernel.runUntil(1_000_000);
+    assertEquals(FairScheduler.NO_TASK_TO_YIELD_TO, s.directedYield(0, 1));
+    assertFalse(s.yieldTo(0, 1));
+  }
+
+  @Test
+  void aRunningTargetIsAFailedYieldButNotAPointlessOne() {
+    // Two tasks on pCPU 0, one on pCPU 1: the running task of pCPU 1 cannot be boosted (0).
+    FairScheduler s = scheduler(new Topology(1, 2, 1), SchedulerParams.linuxDefaults(GHZ, 2));
+    alwaysRunnable(s, 3, FairScheduler.NICE_0_WEIGHT);
+    s.start(0, 0);
+    s.start(1, 0);
+    s.start(2, 1);
+    kernel.runUntil(1_000_000);
+    assertEquals(0, s.directedYield(s.currentOn(0), 2));
+    int waiting = s.currentOn(0) == 0 ? 1 : 0;
+    assertEquals(1, s.directedYield(2, waiting), "a waiting task is boosted");
+  }
+
+  @Test
+  void aBoostedTargetRunsOnlyIfThatIsNotTooUnfair() {
+    // pCPU 0: the spinner S alone. pCPU 1: the target T and A, 500-cycle slices, wake-up
+    // granularity 100, free context switches. T runs 0..500, then A from 500.
+    FairScheduler s =
+        scheduler(new Topology(1, 2, 1), new SchedulerParams(1000, 100, 100, 1_000_000, 0));
+    alwaysRunnable(s, 3, FairScheduler.NICE_0_WEIGHT);
+    s.start(0, 0); // S
+    s.start(1, 1); // T
+    s.start(2, 1); // A
+    kernel.runUntil(600);
+    assertEquals(2, s.currentOn(1));
+    // At 600 A's vruntime is 100, T's 500: T, the next buddy, is 400 after the leftmost (A), more
+    // than the granularity, so the reschedule picks A again (a new slice for it).
+    assertEquals(1, s.directedYield(0, 1), "yield_to itself succeeds");
+    assertEquals(2, s.currentOn(1), "the target is too far ahead to run");
+    assertEquals(0, s.currentOn(0), "nobody else waits for the spinner's pCPU");
+    // At 950 A's vruntime is 450: T is 50 after it, within the granularity, and runs at once.
+    kernel.runUntil(950);
+    assertEquals(2, s.currentOn(1));
+    assertEquals(1, s.directedYield(0, 1));
+    assertEquals(1, s.currentOn(1));
+    assertEquals(500, s.vruntime(1), "a one-shot boost: no vruntime is changed");
+  }
 }
