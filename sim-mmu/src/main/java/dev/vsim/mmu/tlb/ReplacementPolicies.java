@@ -33,32 +33,30 @@ public final class ReplacementPolicies {
   }
 
   /**
-   * True least-recently-used, kept as a recency list per set (doubly linked through byte arrays): a
-   * touch moves the way to the front, the victim is the back, both in constant time.
+   * True least-recently-used, kept as a recency list per set (doubly linked through int arrays, so
+   * that fully associative structures of any size work): a touch moves the way to the front, the
+   * victim is the back, both in constant time.
    */
   static final class Lru implements ReplacementPolicy {
     private final int ways;
-    private final byte[] prev;
-    private final byte[] next;
-    private final byte[] head;
-    private final byte[] tail;
+    private final int[] prev;
+    private final int[] next;
+    private final int[] head;
+    private final int[] tail;
 
     Lru(int sets, int ways) {
-      if (ways > Byte.MAX_VALUE) {
-        throw new IllegalArgumentException("lru supports at most 127 ways");
-      }
       this.ways = ways;
-      this.prev = new byte[sets * ways];
-      this.next = new byte[sets * ways];
-      this.head = new byte[sets];
-      this.tail = new byte[sets];
+      this.prev = new int[sets * ways];
+      this.next = new int[sets * ways];
+      this.head = new int[sets];
+      this.tail = new int[sets];
       for (int s = 0; s < sets; s++) {
         int b = s * ways;
         for (int w = 0; w < ways; w++) {
-          prev[b + w] = (byte) (w - 1);
-          next[b + w] = (byte) (w + 1 < ways ? w + 1 : -1);
+          prev[b + w] = w - 1;
+          next[b + w] = w + 1 < ways ? w + 1 : -1;
         }
-        tail[s] = (byte) (ways - 1);
+        tail[s] = ways - 1;
       }
     }
 
@@ -70,17 +68,17 @@ public final class ReplacementPolicies {
       int b = set * ways;
       int p = prev[b + way];
       int n = next[b + way];
-      next[b + p] = (byte) n;
+      next[b + p] = n;
       if (n >= 0) {
-        prev[b + n] = (byte) p;
+        prev[b + n] = p;
       } else {
-        tail[set] = (byte) p;
+        tail[set] = p;
       }
       int h = head[set];
       prev[b + way] = -1;
-      next[b + way] = (byte) h;
-      prev[b + h] = (byte) way;
-      head[set] = (byte) way;
+      next[b + way] = h;
+      prev[b + h] = way;
+      head[set] = way;
     }
 
     @Override

@@ -77,6 +77,23 @@ class TlbTest {
     }
   }
 
+  /** The what-if paging-structure caches are fully associative with 128 and 1,024 ways. */
+  @Test
+  void lruServesFullyAssociativeStructuresOfAnySize() {
+    int ways = 1024;
+    Tlb t = tlb(ways, ways, "lru");
+    int ctx = 0;
+    for (int k = 0; k < ways; k++) {
+      t.insert(ctx, k, k, false);
+    }
+    t.lookup(ctx, 0); // 1 is now the oldest
+    t.insert(ctx, 5000, 5000, false);
+    assertEquals(-1, t.lookup(ctx, 1));
+    assertEquals(0, t.lookup(ctx, 0));
+    assertEquals(5000, t.lookup(ctx, 5000));
+    assertEquals(ways, t.occupancy());
+  }
+
   @Test
   void bitPlruEvictsTheFirstWayNotRecentlyUsed() {
     Tlb t = tlb(4, 4, "bit-plru");
