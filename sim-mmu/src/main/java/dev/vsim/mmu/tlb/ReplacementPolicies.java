@@ -1,5 +1,7 @@
 package dev.vsim.mmu.tlb;
 
+import dev.vsim.cpu.cache.RecencyOrder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -33,12 +35,14 @@ public final class ReplacementPolicies {
   }
 
   /**
-   * True least-recently-used, kept as a recency list per set (doubly linked through int arrays, so
-   * that fully associative structures of any size work): a touch moves the way to the front, the
-   * victim is the back, both in constant time.
+   * True least-recently-used. Sets of up to 16 ways keep their order packed in one word ({@link
+   * RecencyOrder}): a touch is a few register operations and one store, the victim one shift.
+   * Larger (fully associative) structures keep a recency list per set, doubly linked through int
+   * arrays: a touch moves the way to the front, the victim is the back, both in constant time.
    */
   static final class Lru implements ReplacementPolicy {
     private final int ways;
+    private final long[] order; // up to 16 ways, else null
     private final int[] prev;
     private final int[] next;
     private final int[] head;
@@ -46,6 +50,17 @@ public final class ReplacementPolicies {
 
     Lru(int sets, int ways) {
       this.ways = ways;
+      if (ways <= RecencyOrder.MAX_WAYS) {
+        // Way 0 most recent and the last way least, as the list below starts.
+        this.order = new long[sets];
+        Arrays.fill(order, RecencyOrder.IDENTITY);
+        this.prev = null;
+        this.next = null;
+        this.head = null;
+        this.tail = null;
+        return;
+      }
+      this.order = null;
       this.prev = new int[sets * ways];
       this.next = new int[sets * ways];
       this.head = new int[sets];
@@ -62,6 +77,13 @@ public final class ReplacementPolicies {
 
     @Override
     public void touch(int set, int way) {
+      if (order != null) {
+        long o = order[set];
+        if (RecencyOrder.way(o, 0) != way) { // a hit on the most recent way changes nothing
+          order[set] = RecencyOrder.touch(o, way);
+        }
+        return;
+      }
       if (head[set] == way) {
         return;
       }
@@ -83,7 +105,7 @@ public final class ReplacementPolicies {
 
     @Override
     public int victim(int set) {
-      return tail[set];
+      return order != null ? RecencyOrder.way(order[set], ways - 1) : tail[set];
     }
   }
 

@@ -45,8 +45,19 @@ class TlbTest {
   /** The constant-time recency list evicts exactly what age stamps would. */
   @Test
   void lruListMatchesAgeStamps() {
+    lruMatchesAgeStamps(12);
+  }
+
+  /** So do the packed order (up to 16 ways) and the list (more) at every associativity. */
+  @Test
+  void lruMatchesAgeStampsForEveryAssociativity() {
+    for (int ways : new int[] {1, 2, 4, 8, 15, 16, 17, 32, 128}) {
+      lruMatchesAgeStamps(ways);
+    }
+  }
+
+  private static void lruMatchesAgeStamps(int ways) {
     int sets = 4;
-    int ways = 12;
     ReplacementPolicy lru = ReplacementPolicies.create("lru", sets, ways, 0);
     long[] stamp = new long[sets * ways];
     long clock = 0;
