@@ -76,6 +76,13 @@ public final class SetAssociativeCache {
       hits++;
       return true;
     }
+    return scanOrdered(line, set, o);
+  }
+
+  // Apart from the two checks above, so that they inline small into the page walker.
+  private boolean scanOrdered(long line, int set, long o) {
+    long[] t = tags;
+    int base = set * ways;
     for (int w = 0; w < ways; w++) {
       if (t[base + w] == line) {
         order[set] = RecencyOrder.touch(o, w);
