@@ -82,22 +82,6 @@ public final class MemoryHierarchy {
     return lastLevel;
   }
 
-  /** Accesses so far: a caller counts a run of accesses as the difference. */
-  public long accesses() {
-    return l1Hits + l2Hits + llcHits + dramAccesses;
-  }
-
-  /**
-   * The latencies of every access so far, summed: a caller prices a run of accesses (a page walk)
-   * as the difference, rather than adding up each access's latency as it goes.
-   */
-  public long cycles() {
-    return l1Hits * l1Latency
-        + l2Hits * l2Latency
-        + llcHits * llcLatency
-        + dramAccesses * dramLatency;
-  }
-
   public long dramAccesses() {
     return dramAccesses;
   }

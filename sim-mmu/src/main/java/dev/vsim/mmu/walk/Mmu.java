@@ -267,15 +267,7 @@ public final class Mmu {
   private long walkAndFill(long linear, boolean write) {
     int ctx = context;
     lastCycles = stlbLatency;
-    // The walk's references are counted and priced from the hierarchy's totals, so that each
-    // reference updates no running sums here.
-    long accessesBefore = memory.accesses();
-    long cyclesBefore = memory.cycles();
-    long dramBefore = memory.dramAccesses();
     long hpa = walk(linear, write);
-    lastReferences = (int) (memory.accesses() - accessesBefore);
-    lastCycles += memory.cycles() - cyclesBefore;
-    walkDram += memory.dramAccesses() - dramBefore;
     walks++;
     walkReferences += lastReferences;
     walkCycles += lastCycles - stlbLatency;
@@ -311,9 +303,12 @@ public final class Mmu {
     return (linear >>> size.shift()) << 1 | (size == PageSize.SIZE_2M ? 1 : 0);
   }
 
-  /** A walk's read of a paging-structure entry (walkAndFill prices the walk's references). */
   private void reference(long physicalAddress) {
-    memory.access(physicalAddress);
+    lastCycles += memory.access(physicalAddress);
+    lastReferences++;
+    if (memory.lastLevel() == MemoryHierarchy.DRAM) {
+      walkDram++;
+    }
   }
 
   // A table address a walk has not translated yet (FAULT is -1, and addresses are not negative).
