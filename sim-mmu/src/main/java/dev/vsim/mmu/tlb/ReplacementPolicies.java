@@ -84,10 +84,6 @@ public final class ReplacementPolicies {
         }
         return;
       }
-      touchList(set, way);
-    }
-
-    private void touchList(int set, int way) {
       if (head[set] == way) {
         return;
       }

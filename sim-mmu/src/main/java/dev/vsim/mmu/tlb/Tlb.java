@@ -89,13 +89,6 @@ public final class Tlb {
         return hit(0, h);
       }
     }
-    return scan(context, key);
-  }
-
-  // Apart from lookup, so that the fully associative fast path stays small where it inlines.
-  private long scan(int context, long key) {
-    long[] e = entries;
-    long[] k = keys;
     int set = setOf(key);
     int first = set * ways;
     for (int n = first, end = first + ways; n < end; n++) {
@@ -104,7 +97,7 @@ public final class Tlb {
         // GLOBAL is only ever set on a valid tag.
         if ((int) tag == context
             || (tag >= GLOBAL && Context.samePcidIgnored((int) tag, context))) {
-          if (sets == 1 && n != lastHit) { // only the fully associative fast path reads them
+          if (n != lastHit) {
             previousHit = lastHit;
             lastHit = n;
           }

@@ -4,6 +4,7 @@ import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.profile.PagingStructureCaches;
 import dev.vsim.cpu.profile.TlbHierarchy;
+import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.mmu.pagetable.EntryFormat;
 import dev.vsim.mmu.pagetable.PageSize;
@@ -36,8 +37,6 @@ public final class Mmu {
   private final PageTable primary; // NATIVE: the page table; NESTED: the guest's; SHADOW: shadow
   private final PageTable ept; // NESTED only
   private final boolean eptAccessDirty;
-  private final boolean nested;
-  private final long primaryAccessed; // the accessed bit of the primary table's format
   private final MemoryHierarchy memory;
 
   private final Tlb[] l1 = new Tlb[3];
@@ -68,13 +67,11 @@ public final class Mmu {
   // Page sizes of the last translation are kept as levels (1 = 4 KiB, 0 before any), not as
   // PageSize references: storing a reference costs a GC write barrier on every translation.
   private int lastLevel;
-  // Walk statistics: plain fields read through gauges, as a Counter object costs a dependent load
-  // on every walk.
-  private long walks;
-  private long walkReferences;
-  private long walkCycles;
-  private long walkDram;
-  private long faults;
+  private final Counter walks;
+  private final Counter walkReferences;
+  private final Counter walkCycles;
+  private final Counter walkDram;
+  private final Counter faults;
 
   /**
    * @param primary the table hardware walks first: the page table (native), the guest's page table
@@ -98,8 +95,6 @@ public final class Mmu {
     this.primary = primary;
     this.ept = ept;
     this.eptAccessDirty = eptAccessDirty;
-    this.nested = mode == TranslationMode.NESTED;
-    this.primaryAccessed = primary.format().accessedBit();
     this.memory = memory;
     TlbHierarchy t = profile.tlb();
     StatGroup tlbStats = stats.group("tlb");
@@ -127,11 +122,11 @@ public final class Mmu {
     StatGroup w = stats.group("walk");
     // Every translation looks up the 4 KiB L1 DTLB exactly once.
     stats.gauge("translations", () -> l1d4k.hits() + l1d4k.misses());
-    w.gauge("count", () -> walks);
-    w.gauge("references", () -> walkReferences);
-    w.gauge("cycles", () -> walkCycles);
-    w.gauge("dram_references", () -> walkDram);
-    w.gauge("faults", () -> faults);
+    walks = w.counter("count");
+    walkReferences = w.counter("references");
+    walkCycles = w.counter("cycles");
+    walkDram = w.counter("dram_references");
+    faults = w.counter("faults");
   }
 
   /**
@@ -161,6 +156,10 @@ public final class Mmu {
     return context;
   }
 
+  private int eptContext() {
+    return eptContext;
+  }
+
   // ---- translation ----------------------------------------------------------------------
 
   /**
@@ -179,15 +178,11 @@ public final class Mmu {
     return translateMiss(linear, write, hit);
   }
 
-  // The miss path is split into methods of fewer than 325 bytecodes (HotSpot's FreqInlineSize), so
-  // that the JIT inlines the whole of a common walk into one compiled method; the rarer cases
-  // (read-only hits, large pages, walks that fill the paging-structure caches) are calls of their
-  // own.
-
   /** Everything but a writable L1 hit; {@code l1Hit} is the L1 look-up's read-only hit or -1. */
   private long translateMiss(long linear, boolean write, long l1Hit) {
     lastReferences = 0;
     lastFaultGpa = -1;
+    int ctx = context;
     if (l1Hit >= 0) { // a read-only translation
       if (!write) {
         lastCycles = l1Latency;
@@ -200,32 +195,13 @@ public final class Mmu {
     }
     // L1 DTLBs of each size are looked up in parallel. Large-page look-ups are skipped (and
     // counted as the misses they must be) until a large page has been cached.
-    if (anyLargePage) {
-      long hpa = largePageL1Lookup(linear, write);
-      if (hpa != -1) {
-        return hpa;
-      }
-    } else {
-      l1[1].countMiss();
-      l1[2].countMiss();
-    }
-    long frame = stlb.lookup(context, stlbKey(linear, PageSize.SIZE_4K));
-    if (frame == -1) {
-      if (anyLargePage) {
-        return largePageStlbLookup(linear, write);
-      }
-      stlb.countMiss();
-      stlb1g.countMiss();
-      return walkAndFill(linear, write);
-    }
-    return stlbHit(linear, write, frame, PageSize.SIZE_4K);
-  }
-
-  /** The 2 MiB and 1 GiB L1 DTLB look-ups: the translation, or -1 if both miss. */
-  private long largePageL1Lookup(long linear, boolean write) {
     for (int s = 1; s < 3; s++) {
+      if (!anyLargePage) {
+        l1[s].countMiss();
+        continue;
+      }
       PageSize size = SIZES[s];
-      long frame = l1[s].lookup(context, linear >>> size.shift());
+      long frame = l1[s].lookup(ctx, linear >>> size.shift());
       if (frame != -1 && write && (frame & READ_ONLY) != 0) {
         dropReadOnly(linear);
         frame = -1;
@@ -237,45 +213,42 @@ public final class Mmu {
         return frame | (linear & size.offsetMask());
       }
     }
-    return -1;
-  }
-
-  /** After a 4 KiB STLB miss with large pages cached: the 2 MiB and 1 GiB look-ups, else a walk. */
-  private long largePageStlbLookup(long linear, boolean write) {
-    long frame = stlb.lookup(context, stlbKey(linear, PageSize.SIZE_2M));
-    PageSize size = PageSize.SIZE_2M;
+    long frame = stlb.lookup(ctx, stlbKey(linear, PageSize.SIZE_4K));
+    PageSize size = PageSize.SIZE_4K;
     if (frame == -1) {
-      frame = stlb1g.lookup(context, linear >>> 30);
-      size = PageSize.SIZE_1G;
+      if (anyLargePage) {
+        frame = stlb.lookup(ctx, stlbKey(linear, PageSize.SIZE_2M));
+        size = PageSize.SIZE_2M;
+        if (frame == -1) {
+          frame = stlb1g.lookup(ctx, linear >>> 30);
+          size = PageSize.SIZE_1G;
+        }
+      } else {
+        stlb.countMiss();
+        stlb1g.countMiss();
+      }
     }
-    return frame == -1 ? walkAndFill(linear, write) : stlbHit(linear, write, frame, size);
-  }
-
-  /** An STLB hit fills the L1 DTLB of its size, unless a write finds it read-only (then walks). */
-  private long stlbHit(long linear, boolean write, long frame, PageSize size) {
-    if (write && (frame & READ_ONLY) != 0) {
+    if (frame != -1 && write && (frame & READ_ONLY) != 0) {
       dropReadOnly(linear);
-      return walkAndFill(linear, write);
+      frame = -1;
     }
-    l1[size.ordinal()].insertAbsent(context, linear >>> size.shift(), frame, 0, false);
-    lastCycles = stlbLatency;
-    lastLevel = size.level();
-    return (frame & ~READ_ONLY) | (linear & size.offsetMask());
-  }
-
-  /** Walks after every TLB missed, and caches the translation in the L1 DTLB and the STLB. */
-  private long walkAndFill(long linear, boolean write) {
-    int ctx = context;
+    if (frame != -1) {
+      l1[size.ordinal()].insertAbsent(ctx, linear >>> size.shift(), frame, 0, false);
+      frame &= ~READ_ONLY;
+      lastCycles = stlbLatency;
+      lastLevel = size.level();
+      return frame | (linear & size.offsetMask());
+    }
     lastCycles = stlbLatency;
     long hpa = walk(linear, write);
-    walks++;
-    walkReferences += lastReferences;
-    walkCycles += lastCycles - stlbLatency;
+    walks.increment();
+    walkReferences.add(lastReferences);
+    walkCycles.add(lastCycles - stlbLatency);
     if (hpa == FAULT) {
-      faults++;
+      faults.increment();
       return FAULT;
     }
-    PageSize size = PageSize.ofLevel(lastLevel);
+    size = PageSize.ofLevel(lastLevel);
     anyLargePage |= size != PageSize.SIZE_4K;
     long base = (hpa & ~size.offsetMask()) | (lastWritable ? 0 : READ_ONLY);
     l1[size.ordinal()].insertAbsent(ctx, linear >>> size.shift(), base, 0, false);
@@ -307,110 +280,84 @@ public final class Mmu {
     lastCycles += memory.access(physicalAddress);
     lastReferences++;
     if (memory.lastLevel() == MemoryHierarchy.DRAM) {
-      walkDram++;
+      walkDram.increment();
     }
   }
 
-  // A table address a walk has not translated yet (FAULT is -1, and addresses are not negative).
-  private static final long UNKNOWN = -2;
-
   /** Walks the primary table (and EPT when nested); sets lastLevel. */
   private long walk(long linear, boolean write) {
-    TableCursor c;
-    long tableHpa; // host-physical address of the cursor's table, or UNKNOWN
-    if (pscEnabled) { // start below the deepest paging-structure-cache hit
-      c = startBelowGuestPsc(linear);
-      tableHpa = pscTableHpa;
-    } else {
-      c = cursor.start(primary, linear);
-      tableHpa = UNKNOWN;
+    int ctx = context();
+    // Start below the deepest paging-structure-cache hit.
+    int level = primary.levels();
+    long table = primary.root(); // address in the primary table's own address space
+    long tableHpa = -1; // host-physical address of that table, when known
+    if (pscEnabled) {
+      lastCycles += pscLatency;
     }
-    while (true) {
-      if (tableHpa == UNKNOWN) {
-        tableHpa = nested ? gpaToHpa(c.tableAddress(), false) : c.tableAddress();
+    for (int l = 2; l <= 4 && pscEnabled; l++) {
+      if (l >= primary.levels()) {
+        break;
       }
-      if (tableHpa == FAULT) {
-        return FAULT;
+      Tlb psc = guestPsc.level(l);
+      long hit = psc.lookup(ctx, PagingStructureCacheSet.key(linear, l));
+      if (hit != -1) {
+        level = l - 1;
+        tableHpa = hit;
+        table = psc.lastAux();
+        break;
+      }
+    }
+    TableCursor c = cursor.startAt(primary, linear, level, table);
+    long accessed = primary.format().accessedBit();
+    while (true) {
+      if (tableHpa == -1) {
+        tableHpa = mode == TranslationMode.NESTED ? gpaToHpa(c.tableAddress(), false) : table;
+        if (tableHpa == FAULT) {
+          return FAULT;
+        }
       }
       reference(tableHpa + (c.entryAddress() - c.tableAddress()));
       if (!c.isPresent()) {
         return FAULT;
       }
-      c.setBits(primaryAccessed);
+      c.setBits(accessed);
       if (c.isLeaf()) {
-        return guestLeaf(c, write);
+        boolean writable = primary.format().isWritable(c.entry());
+        if (write && !writable) {
+          return FAULT; // a guest page fault (or, in shadow mode, a write-protected shadow entry)
+        }
+        if (write) {
+          c.setBits(primary.format().dirtyBit());
+        }
+        long out = c.translated();
+        int leafLevel = c.level();
+        if (mode == TranslationMode.NESTED) {
+          out = gpaToHpa(out, write);
+          if (out == FAULT) {
+            return FAULT;
+          }
+          leafLevel = Math.min(leafLevel, lastEptLevel); // the smaller page
+          writable &= lastEptWritable;
+        }
+        lastLevel = leafLevel;
+        lastWritable = writable;
+        return out;
       }
-      tableHpa = down(c, linear);
-    }
-  }
-
-  private long pscTableHpa; // where startBelowGuestPsc found the table, or UNKNOWN
-
-  /**
-   * Looks up the guest paging-structure caches, deepest level first, and positions the cursor at
-   * the entry below the hit (or at the root); leaves the table's host-physical address in {@link
-   * #pscTableHpa}.
-   */
-  private TableCursor startBelowGuestPsc(long linear) {
-    lastCycles += pscLatency;
-    int levels = primary.levels();
-    for (int l = 2; l <= 4 && l < levels; l++) {
-      Tlb psc = guestPsc.level(l);
-      long hit = psc.lookup(context, PagingStructureCacheSet.key(linear, l));
-      if (hit != -1) {
-        pscTableHpa = hit;
-        return cursor.startAt(primary, linear, l - 1, psc.lastAux());
+      long next = EntryFormat.address(c.entry());
+      c.down();
+      table = next;
+      tableHpa = -1;
+      if (pscEnabled && c.level() + 1 <= 4 && c.level() + 1 >= 2) {
+        long nextHpa = mode == TranslationMode.NESTED ? gpaToHpa(next, false) : next;
+        if (nextHpa == FAULT) {
+          return FAULT;
+        }
+        guestPsc
+            .level(c.level() + 1)
+            .insert(ctx, PagingStructureCacheSet.key(linear, c.level() + 1), nextHpa, next, false);
+        tableHpa = nextHpa;
       }
     }
-    pscTableHpa = UNKNOWN;
-    return cursor.start(primary, linear);
-  }
-
-  /** The leaf of the primary table: the permission check, the dirty bit and, nested, EPT. */
-  private long guestLeaf(TableCursor c, boolean write) {
-    boolean writable = primary.format().isWritable(c.entry());
-    if (write && !writable) {
-      return FAULT; // a guest page fault (or, in shadow mode, a write-protected shadow entry)
-    }
-    if (write) {
-      c.setBits(primary.format().dirtyBit());
-    }
-    long out = c.translated();
-    int leafLevel = c.level();
-    if (nested) {
-      out = gpaToHpa(out, write);
-      if (out == FAULT) {
-        return FAULT;
-      }
-      leafLevel = Math.min(leafLevel, lastEptLevel); // the smaller page
-      writable &= lastEptWritable;
-    }
-    lastLevel = leafLevel;
-    lastWritable = writable;
-    return out;
-  }
-
-  /**
-   * Steps the cursor below a present table entry and caches that entry in the paging-structure
-   * cache of its level, if there is one.
-   *
-   * @return the next table's host-physical address if it was cached, UNKNOWN if not, or FAULT
-   */
-  private long down(TableCursor c, long linear) {
-    long next = EntryFormat.address(c.entry());
-    c.down();
-    int cached = c.level() + 1;
-    if (!pscEnabled || cached < 2 || cached > 4) {
-      return UNKNOWN;
-    }
-    long nextHpa = nested ? gpaToHpa(next, false) : next;
-    if (nextHpa == FAULT) {
-      return FAULT;
-    }
-    guestPsc
-        .level(cached)
-        .insert(context, PagingStructureCacheSet.key(linear, cached), nextHpa, next, false);
-    return nextHpa;
   }
 
   private int lastEptLevel;
@@ -421,17 +368,42 @@ public final class Mmu {
 
   /** Translates a guest-physical address through EPT with the EPT paging-structure caches. */
   private long gpaToHpa(long gpa, boolean write) {
-    TableCursor c = pscEnabled ? startBelowEptPsc(gpa) : eptCursor.start(ept, gpa);
+    int ctx = eptContext();
+    int level = ept.levels();
+    long table = ept.root();
+    if (pscEnabled) {
+      lastCycles += pscLatency;
+    }
+    for (int l = 2; l <= 4 && pscEnabled; l++) {
+      if (l >= ept.levels()) {
+        break;
+      }
+      long hit = eptPsc.level(l).lookup(ctx, PagingStructureCacheSet.key(gpa, l));
+      if (hit != -1) {
+        level = l - 1;
+        table = hit;
+        break;
+      }
+    }
+    TableCursor c = eptCursor.startAt(ept, gpa, level, table);
     while (true) {
       reference(c.entryAddress());
       if (!c.isPresent()) {
         return eptViolation(gpa, write);
       }
-      if (c.isLeaf()) {
-        return eptLeaf(c, gpa, write);
+      if (c.isLeaf() && write && !EntryFormat.EPT.isWritable(c.entry())) {
+        return eptViolation(gpa, true);
       }
       if (eptAccessDirty) {
         c.setBits(EntryFormat.EPT.accessedBit());
+      }
+      if (c.isLeaf()) {
+        lastEptWritable = EntryFormat.EPT.isWritable(c.entry());
+        if (write && eptAccessDirty) {
+          c.setBits(EntryFormat.EPT.dirtyBit());
+        }
+        lastEptLevel = c.level();
+        return c.translated();
       }
       long next = EntryFormat.address(c.entry());
       c.down();
@@ -439,39 +411,9 @@ public final class Mmu {
       if (pscEnabled && cached >= 2 && cached <= 4) {
         eptPsc
             .level(cached)
-            .insertAbsent(eptContext, PagingStructureCacheSet.key(gpa, cached), next, next, false);
+            .insertAbsent(ctx, PagingStructureCacheSet.key(gpa, cached), next, next, false);
       }
     }
-  }
-
-  /** As {@link #startBelowGuestPsc}, in the EPT paging-structure caches. */
-  private TableCursor startBelowEptPsc(long gpa) {
-    lastCycles += pscLatency;
-    int levels = ept.levels();
-    for (int l = 2; l <= 4 && l < levels; l++) {
-      long hit = eptPsc.level(l).lookup(eptContext, PagingStructureCacheSet.key(gpa, l));
-      if (hit != -1) {
-        return eptCursor.startAt(ept, gpa, l - 1, hit);
-      }
-    }
-    return eptCursor.start(ept, gpa);
-  }
-
-  /** The EPT leaf: the write check, the accessed and dirty bits, and the translation. */
-  private long eptLeaf(TableCursor c, long gpa, boolean write) {
-    boolean writable = EntryFormat.EPT.isWritable(c.entry());
-    if (write && !writable) {
-      return eptViolation(gpa, true);
-    }
-    if (eptAccessDirty) {
-      c.setBits(EntryFormat.EPT.accessedBit());
-      if (write) {
-        c.setBits(EntryFormat.EPT.dirtyBit());
-      }
-    }
-    lastEptWritable = writable;
-    lastEptLevel = c.level();
-    return c.translated();
   }
 
   private long eptViolation(long gpa, boolean write) {
@@ -631,10 +573,10 @@ public final class Mmu {
   }
 
   public long walks() {
-    return walks;
+    return walks.value();
   }
 
   public long walkDramReferences() {
-    return walkDram;
+    return walkDram.value();
   }
 }
