@@ -97,7 +97,7 @@ public final class Tlb {
         // GLOBAL is only ever set on a valid tag.
         if ((int) tag == context
             || (tag >= GLOBAL && Context.samePcidIgnored((int) tag, context))) {
-          if (n != lastHit) {
+          if (sets == 1 && n != lastHit) { // only the fully associative fast path reads them
             previousHit = lastHit;
             lastHit = n;
           }
