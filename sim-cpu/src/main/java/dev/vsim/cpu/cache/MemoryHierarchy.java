@@ -2,7 +2,6 @@ package dev.vsim.cpu.cache;
 
 import dev.vsim.cpu.profile.CacheHierarchy;
 import dev.vsim.cpu.profile.Dram;
-import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 
 /**
@@ -26,8 +25,12 @@ public final class MemoryHierarchy {
   private final int l2Latency;
   private final int llcLatency;
   private final int dramLatency;
-  private final Counter[] served = new Counter[4];
-  private final Counter l1Hits;
+  // References served by each level: plain fields read by the statistics through gauges, as a
+  // Counter object costs a dependent load on every reference.
+  private long l1Hits;
+  private long l2Hits;
+  private long llcHits;
+  private long dramAccesses;
   private int lastLevel;
 
   public MemoryHierarchy(CacheHierarchy caches, Dram dram, StatGroup stats) {
@@ -40,11 +43,10 @@ public final class MemoryHierarchy {
     this.l2Latency = caches.l2().latencyCycles();
     this.llcLatency = caches.llc().latencyCycles();
     this.dramLatency = dram.latencyCycles();
-    String[] names = {"l1d_hits", "l2_hits", "llc_hits", "dram_accesses"};
-    for (int i = 0; i < 4; i++) {
-      served[i] = stats.counter(names[i]);
-    }
-    l1Hits = served[L1];
+    stats.gauge("l1d_hits", () -> l1Hits);
+    stats.gauge("l2_hits", () -> l2Hits);
+    stats.gauge("llc_hits", () -> llcHits);
+    stats.gauge("dram_accesses", () -> dramAccesses);
   }
 
   /** The latency of a load of {@code physicalAddress}, updating every level's contents. */
@@ -52,22 +54,27 @@ public final class MemoryHierarchy {
     long line = physicalAddress >>> lineShift;
     if (l1.access(line)) { // the common case, kept short
       lastLevel = L1;
-      l1Hits.increment();
+      l1Hits++;
       return l1Latency;
     }
-    int latency;
+    return accessBeyondL1(line);
+  }
+
+  // Out of line, so that the L1 path inlines into the walker without three copies of a cache.
+  private int accessBeyondL1(long line) {
     if (l2.access(line)) {
       lastLevel = L2;
-      latency = l2Latency;
-    } else if (llc.access(line)) {
-      lastLevel = LLC;
-      latency = llcLatency;
-    } else {
-      lastLevel = DRAM;
-      latency = dramLatency;
+      l2Hits++;
+      return l2Latency;
     }
-    served[lastLevel].increment();
-    return latency;
+    if (llc.access(line)) {
+      lastLevel = LLC;
+      llcHits++;
+      return llcLatency;
+    }
+    lastLevel = DRAM;
+    dramAccesses++;
+    return dramLatency;
   }
 
   /** The level that served the last {@link #access}: {@link #L1} .. {@link #DRAM}. */
@@ -76,6 +83,6 @@ public final class MemoryHierarchy {
   }
 
   public long dramAccesses() {
-    return served[DRAM].value();
+    return dramAccesses;
   }
 }

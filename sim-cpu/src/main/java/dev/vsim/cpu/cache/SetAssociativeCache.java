@@ -1,5 +1,7 @@
 package dev.vsim.cpu.cache;
 
+import java.util.Arrays;
+
 /**
  * A set-associative cache of lines with true LRU replacement, holding tags only (the simulator
  * needs hits and misses, not data). Lines are selected by the low bits of the line number.
@@ -10,12 +12,17 @@ public final class SetAssociativeCache {
   private final int sets;
   private final int setMask; // sets - 1 when sets is a power of two, else -1
   private final int ways;
-  // Tag and last-use time of each way, interleaved so that a set's ways sit in adjacent host
-  // cache lines: slot (set * ways + way) * 2 is the tag, the next long its last use.
-  private final long[] slots;
-  private long clock;
-  // Per set, the slot used last and the one used before it: checked first, as lines are re-read.
+  // Tag of each way, set * ways + way: a set's tags sit in one or two host cache lines.
+  private final long[] tags;
+  // Sets of 2 to 16 ways: the exact LRU order of each set in one word (RecencyOrder), so the
+  // victim is read, not searched for, and a hit on the most recent way writes nothing.
+  private final long[] order;
+  // Other sets: the last-use time of each way, and per set the way used last and the one before it
+  // (checked first, as lines are re-read). The victim is the first way used longest ago (empty
+  // ways are 0), which is what the packed order gives too.
+  private final long[] lastUse;
   private final int[] mru;
+  private long clock;
   private long hits;
   private long misses;
 
@@ -26,14 +33,21 @@ public final class SetAssociativeCache {
     this.sets = sets;
     this.setMask = Integer.bitCount(sets) == 1 ? sets - 1 : -1;
     this.ways = ways;
-    this.slots = new long[2 * sets * ways];
-    this.mru = new int[2 * sets];
-    for (int s = 0; s < sets; s++) {
-      mru[2 * s] = 2 * s * ways;
-      mru[2 * s + 1] = 2 * s * ways;
-    }
-    for (int i = 0; i < slots.length; i += 2) {
-      slots[i] = INVALID;
+    this.tags = new long[sets * ways];
+    Arrays.fill(tags, INVALID);
+    if (ways >= 2 && ways <= RecencyOrder.MAX_WAYS) {
+      this.order = new long[sets];
+      Arrays.fill(order, RecencyOrder.fillingLowestFirst(ways));
+      this.lastUse = null;
+      this.mru = null;
+    } else {
+      this.order = null;
+      this.lastUse = new long[sets * ways];
+      this.mru = new int[2 * sets];
+      for (int s = 0; s < sets; s++) {
+        mru[2 * s] = s * ways;
+        mru[2 * s + 1] = s * ways;
+      }
     }
   }
 
@@ -43,30 +57,70 @@ public final class SetAssociativeCache {
    * @return true on a hit
    */
   public boolean access(long line) {
+    return order != null ? accessOrdered(line) : accessStamped(line);
+  }
+
+  private boolean accessOrdered(long line) {
+    int set = setOf(line);
+    long[] t = tags;
+    int base = set * ways;
+    long o = order[set];
+    // The two most recent ways first: a page walk alternates between two lines (a guest and an
+    // EPT entry) that often share a set.
+    if (t[base + RecencyOrder.way(o, 0)] == line) {
+      hits++;
+      return true;
+    }
+    if (t[base + RecencyOrder.way(o, 1)] == line) {
+      order[set] = RecencyOrder.swapFirstTwo(o);
+      hits++;
+      return true;
+    }
+    return scanOrdered(line, set, o);
+  }
+
+  // Apart from the two checks above, so that they inline small into the page walker.
+  private boolean scanOrdered(long line, int set, long o) {
+    long[] t = tags;
+    int base = set * ways;
+    for (int w = 0; w < ways; w++) {
+      if (t[base + w] == line) {
+        order[set] = RecencyOrder.touch(o, w);
+        hits++;
+        return true;
+      }
+    }
+    int victim = RecencyOrder.way(o, ways - 1);
+    t[base + victim] = line;
+    order[set] = RecencyOrder.touch(o, victim);
+    misses++;
+    return false;
+  }
+
+  private boolean accessStamped(long line) {
     long now = ++clock;
     int set = setOf(line);
-    long[] s = slots;
-    // The two slots used last in this set first: a page walk alternates between two lines (a
-    // guest and an EPT entry) that often share a set.
+    long[] t = tags;
+    long[] u = lastUse;
     int h = mru[2 * set];
-    if (s[h] == line) {
-      s[h + 1] = now;
+    if (t[h] == line) {
+      u[h] = now;
       hits++;
       return true;
     }
     int h2 = mru[2 * set + 1];
-    if (s[h2] == line) {
-      s[h2 + 1] = now;
+    if (t[h2] == line) {
+      u[h2] = now;
       hits++;
       mru[2 * set] = h2;
       mru[2 * set + 1] = h;
       return true;
     }
-    int base = set * ways * 2;
-    int end = base + 2 * ways;
-    for (int i = base; i < end; i += 2) {
-      if (s[i] == line) {
-        s[i + 1] = now;
+    int base = set * ways;
+    int end = base + ways;
+    for (int i = base; i < end; i++) {
+      if (t[i] == line) {
+        u[i] = now;
         hits++;
         use(set, i);
         return true;
@@ -74,16 +128,16 @@ public final class SetAssociativeCache {
     }
     // A miss: only now look at the last-use times (the first oldest way, as empty ways are 0).
     int victim = base;
-    long oldest = s[base + 1];
-    for (int i = base + 2; i < end; i += 2) {
-      if (s[i + 1] < oldest) {
-        oldest = s[i + 1];
+    long oldest = u[base];
+    for (int i = base + 1; i < end; i++) {
+      if (u[i] < oldest) {
+        oldest = u[i];
         victim = i;
       }
     }
     use(set, victim);
-    s[victim] = line;
-    s[victim + 1] = now;
+    t[victim] = line;
+    u[victim] = now;
     misses++;
     return false;
   }
@@ -95,9 +149,9 @@ public final class SetAssociativeCache {
 
   /** Whether the line is present, without touching replacement state. */
   public boolean contains(long line) {
-    int base = setOf(line) * ways * 2;
-    for (int i = base, end = base + 2 * ways; i < end; i += 2) {
-      if (slots[i] == line) {
+    int base = setOf(line) * ways;
+    for (int i = base, end = base + ways; i < end; i++) {
+      if (tags[i] == line) {
         return true;
       }
     }

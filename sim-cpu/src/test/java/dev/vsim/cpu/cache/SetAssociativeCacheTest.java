@@ -34,4 +34,53 @@ class SetAssociativeCacheTest {
     assertFalse(c.access(9)); // evicts 1, the least recent
     assertFalse(c.contains(1));
   }
+
+  /**
+   * The packed LRU order (2 to 16 ways) and the last-use times (other associativities) evict
+   * exactly what a straightforward age-stamp model does: the first way used longest ago.
+   */
+  @Test
+  void matchesAgeStampsForEveryAssociativity() {
+    int[] allWays = {1, 2, 3, 4, 8, 11, 12, 16, 17, 20};
+    for (int ways : allWays) {
+      int sets = 8;
+      SetAssociativeCache c = new SetAssociativeCache(sets, ways);
+      long[] tag = new long[sets * ways];
+      long[] stamp = new long[sets * ways];
+      java.util.Arrays.fill(tag, -1);
+      long clock = 0;
+      java.util.SplittableRandom r = new java.util.SplittableRandom(ways);
+      for (int step = 0; step < 50_000; step++) {
+        // Few distinct lines per set, so that hits (at every rank) and misses both happen.
+        long line = r.nextInt(sets * (ways + ways / 2 + 2));
+        int base = (int) (line % sets) * ways;
+        clock++;
+        boolean hit = false;
+        for (int w = 0; w < ways; w++) {
+          if (tag[base + w] == line) {
+            stamp[base + w] = clock;
+            hit = true;
+          }
+        }
+        if (!hit) {
+          int victim = base;
+          for (int w = 1; w < ways; w++) {
+            if (stamp[base + w] < stamp[victim]) {
+              victim = base + w;
+            }
+          }
+          tag[victim] = line;
+          stamp[victim] = clock;
+        }
+        assertEquals(hit, c.access(line), "ways " + ways + ", step " + step);
+      }
+      for (long line = 0; line < sets * (ways + ways / 2 + 2); line++) {
+        boolean expected = false;
+        for (long t : tag) {
+          expected |= t == line;
+        }
+        assertEquals(expected, c.contains(line), "ways " + ways);
+      }
+    }
+  }
 }

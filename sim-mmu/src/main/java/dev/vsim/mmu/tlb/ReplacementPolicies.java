@@ -1,5 +1,7 @@
 package dev.vsim.mmu.tlb;
 
+import dev.vsim.cpu.cache.RecencyOrder;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -33,59 +35,77 @@ public final class ReplacementPolicies {
   }
 
   /**
-   * True least-recently-used, kept as a recency list per set (doubly linked through byte arrays): a
-   * touch moves the way to the front, the victim is the back, both in constant time.
+   * True least-recently-used. Sets of up to 16 ways keep their order packed in one word ({@link
+   * RecencyOrder}): a touch is a few register operations and one store, the victim one shift.
+   * Larger (fully associative) structures keep a recency list per set, doubly linked through int
+   * arrays: a touch moves the way to the front, the victim is the back, both in constant time.
    */
   static final class Lru implements ReplacementPolicy {
     private final int ways;
-    private final byte[] prev;
-    private final byte[] next;
-    private final byte[] head;
-    private final byte[] tail;
+    private final long[] order; // up to 16 ways, else null
+    private final int[] prev;
+    private final int[] next;
+    private final int[] head;
+    private final int[] tail;
 
     Lru(int sets, int ways) {
-      if (ways > Byte.MAX_VALUE) {
-        throw new IllegalArgumentException("lru supports at most 127 ways");
-      }
       this.ways = ways;
-      this.prev = new byte[sets * ways];
-      this.next = new byte[sets * ways];
-      this.head = new byte[sets];
-      this.tail = new byte[sets];
+      if (ways <= RecencyOrder.MAX_WAYS) {
+        // Way 0 most recent and the last way least, as the list below starts.
+        this.order = new long[sets];
+        Arrays.fill(order, RecencyOrder.IDENTITY);
+        this.prev = null;
+        this.next = null;
+        this.head = null;
+        this.tail = null;
+        return;
+      }
+      this.order = null;
+      this.prev = new int[sets * ways];
+      this.next = new int[sets * ways];
+      this.head = new int[sets];
+      this.tail = new int[sets];
       for (int s = 0; s < sets; s++) {
         int b = s * ways;
         for (int w = 0; w < ways; w++) {
-          prev[b + w] = (byte) (w - 1);
-          next[b + w] = (byte) (w + 1 < ways ? w + 1 : -1);
+          prev[b + w] = w - 1;
+          next[b + w] = w + 1 < ways ? w + 1 : -1;
         }
-        tail[s] = (byte) (ways - 1);
+        tail[s] = ways - 1;
       }
     }
 
     @Override
     public void touch(int set, int way) {
+      if (order != null) {
+        long o = order[set];
+        if (RecencyOrder.way(o, 0) != way) { // a hit on the most recent way changes nothing
+          order[set] = RecencyOrder.touch(o, way);
+        }
+        return;
+      }
       if (head[set] == way) {
         return;
       }
       int b = set * ways;
       int p = prev[b + way];
       int n = next[b + way];
-      next[b + p] = (byte) n;
+      next[b + p] = n;
       if (n >= 0) {
-        prev[b + n] = (byte) p;
+        prev[b + n] = p;
       } else {
-        tail[set] = (byte) p;
+        tail[set] = p;
       }
       int h = head[set];
       prev[b + way] = -1;
-      next[b + way] = (byte) h;
-      prev[b + h] = (byte) way;
-      head[set] = (byte) way;
+      next[b + way] = h;
+      prev[b + h] = way;
+      head[set] = way;
     }
 
     @Override
     public int victim(int set) {
-      return tail[set];
+      return order != null ? RecencyOrder.way(order[set], ways - 1) : tail[set];
     }
   }
 

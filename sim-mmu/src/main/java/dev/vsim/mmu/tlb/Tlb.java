@@ -29,7 +29,7 @@ public final class Tlb {
   private long lastAux;
   private int lastHit; // entry last hit (fully associative only): checked first, as keys repeat
   private int previousHit; // the one hit before it
-  private final byte[] fill; // valid entries per set, so a full set goes straight to its victim
+  private final int[] fill; // valid entries per set, so a full set goes straight to its victim
   private final ReplacementPolicy policy;
   // The policy again when it is true LRU, called through its final class so that the call inlines
   // even where several policies are in use (an interface call site would go megamorphic).
@@ -57,10 +57,7 @@ public final class Tlb {
     this.ways = ways;
     this.keys = new long[entries];
     this.entries = new long[entries * STRIDE];
-    this.fill = new byte[sets];
-    if (ways > Byte.MAX_VALUE) {
-      throw new IllegalArgumentException("at most 127 ways");
-    }
+    this.fill = new int[sets];
     for (int i = 0; i < entries; i++) {
       this.entries[i * STRIDE + TAG] = INVALID_TAG;
     }
@@ -100,7 +97,7 @@ public final class Tlb {
         // GLOBAL is only ever set on a valid tag.
         if ((int) tag == context
             || (tag >= GLOBAL && Context.samePcidIgnored((int) tag, context))) {
-          if (n != lastHit) {
+          if (sets == 1 && n != lastHit) { // only the fully associative fast path reads them
             previousHit = lastHit;
             lastHit = n;
           }

@@ -4,7 +4,6 @@ import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.profile.PagingStructureCaches;
 import dev.vsim.cpu.profile.TlbHierarchy;
-import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.mmu.pagetable.EntryFormat;
 import dev.vsim.mmu.pagetable.PageSize;
@@ -67,11 +66,13 @@ public final class Mmu {
   // Page sizes of the last translation are kept as levels (1 = 4 KiB, 0 before any), not as
   // PageSize references: storing a reference costs a GC write barrier on every translation.
   private int lastLevel;
-  private final Counter walks;
-  private final Counter walkReferences;
-  private final Counter walkCycles;
-  private final Counter walkDram;
-  private final Counter faults;
+  // Walk statistics: plain fields read through gauges, as a Counter object costs a dependent load
+  // on every walk.
+  private long walks;
+  private long walkReferences;
+  private long walkCycles;
+  private long walkDram;
+  private long faults;
 
   /**
    * @param primary the table hardware walks first: the page table (native), the guest's page table
@@ -122,11 +123,11 @@ public final class Mmu {
     StatGroup w = stats.group("walk");
     // Every translation looks up the 4 KiB L1 DTLB exactly once.
     stats.gauge("translations", () -> l1d4k.hits() + l1d4k.misses());
-    walks = w.counter("count");
-    walkReferences = w.counter("references");
-    walkCycles = w.counter("cycles");
-    walkDram = w.counter("dram_references");
-    faults = w.counter("faults");
+    w.gauge("count", () -> walks);
+    w.gauge("references", () -> walkReferences);
+    w.gauge("cycles", () -> walkCycles);
+    w.gauge("dram_references", () -> walkDram);
+    w.gauge("faults", () -> faults);
   }
 
   /**
@@ -241,11 +242,11 @@ public final class Mmu {
     }
     lastCycles = stlbLatency;
     long hpa = walk(linear, write);
-    walks.increment();
-    walkReferences.add(lastReferences);
-    walkCycles.add(lastCycles - stlbLatency);
+    walks++;
+    walkReferences += lastReferences;
+    walkCycles += lastCycles - stlbLatency;
     if (hpa == FAULT) {
-      faults.increment();
+      faults++;
       return FAULT;
     }
     size = PageSize.ofLevel(lastLevel);
@@ -280,7 +281,7 @@ public final class Mmu {
     lastCycles += memory.access(physicalAddress);
     lastReferences++;
     if (memory.lastLevel() == MemoryHierarchy.DRAM) {
-      walkDram.increment();
+      walkDram++;
     }
   }
 
@@ -573,10 +574,10 @@ public final class Mmu {
   }
 
   public long walks() {
-    return walks.value();
+    return walks;
   }
 
   public long walkDramReferences() {
-    return walkDram.value();
+    return walkDram;
   }
 }

@@ -45,8 +45,19 @@ class TlbTest {
   /** The constant-time recency list evicts exactly what age stamps would. */
   @Test
   void lruListMatchesAgeStamps() {
+    lruMatchesAgeStamps(12);
+  }
+
+  /** So do the packed order (up to 16 ways) and the list (more) at every associativity. */
+  @Test
+  void lruMatchesAgeStampsForEveryAssociativity() {
+    for (int ways : new int[] {1, 2, 4, 8, 15, 16, 17, 32, 128}) {
+      lruMatchesAgeStamps(ways);
+    }
+  }
+
+  private static void lruMatchesAgeStamps(int ways) {
     int sets = 4;
-    int ways = 12;
     ReplacementPolicy lru = ReplacementPolicies.create("lru", sets, ways, 0);
     long[] stamp = new long[sets * ways];
     long clock = 0;
@@ -75,6 +86,23 @@ class TlbTest {
         stamp[set * ways + oldest] = ++clock;
       }
     }
+  }
+
+  /** The what-if paging-structure caches are fully associative with 128 and 1,024 ways. */
+  @Test
+  void lruServesFullyAssociativeStructuresOfAnySize() {
+    int ways = 1024;
+    Tlb t = tlb(ways, ways, "lru");
+    int ctx = 0;
+    for (int k = 0; k < ways; k++) {
+      t.insert(ctx, k, k, false);
+    }
+    t.lookup(ctx, 0); // 1 is now the oldest
+    t.insert(ctx, 5000, 5000, false);
+    assertEquals(-1, t.lookup(ctx, 1));
+    assertEquals(0, t.lookup(ctx, 0));
+    assertEquals(5000, t.lookup(ctx, 5000));
+    assertEquals(ways, t.occupancy());
   }
 
   @Test
