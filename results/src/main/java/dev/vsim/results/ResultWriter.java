@@ -60,6 +60,24 @@ public final class ResultWriter {
   }
 
   /**
+   * Fails unless {@code target} is absent or an empty directory, so that a run can be refused
+   * before it is simulated rather than after.
+   */
+  public static void checkWritable(Path target) throws IOException {
+    if (Files.exists(target)) {
+      if (!Files.isDirectory(target)) {
+        throw new FileAlreadyExistsException(target.toString(), null, "it is a file");
+      }
+      try (Stream<Path> s = Files.list(target)) {
+        if (s.findAny().isPresent()) {
+          throw new FileAlreadyExistsException(
+              target.toString(), null, "the output directory exists and is not empty");
+        }
+      }
+    }
+  }
+
+  /**
    * Writes the run into {@code target}, which must not exist or be an empty directory.
    *
    * @param resolvedScenario the scenario with every default filled in, as JSON text
@@ -69,14 +87,7 @@ public final class ResultWriter {
       Path target, RunResult result, String resolvedScenario, Map<String, String> runInfo)
       throws IOException {
     target = target.toAbsolutePath().normalize();
-    if (Files.exists(target)) {
-      try (Stream<Path> s = Files.list(target)) {
-        if (s.findAny().isPresent()) {
-          throw new FileAlreadyExistsException(
-              target.toString(), null, "the output directory exists and is not empty");
-        }
-      }
-    }
+    checkWritable(target);
     Path parent = target.getParent();
     Files.createDirectories(parent);
     Path partial =

@@ -73,6 +73,13 @@ final class RunCommand implements Callable<Integer> {
             ? output
             : ResultWriter.defaultRunDirectory(
                 Path.of("runs"), plans.get(0).scenario().name(), Clock.systemDefaultZone());
+    try {
+      ResultWriter.checkWritable(dir);
+    } catch (IOException e) {
+      System.err.println(
+          "vsim: cannot write results to " + dir + ": " + e.getMessage() + "; choose another -o");
+      return VsimCommand.USAGE;
+    }
     Runner runner = new Runner(loader.json());
     long start = System.nanoTime();
     RunResult result;

@@ -61,13 +61,14 @@ class VsimCommandTest {
   }
 
   @Test
-  void runRefusesANonEmptyOutputDirectory() throws Exception {
+  void runRefusesANonEmptyOutputDirectoryBeforeSimulating() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("taken"));
     Files.writeString(dir.resolve("keep.txt"), "mine");
     Outcome o =
         vsim("run", "vmexit", "-o", dir.toString(), "-q", "--set", "/vms/0/workload/iterations=5");
-    assertEquals(1, o.code());
-    assertTrue(o.err().contains("exists and is not empty"), o.err());
+    assertEquals(2, o.code(), "a usage error");
+    assertTrue(o.err().contains("exists and is not empty; choose another -o"), o.err());
+    assertFalse(o.out().contains("simulated in"), "refused before the simulation");
     assertEquals("mine", Files.readString(dir.resolve("keep.txt")));
   }
 
