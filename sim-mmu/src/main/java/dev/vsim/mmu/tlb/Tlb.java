@@ -30,6 +30,7 @@ public final class Tlb {
   private int lastHit; // entry last hit (fully associative only): checked first, as keys repeat
   private int previousHit; // the one hit before it
   private final int[] fill; // valid entries per set, so a full set goes straight to its victim
+  private int valid; // valid entries in all, so that flushing an empty structure costs nothing
   private final ReplacementPolicy policy;
   // The policy again when it is true LRU, called through its final class so that the call inlines
   // even where several policies are in use (an interface call site would go megamorphic).
@@ -184,6 +185,7 @@ public final class Tlb {
         if ((int) entries[m * STRIDE + TAG] == INVALID) {
           n = m;
           fill[set]++;
+          valid++;
           break;
         }
       }
@@ -214,8 +216,14 @@ public final class Tlb {
     int from = 0;
     int to = sets * ways;
     if (onlyKey != -1) {
-      from = setOf(onlyKey) * ways;
+      int set = setOf(onlyKey);
+      if (fill[set] == 0) {
+        return 0; // nothing cached in its set (INVLPGs of a range often find it so)
+      }
+      from = set * ways;
       to = from + ways;
+    } else if (valid == 0) {
+      return 0; // empty: a flush after a flush
     }
     for (int n = from; n < to; n++) {
       int i = n * STRIDE;
@@ -226,6 +234,7 @@ public final class Tlb {
           && !(keepGlobal && tag >= GLOBAL)) {
         entries[i + TAG] = INVALID_TAG;
         fill[n / ways]--;
+        valid--;
         dropped++;
       }
     }
@@ -240,6 +249,7 @@ public final class Tlb {
       if (context != INVALID && Context.vpid(context) != 0) {
         entries[n * STRIDE + TAG] = INVALID_TAG;
         fill[n / ways]--;
+        valid--;
         dropped++;
       }
     }

@@ -29,6 +29,47 @@ class TlbTest {
     assertEquals(101, t.lookup(ctx, 1), "another set is untouched");
   }
 
+  /**
+   * Random fills and invalidations by key, by context and in full, checked against the set of
+   * (context, key) pairs the structure holds: an invalidation drops exactly the matching pairs,
+   * including when it finds a set or the whole structure empty and returns early.
+   */
+  @Test
+  void invalidationsDropExactlyTheMatchingEntries() {
+    for (int ways : new int[] {1, 4, 16}) {
+      Tlb t = tlb(64, ways, "lru");
+      java.util.SplittableRandom r = new java.util.SplittableRandom(ways);
+      java.util.Set<Long> held = new java.util.HashSet<>();
+      for (int step = 0; step < 20_000; step++) {
+        int ctx = Context.of(0, 1 + r.nextInt(3), 0);
+        long key = r.nextInt(200);
+        int op = r.nextInt(100);
+        if (op < 70) {
+          t.insert(ctx, key, key << 12, false);
+          held.add(pair(ctx, key));
+          held.removeIf(p -> !t.contains((int) (p >>> 32), p & 0xffff_ffffL)); // evicted
+        } else if (op < 95) {
+          t.invalidate(ctx, Context.VPID_MASK, key, false);
+          held.remove(pair(ctx, key));
+        } else if (op < 99) {
+          t.invalidate(ctx, Context.VPID_MASK, -1, false);
+          held.removeIf(p -> (int) (p >>> 32) == ctx);
+        } else {
+          t.invalidate(0, 0, -1, false);
+          held.clear();
+        }
+        for (long p : held) {
+          assertEquals(true, t.contains((int) (p >>> 32), p & 0xffff_ffffL), "step " + step);
+        }
+        assertEquals(held.size(), t.occupancy(), "ways " + ways + ", step " + step);
+      }
+    }
+  }
+
+  private static long pair(int ctx, long key) {
+    return (long) ctx << 32 | key;
+  }
+
   @Test
   void lruEvictsTheLeastRecentlyUsedWay() {
     Tlb t = tlb(4, 4, "lru");
