@@ -1,10 +1,8 @@
 package dev.vsim.scenarios.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,10 +22,7 @@ class DedupPipelineRunTest {
   static void run() throws Exception {
     for (String variant : List.of("base", "few", "3vm", "3vm-pv")) {
       int vms = variant.startsWith("3") ? 3 : 1;
-      List<String> sets = new ArrayList<>();
-      sets.add("/host/overrides/topology/sockets=1");
-      sets.add("/host/overrides/topology/coresPerSocket=8");
-      sets.add("/host/overrides/topology/threadsPerCore=2");
+      List<String> sets = CheckedRuns.oneSocket(8);
       for (int vm = 0; vm < vms; vm++) {
         sets.add("/vms/" + vm + "/vcpus=" + VCPUS);
         sets.add("/vms/" + vm + "/workload/duration=300ms");
@@ -35,17 +30,8 @@ class DedupPipelineRunTest {
       if (variant.equals("few")) {
         sets.add("/vms/0/workload/threads=2"); // dedup -t 2: 8 threads, most vCPUs idle
       }
-      RunPlan p =
-          new ScenarioLoader()
-              .load(
-                  "tlb-shootdown.json",
-                  BundledScenarios.read("tlb-shootdown").orElseThrow(),
-                  sets,
-                  List.of(variant.equals("few") ? "base" : variant))
-              .get(0);
-      Simulation.Outcome o = new Simulation(p, new Simulation.Options(true, true)).run(f -> {});
-      assertFalse(o.cutOff(), variant);
-      RUNS.put(variant, o.metrics());
+      String configuration = variant.equals("few") ? "base" : variant;
+      RUNS.put(variant, CheckedRuns.run("tlb-shootdown", sets, configuration));
     }
   }
 

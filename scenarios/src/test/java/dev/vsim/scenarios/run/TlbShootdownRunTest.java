@@ -1,7 +1,6 @@
 package dev.vsim.scenarios.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.LinkedHashMap;
@@ -25,26 +24,13 @@ class TlbShootdownRunTest {
   static void run() throws Exception {
     for (String variant : List.of("base", "1vm-pv", "2vm", "2vm-pv", "3vm", "3vm-pv")) {
       int vms = variant.startsWith("3") ? 3 : variant.startsWith("2") ? 2 : 1;
-      List<String> sets = new java.util.ArrayList<>();
-      sets.add("/host/overrides/topology/sockets=1");
-      sets.add("/host/overrides/topology/coresPerSocket=4");
-      sets.add("/host/overrides/topology/threadsPerCore=2");
+      List<String> sets = CheckedRuns.oneSocket(4);
       for (int vm = 0; vm < vms; vm++) {
         sets.add("/vms/" + vm + "/vcpus=" + VCPUS);
         sets.add("/vms/" + vm + "/workload/duration=150ms");
         sets.add("/vms/" + vm + "/workload/preset=ebizzy");
       }
-      RunPlan p =
-          new ScenarioLoader()
-              .load(
-                  "tlb-shootdown.json",
-                  BundledScenarios.read("tlb-shootdown").orElseThrow(),
-                  sets,
-                  List.of(variant))
-              .get(0);
-      Simulation.Outcome o = new Simulation(p, new Simulation.Options(true, true)).run(f -> {});
-      assertFalse(o.cutOff(), p.variant());
-      RUNS.put(p.variant(), o.metrics());
+      RUNS.put(variant, CheckedRuns.run("tlb-shootdown", sets, variant));
     }
   }
 
