@@ -27,6 +27,19 @@ class GuestKernelInterruptTest {
   private static final long WORK = 1_000_000;
   private static final long HANDLER = 400;
 
+  private static final ExitHandler HANDLERS =
+      new ExitHandler() {
+        @Override
+        public long handle(Vcpu v, VmExit exit) {
+          return exit.reason() == ExitReason.CPUID ? 100 : 0;
+        }
+
+        @Override
+        public long handleRepeated(Vcpu v, VmExit exit, long times) {
+          return -1; // every exit is handled one by one
+        }
+      };
+
   private final EventKernel kernel = new EventKernel();
   private final StatGroup stats = new StatGroup("vcpu0");
   private final Vcpu vcpu = new Vcpu(0, kernel, VMX, HV, stats);
@@ -52,19 +65,7 @@ class GuestKernelInterruptTest {
             handled[interrupts++] = v.now();
           }
         };
-    vcpu.attach(
-        new GuestKernel(1, w, HANDLER),
-        new ExitHandler() {
-          @Override
-          public long handle(Vcpu v, VmExit exit) {
-            return exit.reason() == ExitReason.CPUID ? 100 : 0;
-          }
-
-          @Override
-          public long handleRepeated(Vcpu v, VmExit exit, long times) {
-            return -1;
-          }
-        });
+    vcpu.attach(new GuestKernel(1, w, HANDLER), HANDLERS);
   }
 
   @Test
@@ -103,19 +104,7 @@ class GuestKernelInterruptTest {
             return false; // the wait loop looks at its flag again
           }
         };
-    vcpu.attach(
-        new GuestKernel(1, spinner, HANDLER),
-        new ExitHandler() {
-          @Override
-          public long handle(Vcpu v, VmExit exit) {
-            return 0;
-          }
-
-          @Override
-          public long handleRepeated(Vcpu v, VmExit exit, long times) {
-            return -1;
-          }
-        });
+    vcpu.attach(new GuestKernel(1, spinner, HANDLER), HANDLERS);
     kernel.schedule(10_000, (now, a) -> vcpu.postInterrupt(0x40), 0);
     kernel.schedule(
         11_000,
