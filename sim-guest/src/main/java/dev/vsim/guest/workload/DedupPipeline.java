@@ -176,14 +176,9 @@ public final class DedupPipeline {
     return wakes[i];
   }
 
-  /** Forgets the wakes read; the caller has sent their IPIs. */
+  /** Forgets the wakes read; the caller has queued those threads to run. */
   void clearWakes() {
     wakeCount = 0;
-  }
-
-  /** Items queued between each stage and the next, for statistics. */
-  int queued(int fromStage) {
-    return queues[fromStage].size();
   }
 
   private void sleep(int thread, IntArrayFIFOQueue waiters) {
