@@ -29,19 +29,26 @@ class VcpuOnSpinTest {
   private VcpuOnSpin onSpin;
   private StatGroup stats;
 
-  @BeforeEach
-  void setUp() {
+  /** {@code n} vCPUs of one VM, their statistics under {@code prefix}0, {@code prefix}1... */
+  private static List<Vcpu> vcpus(int n, StatGroup stats, String prefix) {
     EventKernel kernel = new EventKernel();
-    stats = new StatGroup("ple");
-    for (int i = 0; i < N; i++) {
-      vcpus.add(
+    List<Vcpu> list = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      list.add(
           new Vcpu(
               i,
               kernel,
               new VmxCosts(300, 300, 200, 0, 0),
               new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0),
-              stats.group("vcpu" + i)));
+              stats.group(prefix + i)));
     }
+    return list;
+  }
+
+  @BeforeEach
+  void setUp() {
+    stats = new StatGroup("ple");
+    vcpus.addAll(vcpus(N, stats, "vcpu"));
     onSpin =
         new VcpuOnSpin(
             vcpus,
@@ -209,17 +216,7 @@ class VcpuOnSpinTest {
 
   @Test
   void candidatesBeyondSixtyFourVcpusAreFoundInOrder() {
-    List<Vcpu> many = new ArrayList<>();
-    EventKernel kernel = new EventKernel();
-    for (int i = 0; i < 130; i++) {
-      many.add(
-          new Vcpu(
-              i,
-              kernel,
-              new VmxCosts(300, 300, 200, 0, 0),
-              new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0),
-              stats.group("big" + i)));
-    }
+    List<Vcpu> many = vcpus(130, stats, "big");
     IntArrayList order = new IntArrayList();
     int[] success = {-1};
     VcpuOnSpin big =

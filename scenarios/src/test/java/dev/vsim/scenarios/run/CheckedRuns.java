@@ -19,6 +19,14 @@ final class CheckedRuns {
     return sets;
   }
 
+  /** Adds, for each of the first {@code vms} VMs, {@code vcpus} vCPUs and a workload duration. */
+  static void eachVm(List<String> sets, int vms, int vcpus, String duration) {
+    for (int vm = 0; vm < vms; vm++) {
+      sets.add("/vms/" + vm + "/vcpus=" + vcpus);
+      sets.add("/vms/" + vm + "/workload/duration=" + duration);
+    }
+  }
+
   /**
    * Runs one configuration of a bundled scenario with batching and checking on; it must finish.
    *

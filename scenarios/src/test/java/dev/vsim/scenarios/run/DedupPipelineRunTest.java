@@ -23,10 +23,7 @@ class DedupPipelineRunTest {
     for (String variant : List.of("base", "few", "3vm", "3vm-pv")) {
       int vms = variant.startsWith("3") ? 3 : 1;
       List<String> sets = CheckedRuns.oneSocket(8);
-      for (int vm = 0; vm < vms; vm++) {
-        sets.add("/vms/" + vm + "/vcpus=" + VCPUS);
-        sets.add("/vms/" + vm + "/workload/duration=300ms");
-      }
+      CheckedRuns.eachVm(sets, vms, VCPUS, "300ms");
       if (variant.equals("few")) {
         sets.add("/vms/0/workload/threads=2"); // dedup -t 2: 8 threads, most vCPUs idle
       }

@@ -25,9 +25,8 @@ class TlbShootdownRunTest {
     for (String variant : List.of("base", "1vm-pv", "2vm", "2vm-pv", "3vm", "3vm-pv")) {
       int vms = variant.startsWith("3") ? 3 : variant.startsWith("2") ? 2 : 1;
       List<String> sets = CheckedRuns.oneSocket(4);
+      CheckedRuns.eachVm(sets, vms, VCPUS, "150ms");
       for (int vm = 0; vm < vms; vm++) {
-        sets.add("/vms/" + vm + "/vcpus=" + VCPUS);
-        sets.add("/vms/" + vm + "/workload/duration=150ms");
         sets.add("/vms/" + vm + "/workload/preset=ebizzy");
       }
       RUNS.put(variant, CheckedRuns.run("tlb-shootdown", sets, variant));
