@@ -6,15 +6,18 @@ import dev.vsim.cpu.vmx.GuestCode;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.cpu.vmx.VmExit;
+import dev.vsim.guest.memory.GuestMemory;
 import dev.vsim.guest.workload.Workload;
 
 /**
  * The guest operating system of one VM, as far as the simulated workloads need it: it runs the
- * workload on every vCPU and takes interrupts (IDT delivery, the handler, EOI by an x2APIC MSR
- * write, which exits without APIC virtualization), resuming the interrupted loop afterwards.
+ * workload on every vCPU, manages the guest's memory ({@link GuestMemory}), takes interrupts (IDT
+ * delivery, the handler, EOI by an x2APIC MSR write, which exits without APIC virtualization) and
+ * page faults, resuming the interrupted work afterwards: a loop, a computation, a memory touch.
  */
 public final class GuestKernel implements GuestCode {
-  private final Workload workload;
+  private Workload workload;
+  private final GuestMemory memory;
   private final long interruptHandlerCycles;
   private final CpuState[] cpus;
 
@@ -32,15 +35,40 @@ public final class GuestKernel implements GuestCode {
 
   /**
    * @param vcpus number of vCPUs
+   * @param memory the guest's memory manager (its page table)
    * @param interruptHandlerCycles IDT delivery, handler body and IRET of one interrupt
    */
-  public GuestKernel(int vcpus, Workload workload, long interruptHandlerCycles) {
-    this.workload = workload;
+  public GuestKernel(int vcpus, GuestMemory memory, long interruptHandlerCycles) {
+    this.memory = memory;
     this.interruptHandlerCycles = interruptHandlerCycles;
     this.cpus = new CpuState[vcpus];
     for (int i = 0; i < vcpus; i++) {
       cpus[i] = new CpuState();
     }
+  }
+
+  /** As above, running {@code workload} at once (a guest whose memory no one looks at). */
+  public GuestKernel(int vcpus, Workload workload, long interruptHandlerCycles) {
+    this(vcpus, (GuestMemory) null, interruptHandlerCycles);
+    run(workload);
+  }
+
+  /** The process the guest runs on its vCPUs (set once, before the vCPUs start). */
+  public void run(Workload w) {
+    if (workload != null) {
+      throw new IllegalStateException("the guest already runs a workload");
+    }
+    this.workload = w;
+  }
+
+  /** The guest's memory manager. */
+  public GuestMemory memory() {
+    return memory;
+  }
+
+  @Override
+  public boolean pageFault(Vcpu vcpu, long linear, boolean write) {
+    return workload.pageFault(vcpu, linear, write);
   }
 
   @Override
@@ -77,6 +105,9 @@ public final class GuestKernel implements GuestCode {
       c.resumeIterations = 0;
       op.exit(c.resumeExit.reason(), c.resumeCycles, n).copyFrom(c.resumeExit);
       return;
+    }
+    if (vcpu.continueTouch(op)) {
+      return; // the rest of a memory touch an exit or the handler cut short
     }
     workload.next(vcpu, op);
     if (op.kind() == GuestOp.Kind.EXIT && op.repeat() > 1) {

@@ -15,6 +15,7 @@ import dev.vsim.hypervisor.mmu.EptFaultPath;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntPredicate;
+import java.util.function.LongUnaryOperator;
 
 /**
  * The hypervisor's view of one VM: its vCPUs and their virtual local APICs, and the exit handlers
@@ -45,6 +46,9 @@ public final class KvmVm implements ExitHandler {
   private final Counter eois;
   private final Counter pvIpiHypercalls;
   private EptFaultPath eptFaults;
+  private EptFaultPath shadowFaults;
+  private LongUnaryOperator guestWalk; // shadow paging: the guest's page table read in software
+  private Counter reflectedPageFaults;
   private IntPredicate onSpin = v -> false;
   private DirectedYield onYield = (from, to) -> false;
   // The LAPIC timer of the vCPU in the event's argument fires: one handler for every vCPU.
@@ -81,6 +85,18 @@ public final class KvmVm implements ExitHandler {
   /** The EPT fault handler of this VM (a VM without one takes no EPT violations). */
   public void setEptFaultPath(EptFaultPath path) {
     this.eptFaults = path;
+  }
+
+  /**
+   * Shadow paging: every guest page fault exits; one the guest's page table maps is a shadow fault
+   * for {@code path} (keyed by guest-linear address), any other is reflected to the guest.
+   *
+   * @param guestTable the guest-physical address a guest-linear one maps to, or -1
+   */
+  public void setShadowFaultPath(EptFaultPath path, LongUnaryOperator guestTable, StatGroup stats) {
+    this.shadowFaults = path;
+    this.guestWalk = guestTable;
+    this.reflectedPageFaults = stats.counter("page_faults_reflected");
   }
 
   /**
@@ -134,6 +150,20 @@ public final class KvmVm implements ExitHandler {
         // Exit qualification bit 1: the access was a data write.
         yield eptFaults.handle(
             vcpu, exit.guestPhysicalAddress(), (exit.qualification() & EPT_WRITE) != 0);
+      }
+      case EXCEPTION_NMI -> {
+        if (shadowFaults == null) {
+          throw new IllegalStateException("page-fault exit in a VM without shadow paging");
+        }
+        long linear = exit.guestLinearAddress();
+        if (guestWalk.applyAsLong(linear) < 0) {
+          // Not a shadow fault: the guest's own #PF, injected at the next entry.
+          reflectedPageFaults.increment();
+          vcpu.reflectPageFault();
+          yield costs.interruptInjectionCycles();
+        }
+        // Error code bit 1: the access was a write.
+        yield shadowFaults.handle(vcpu, linear, (exit.qualification() & EPT_WRITE) != 0);
       }
       case HLT -> {
         // kvm_emulate_halt: block unless an interrupt is already pending.

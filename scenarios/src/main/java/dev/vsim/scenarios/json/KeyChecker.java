@@ -1,6 +1,5 @@
 package dev.vsim.scenarios.json;
 
-import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
@@ -43,15 +42,10 @@ final class KeyChecker {
       return; // binding reports kind mismatches
     }
     if (c.isInterface()) {
-      JsonSubTypes subtypes = c.getAnnotation(JsonSubTypes.class);
       JsonNode id = node.get("type");
-      if (subtypes == null || id == null) {
-        return;
-      }
-      for (JsonSubTypes.Type t : subtypes.value()) {
-        if (t.name().equals(id.asText())) {
-          checkRecord(node, t.value(), pointer, sources, true);
-        }
+      Class<?> sub = id == null ? null : Subtypes.of(c).get(id.asText());
+      if (sub != null) {
+        checkRecord(node, sub, pointer, sources, true);
       }
       return;
     }

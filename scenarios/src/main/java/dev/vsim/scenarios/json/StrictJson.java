@@ -58,6 +58,7 @@ public final class StrictJson {
             .disable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .configure(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES, requireAll)
+            .registerSubtypes(Subtypes.named())
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .build();
@@ -273,15 +274,11 @@ public final class StrictJson {
   }
 
   private static String choices(Class<?> base) {
-    var types = base.getAnnotation(com.fasterxml.jackson.annotation.JsonSubTypes.class);
-    if (types == null) {
+    Map<String, Class<?>> types = Subtypes.of(base);
+    if (types.isEmpty()) {
       return "no types are known";
     }
-    List<String> names = new ArrayList<>();
-    for (var t : types.value()) {
-      names.add(t.name());
-    }
-    return "use one of: " + String.join(", ", names);
+    return "use one of: " + String.join(", ", types.keySet());
   }
 
   // ---- overrides -------------------------------------------------------------------------

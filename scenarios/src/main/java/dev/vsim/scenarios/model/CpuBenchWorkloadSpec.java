@@ -1,7 +1,11 @@
 package dev.vsim.scenarios.model;
 
+import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.units.TimeSpan;
+import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.workload.CpuBenchWorkload;
+import dev.vsim.guest.workload.Workload;
+import java.util.List;
 
 /**
  * A CPU-bound guest (Unixbench-like bursts with short idle gaps) or an idle guest, idling the way
@@ -33,5 +37,25 @@ public record CpuBenchWorkloadSpec(
     idleTime = idleTime == null ? TimeSpan.parse(busy ? "200us" : "4ms") : idleTime;
     idle = idle == null ? CpuBenchWorkload.Idle.HLT : idle;
     duration = duration == null ? TimeSpan.parse("1s") : duration;
+  }
+
+  /** Bursts run at the current clock of the vCPU's core; idle MWAITs ask for a C-state. */
+  @Override
+  public Workload create(WorkloadContext c) {
+    long hz = c.hz();
+    PowerModel pm = c.power();
+    List<Vcpu> vcpus = c.vcpus();
+    return new CpuBenchWorkload(
+        new CpuBenchWorkload.Params(
+            burst.toCycles(hz), idleTime.toCycles(hz), idle, duration.toCycles(hz), hz),
+        c.vm().vcpus(),
+        v -> pm.packageFrequencyHz(pm.packageOf(pm.coreOf(vcpus.get(v).pcpu()))),
+        t -> pm.states().mwaitHint(pm.states().deepestFor(t, Long.MAX_VALUE)),
+        c.stats());
+  }
+
+  @Override
+  public boolean needsPowerModel() {
+    return true;
   }
 }

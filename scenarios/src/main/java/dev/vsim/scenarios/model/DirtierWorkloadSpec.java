@@ -1,6 +1,8 @@
 package dev.vsim.scenarios.model;
 
 import dev.vsim.cpu.units.ByteSize;
+import dev.vsim.guest.workload.DirtierWorkload;
+import dev.vsim.guest.workload.Workload;
 
 /**
  * Seed 003's dirtier: every vCPU writes its own range of guest memory with its guest page tables
@@ -25,5 +27,48 @@ public record DirtierWorkloadSpec(ByteSize bytesPerVcpu, ByteSize stride, Intege
       throw new IllegalArgumentException(
           "bytesPerVcpu must be a positive multiple of 4KiB, got " + bytesPerVcpu);
     }
+  }
+
+  /**
+   * Guest RAM mapped whole (its page tables present, as after boot); vCPU i writes the i-th share.
+   * A store moves its line at twice the zeroing rate of one core (read for ownership, write back).
+   */
+  @Override
+  public Workload create(WorkloadContext c) {
+    long bytes = c.vm().memory().bytes();
+    long base = c.memory().map(bytes);
+    int n = c.vm().vcpus();
+    long perVcpu = bytesPerVcpu != null ? bytesPerVcpu.bytes() : bytes / n / 4096 * 4096;
+    return new DirtierWorkload(
+        new DirtierWorkload.Params(
+            base,
+            perVcpu,
+            stride.bytes(),
+            passes,
+            2L << 20,
+            2 * c.profile().dram().zeroingBytesPerSecond(),
+            c.hz()),
+        n,
+        c.stats(),
+        c.vcpuStats());
+  }
+
+  @Override
+  public void checkFits(int vcpus, ByteSize memory) {
+    if (bytesPerVcpu != null && bytesPerVcpu.bytes() * vcpus > memory.bytes()) {
+      throw new IllegalArgumentException(
+          "workload: bytesPerVcpu ("
+              + bytesPerVcpu
+              + ") times "
+              + vcpus
+              + " vCPUs is more than the VM's memory ("
+              + memory
+              + ")");
+    }
+  }
+
+  @Override
+  public boolean touchesMemory() {
+    return true;
   }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.vsim.cpu.units.TimeSpan;
 import dev.vsim.hypervisor.mmu.FaultDesign;
+import dev.vsim.hypervisor.mmu.VmMemory;
+import dev.vsim.hypervisor.sched.HostScheduler;
 
 /**
  * The hypervisor's design choices.
@@ -52,8 +54,7 @@ public record HypervisorSpec(
           return p;
         }
       }
-      throw new IllegalArgumentException(
-          "unknown paging mode \"" + id + "\"; use ept, shadow or native");
+      throw new IllegalArgumentException(VmMemory.PAGING.unknown(id));
     }
   }
 
@@ -63,17 +64,17 @@ public record HypervisorSpec(
     hostScheduler = hostScheduler == null ? "none" : hostScheduler;
     pauseLoopExiting = pauseLoopExiting == null || pauseLoopExiting;
     pleWindow = pleWindow == null ? TimeSpan.parse("4096cycles") : pleWindow;
-    if (!hostScheduler.equals("none") && !hostScheduler.equals("cfs")) {
-      throw new IllegalArgumentException(
-          "hostScheduler \"" + hostScheduler + "\" is unknown; use none or cfs");
+    if (!HostScheduler.REGISTRY.contains(hostScheduler)) {
+      throw new IllegalArgumentException(HostScheduler.REGISTRY.unknown(hostScheduler));
     }
-    if (!FaultDesign.ids().contains(faultDesign)) {
-      throw new IllegalArgumentException(
-          "faultDesign \""
-              + faultDesign
-              + "\" is unknown; use one of "
-              + String.join(", ", FaultDesign.ids()));
+    if (!FaultDesign.REGISTRY.contains(faultDesign)) {
+      throw new IllegalArgumentException(FaultDesign.REGISTRY.unknown(faultDesign));
     }
+  }
+
+  /** The host scheduler this spec names. */
+  public HostScheduler.Factory scheduler() {
+    return HostScheduler.REGISTRY.get(hostScheduler);
   }
 
   /** The fault design this spec names. */

@@ -1,7 +1,9 @@
 package dev.vsim.scenarios.model;
 
+import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.guest.apic.IpiSender;
 import dev.vsim.guest.workload.IpiBenchWorkload;
+import dev.vsim.guest.workload.Workload;
 
 /**
  * Seed 001's IPI microbenchmark: vCPU 0 sends function-call IPIs, the others idle in HLT.
@@ -34,6 +36,23 @@ public record IpiBenchWorkloadSpec(
     pollCycles = pollCycles == null ? 50L : pollCycles;
     if (pollCycles < 1) {
       throw new IllegalArgumentException("pollCycles must be at least 1, got " + pollCycles);
+    }
+  }
+
+  @Override
+  public Workload create(WorkloadContext c) {
+    return new IpiBenchWorkload(
+        new IpiBenchWorkload.Params(
+            mode, pattern, iterations, 100_000, sendCycles, pollCycles, c.hz()),
+        c.vm().vcpus(),
+        c.vcpuStats().get(0));
+  }
+
+  @Override
+  public void checkFits(int vcpus, ByteSize memory) {
+    if (vcpus < 2) {
+      throw new IllegalArgumentException(
+          "vcpus must be at least 2 for the ipi-bench workload (one sends, the others receive)");
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.vsim.scenarios.model;
 
 import dev.vsim.cpu.units.ByteSize;
+import dev.vsim.guest.workload.RandomAccessWorkload;
+import dev.vsim.guest.workload.Workload;
 
 /**
  * Loads from random words of a working set far larger than the caches, each translated by the
@@ -26,5 +28,38 @@ public record RandomAccessWorkloadSpec(
     if (workingSet != null && workingSet.bytes() < 4096) {
       throw new IllegalArgumentException("workingSet must be at least 4KiB, got " + workingSet);
     }
+  }
+
+  /** The whole of guest RAM is mapped; the loads go to its first {@code workingSet} bytes. */
+  @Override
+  public Workload create(WorkloadContext c) {
+    long bytes = c.vm().memory().bytes();
+    long base = c.memory().map(bytes);
+    long set = workingSet == null ? bytes : workingSet.bytes();
+    return new RandomAccessWorkload(
+        new RandomAccessWorkload.Params(base, set, warmup, accesses, writes),
+        c.random("random-access"),
+        c.vcpuStats().get(0));
+  }
+
+  @Override
+  public void checkFits(int vcpus, ByteSize memory) {
+    if (vcpus != 1) {
+      throw new IllegalArgumentException(
+          "vcpus must be 1 for the random-access workload (it measures one core's translations)");
+    }
+    if (workingSet != null && workingSet.bytes() > memory.bytes()) {
+      throw new IllegalArgumentException(
+          "workload: its workingSet ("
+              + workingSet
+              + ") is larger than the VM's memory ("
+              + memory
+              + ")");
+    }
+  }
+
+  @Override
+  public boolean touchesMemory() {
+    return true;
   }
 }

@@ -38,7 +38,7 @@ public record Scenario(
     }
     description = description == null ? "" : description;
     seed = seed == null ? DEFAULT_SEED : seed;
-    host = host == null ? new HostSpec(null, null) : host;
+    host = host == null ? new HostSpec(null, null, null) : host;
     hypervisor =
         hypervisor == null ? new HypervisorSpec(null, null, null, null, null, null) : hypervisor;
     if (vms == null || vms.isEmpty()) {

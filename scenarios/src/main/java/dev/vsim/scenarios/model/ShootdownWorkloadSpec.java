@@ -3,6 +3,10 @@ package dev.vsim.scenarios.model;
 import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.cpu.units.TimeSpan;
 import dev.vsim.guest.apic.IpiSender;
+import dev.vsim.guest.sched.GuestScheduler;
+import dev.vsim.guest.workload.DedupPipeline;
+import dev.vsim.guest.workload.ShootdownWorkload;
+import dev.vsim.guest.workload.Workload;
 import java.util.List;
 
 /**
@@ -122,5 +126,53 @@ public record ShootdownWorkloadSpec(
     ipiMode = ipiMode == null ? IpiSender.Mode.CLUSTER : ipiMode;
     duration = duration == null ? TimeSpan.parse("1s") : duration;
     pvSchedYield = pvSchedYield != null && pvSchedYield;
+  }
+
+  /** The buffer is the process's mapping, shared by its threads. */
+  @Override
+  public Workload create(WorkloadContext c) {
+    long hz = c.hz();
+    int vcpus = c.vm().vcpus();
+    long base = c.memory().map(buffer.bytes());
+    DedupPipeline.Params pipeline = null;
+    if (stageWork != null) {
+      pipeline =
+          new DedupPipeline.Params(
+              (int) (chunk.bytes() >>> 12),
+              stageWork.stream().mapToLong(t -> t.toCycles(hz)).toArray(),
+              queueDepth,
+              threads == null ? vcpus : threads,
+              contextSwitch.toCycles(hz),
+              GuestScheduler.minGranularityCycles(vcpus, hz));
+    }
+    boolean ebizzy = pipeline == null;
+    return new ShootdownWorkload(
+        new ShootdownWorkload.Params(
+            base,
+            buffer.bytes(),
+            ebizzy ? record.toCycles(hz) : 0,
+            ebizzy ? touchesPerRecord : 0,
+            ebizzy ? recordsPerUnmap : Long.MAX_VALUE,
+            pvTlbFlush,
+            ipiMode,
+            100,
+            50,
+            c.profile().vmx().invlpgCycles(),
+            duration.toCycles(hz),
+            pvSchedYield,
+            hz,
+            pipeline),
+        vcpus,
+        c.memory(),
+        c.stealTime(),
+        c.check(),
+        c.random("shootdown"),
+        c.kernel()::now,
+        c.stats());
+  }
+
+  @Override
+  public boolean touchesMemory() {
+    return true;
   }
 }

@@ -16,6 +16,9 @@ import dev.vsim.hypervisor.memory.Backing;
  * @param backing host memory behind guest memory: {@code anonymous} (4 KiB pages), {@code thp},
  *     {@code hugetlb-2m} or {@code hugetlb-1g}; defaults to the one whose page is {@code
  *     hostPageSize}
+ * @param cacheModel {@code per-vcpu} (the default: each vCPU's walks and data go through a cache
+ *     model of its own) or {@code per-vm} (one model for all the VM's vCPUs: far less memory for
+ *     VMs of many vCPUs, at the cost of cache contents shared between them)
  */
 public record VmSpec(
     String name,
@@ -25,7 +28,8 @@ public record VmSpec(
     ByteSize guestPageSize,
     ByteSize hostPageSize,
     Integer pagingLevels,
-    String backing) {
+    String backing,
+    String cacheModel) {
   public static final int MAX_VCPUS = 1024;
 
   public VmSpec {
@@ -46,30 +50,13 @@ public record VmSpec(
     if (workload == null) {
       throw new IllegalArgumentException("a VM needs a \"workload\"");
     }
-    if (workload instanceof RandomAccessWorkloadSpec && vcpus != 1) {
-      throw new IllegalArgumentException(
-          "vcpus must be 1 for the random-access workload (it measures one core's translations)");
-    }
-    if (workload instanceof IpiBenchWorkloadSpec && vcpus < 2) {
-      throw new IllegalArgumentException(
-          "vcpus must be at least 2 for the ipi-bench workload (one sends, the others receive)");
-    }
     guestPageSize = pageSize("guestPageSize", guestPageSize);
     hostPageSize = pageSize("hostPageSize", hostPageSize);
     pagingLevels = pagingLevels == null ? 4 : pagingLevels;
     if (pagingLevels != 4 && pagingLevels != 5) {
       throw new IllegalArgumentException("pagingLevels must be 4 or 5, got " + pagingLevels);
     }
-    if (workload instanceof RandomAccessWorkloadSpec r
-        && r.workingSet() != null
-        && r.workingSet().bytes() > memory.bytes()) {
-      throw new IllegalArgumentException(
-          "workload: its workingSet ("
-              + r.workingSet()
-              + ") is larger than the VM's memory ("
-              + memory
-              + ")");
-    }
+    workload.checkFits(vcpus, memory);
     if (backing == null) {
       backing =
           hostPageSize.bytes() == 4 * ByteSize.KIB
@@ -92,17 +79,10 @@ public record VmSpec(
               + " pages but hostPageSize is "
               + hostPageSize);
     }
-    if (workload instanceof DirtierWorkloadSpec d
-        && d.bytesPerVcpu() != null
-        && d.bytesPerVcpu().bytes() * vcpus > memory.bytes()) {
+    cacheModel = cacheModel == null ? "per-vcpu" : cacheModel;
+    if (!cacheModel.equals("per-vcpu") && !cacheModel.equals("per-vm")) {
       throw new IllegalArgumentException(
-          "workload: bytesPerVcpu ("
-              + d.bytesPerVcpu()
-              + ") times "
-              + vcpus
-              + " vCPUs is more than the VM's memory ("
-              + memory
-              + ")");
+          "cacheModel \"" + cacheModel + "\" is unknown; use per-vcpu or per-vm");
     }
     long align = Math.max(guestPageSize.bytes(), hostPageSize.bytes());
     if (memory.bytes() % align != 0) {
@@ -120,6 +100,11 @@ public record VmSpec(
       throw new IllegalArgumentException(field + " must be 4KiB, 2MiB or 1GiB, got " + s);
     }
     return s;
+  }
+
+  /** Whether one cache model serves all the VM's vCPUs. */
+  public boolean sharesCacheModel() {
+    return cacheModel.equals("per-vm");
   }
 
   /** This VM's name, or {@code vm<index>} when none was given. */

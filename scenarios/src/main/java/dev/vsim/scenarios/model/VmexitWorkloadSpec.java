@@ -1,6 +1,8 @@
 package dev.vsim.scenarios.model;
 
+import dev.vsim.guest.workload.VmexitWorkload;
 import dev.vsim.guest.workload.VmexitWorkload.Test;
+import dev.vsim.guest.workload.Workload;
 import java.util.List;
 
 /**
@@ -28,5 +30,11 @@ public record VmexitWorkloadSpec(List<Test> tests, Long iterations, Long loopCyc
     if (loopCycles < 0) {
       throw new IllegalArgumentException("loopCycles cannot be negative, got " + loopCycles);
     }
+  }
+
+  @Override
+  public Workload create(WorkloadContext c) {
+    return new VmexitWorkload(
+        new VmexitWorkload.Params(tests, iterations, loopCycles), c.vcpuStats());
   }
 }

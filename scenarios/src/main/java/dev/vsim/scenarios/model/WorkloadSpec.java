@@ -1,22 +1,32 @@
 package dev.vsim.scenarios.model;
 
-import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.vsim.cpu.units.ByteSize;
+import dev.vsim.guest.workload.Workload;
 
-/** What a VM's vCPUs run, selected by {@code "type"}. */
+/**
+ * What a VM's vCPUs run, selected by {@code "type"} among the names of {@link WorkloadSpecs}. A
+ * spec builds its workload from the VM's context; the wiring knows no workload by name.
+ */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-@JsonSubTypes({
-  @JsonSubTypes.Type(value = VmexitWorkloadSpec.class, name = "vmexit"),
-  @JsonSubTypes.Type(value = RandomAccessWorkloadSpec.class, name = "random-access"),
-  @JsonSubTypes.Type(value = DirtierWorkloadSpec.class, name = "dirtier"),
-  @JsonSubTypes.Type(value = IpiBenchWorkloadSpec.class, name = "ipi-bench"),
-  @JsonSubTypes.Type(value = ShootdownWorkloadSpec.class, name = "shootdown"),
-  @JsonSubTypes.Type(value = CpuBenchWorkloadSpec.class, name = "cpu-bench")
-})
-public sealed interface WorkloadSpec
-    permits VmexitWorkloadSpec,
-        RandomAccessWorkloadSpec,
-        DirtierWorkloadSpec,
-        IpiBenchWorkloadSpec,
-        ShootdownWorkloadSpec,
-        CpuBenchWorkloadSpec {}
+public interface WorkloadSpec {
+  /** Builds the workload of one VM. */
+  Workload create(WorkloadContext context);
+
+  /**
+   * Checks that the workload fits a VM of {@code vcpus} and {@code memory}.
+   *
+   * @throws IllegalArgumentException saying what does not fit and how to fix it
+   */
+  default void checkFits(int vcpus, ByteSize memory) {}
+
+  /** Whether the workload touches memory (its vCPUs then get MMUs and cache models). */
+  default boolean touchesMemory() {
+    return false;
+  }
+
+  /** Whether the workload reads the pCPUs' C-states and frequency (a power model is needed). */
+  default boolean needsPowerModel() {
+    return false;
+  }
+}

@@ -1,7 +1,6 @@
 package dev.vsim.scenarios.run;
 
 import dev.vsim.results.Table;
-import dev.vsim.scenarios.model.CpuBenchWorkloadSpec;
 import dev.vsim.scenarios.model.VmSpec;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +33,10 @@ final class IdleReport {
 
   static void addRows(Table t, Report.Configuration c) {
     List<VmSpec> vms = c.plan().scenario().vms();
-    if (vms.stream().noneMatch(vm -> vm.workload() instanceof CpuBenchWorkloadSpec)) {
-      return;
-    }
     Map<String, Number> m = c.outcome().metrics();
+    if (!m.containsKey("host.power.package0.pc6_residency")) {
+      return; // no power model
+    }
     int cores =
         c.plan().profile().topology().sockets() * c.plan().profile().topology().coresPerSocket();
     double elapsed = Report.metric(m, "sim.cycles");
@@ -61,9 +60,11 @@ final class IdleReport {
       t.row(
           c.plan().variant(),
           name,
-          vm.workload() instanceof CpuBenchWorkloadSpec cb ? cb.idle().toString() : "-",
+          Report.setting(vm, "idle"),
           cpu,
-          Report.metric(m, name + ".cpu_bench.bursts_per_second"),
+          m.containsKey(name + ".cpu_bench.bursts_per_second")
+              ? Report.metric(m, name + ".cpu_bench.bursts_per_second")
+              : 0.0,
           c0,
           c1e,
           c6,

@@ -2,7 +2,6 @@ package dev.vsim.scenarios.run;
 
 import dev.vsim.results.BarPlot;
 import dev.vsim.results.Table;
-import dev.vsim.scenarios.model.IpiBenchWorkloadSpec;
 import dev.vsim.scenarios.model.VmSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,17 +27,17 @@ final class IpiBenchReport {
 
   static void addRow(Table t, Report.Configuration c, Report.Configuration first) {
     VmSpec vm = c.plan().scenario().vms().get(0);
-    if (!(vm.workload() instanceof IpiBenchWorkloadSpec w)) {
-      return;
-    }
     String p = vm.nameOr(0) + ".vcpu0.ipi_bench.";
     Map<String, Number> m = c.outcome().metrics();
+    if (!m.containsKey(p + "cycles_per_iteration")) {
+      return; // the first VM runs no IPI benchmark
+    }
     double cycles = m.get(p + "cycles_per_iteration").doubleValue();
     Number f = first.outcome().metrics().get(p + "cycles_per_iteration");
     t.row(
         c.plan().variant(),
-        w.mode().toString(),
-        w.pattern().toString(),
+        Report.setting(vm, "mode"),
+        Report.setting(vm, "pattern"),
         (long) vm.vcpus(),
         m.get(p + "sends_per_iteration").doubleValue(),
         cycles,

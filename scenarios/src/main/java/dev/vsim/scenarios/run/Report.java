@@ -7,6 +7,7 @@ import dev.vsim.results.RunResult;
 import dev.vsim.results.Table;
 import dev.vsim.scenarios.model.PublishedFigure;
 import dev.vsim.scenarios.model.Scenario;
+import dev.vsim.scenarios.model.VmSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -334,6 +335,15 @@ final class Report {
   static double metric(Map<String, Number> metrics, String name) {
     Number n = metrics.get(name);
     return n == null ? 0 : n.doubleValue();
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper SETTINGS =
+      new dev.vsim.scenarios.json.StrictJson().mapper();
+
+  /** A setting of a VM's workload as the scenario spells it, or "-" if it has none. */
+  static String setting(VmSpec vm, String field) {
+    com.fasterxml.jackson.databind.JsonNode v = SETTINGS.valueToTree(vm.workload()).get(field);
+    return v == null || v.isNull() ? "-" : v.asText();
   }
 
   static List<String> names(List<Configuration> runs) {

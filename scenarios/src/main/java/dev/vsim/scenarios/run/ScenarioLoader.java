@@ -8,6 +8,7 @@ import dev.vsim.scenarios.json.ScenarioException;
 import dev.vsim.scenarios.json.SourceDocument;
 import dev.vsim.scenarios.json.SourceMap;
 import dev.vsim.scenarios.json.StrictJson;
+import dev.vsim.scenarios.model.HypervisorSpec;
 import dev.vsim.scenarios.model.Scenario;
 import dev.vsim.scenarios.profiles.ProfileRegistry;
 import java.io.IOException;
@@ -132,7 +133,48 @@ public final class ScenarioLoader {
         profiles.resolve(
             s.host().profile(), "/host/profile", s.host().overrides(), "/host/overrides", sources);
     checkHost(s, p, sources);
+    checkComposition(s, sources);
     return new RunPlan(name, s, p.profile(), p.tree());
+  }
+
+  /**
+   * Combinations of paging mode, fault design, host scheduler, power model and workloads that mean
+   * nothing together, refused with the position of the setting that does not fit.
+   */
+  private static void checkComposition(Scenario s, SourceMap sources) throws ScenarioException {
+    HypervisorSpec hv = s.hypervisor();
+    if (hv.paging() == HypervisorSpec.Paging.SHADOW) {
+      String conflict = hv.design().shadowPagingConflict();
+      if (conflict != null) {
+        String at = "/hypervisor/faultDesign";
+        throw ScenarioException.at(sources.locate(at), at, conflict);
+      }
+    }
+    if (hv.paging() != HypervisorSpec.Paging.EPT && hv.dirtyLogging() != null) {
+      String at = "/hypervisor/dirtyLogging";
+      throw ScenarioException.at(
+          sources.locate(at),
+          at,
+          "dirty logging tracks writes in EPT: it needs \"paging\": \"ept\"");
+    }
+    if (hv.paging() == HypervisorSpec.Paging.NATIVE && !hv.hostScheduler().equals("none")) {
+      String at = "/hypervisor/hostScheduler";
+      throw ScenarioException.at(
+          sources.locate(at),
+          at,
+          "native paging runs the guest on the bare machine: there are no vCPU threads to"
+              + " schedule; use \"hostScheduler\": \"none\"");
+    }
+    for (int i = 0; i < s.vms().size(); i++) {
+      if (s.vms().get(i).workload().needsPowerModel() && s.host().idleGovernor() == null) {
+        String at = "/vms/" + i + "/workload/type";
+        throw ScenarioException.at(
+            sources.locate(at),
+            at,
+            "this workload reads the pCPUs' C-states and turbo frequency: model them with"
+                + " \"host\": {\"idleGovernor\": \"menu\"}");
+      }
+    }
   }
 
   /** Checks that need the scenario and its profile together. */

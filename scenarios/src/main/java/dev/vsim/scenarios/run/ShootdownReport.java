@@ -33,7 +33,8 @@ final class ShootdownReport {
   }
 
   private static boolean applies(Report.Configuration c) {
-    return c.plan().scenario().vms().get(0).workload() instanceof ShootdownWorkloadSpec;
+    String vm = c.plan().scenario().vms().get(0).nameOr(0);
+    return c.outcome().metrics().containsKey(vm + ".shootdown.records");
   }
 
   /** Records per second averaged over the VMs of a configuration. */

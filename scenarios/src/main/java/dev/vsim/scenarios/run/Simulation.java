@@ -6,61 +6,35 @@ import dev.vsim.cpu.memory.DramBandwidth;
 import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.pv.StealTime;
-import dev.vsim.cpu.random.RandomStreams;
 import dev.vsim.cpu.stats.StatGroup;
-import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.GuestKernel;
-import dev.vsim.guest.sched.GuestScheduler;
-import dev.vsim.guest.workload.CpuBenchWorkload;
-import dev.vsim.guest.workload.DedupPipeline;
-import dev.vsim.guest.workload.DirtierWorkload;
-import dev.vsim.guest.workload.IpiBenchWorkload;
-import dev.vsim.guest.workload.RandomAccessWorkload;
-import dev.vsim.guest.workload.ShootdownWorkload;
-import dev.vsim.guest.workload.VmexitWorkload;
-import dev.vsim.guest.workload.Workload;
+import dev.vsim.guest.memory.GuestMemory;
 import dev.vsim.hypervisor.KvmVm;
-import dev.vsim.hypervisor.VcpuOnSpin;
 import dev.vsim.hypervisor.memory.Backing;
-import dev.vsim.hypervisor.memory.HostMemory;
-import dev.vsim.hypervisor.memory.Memslot;
 import dev.vsim.hypervisor.mmu.DirtyLogger;
-import dev.vsim.hypervisor.mmu.Ept;
-import dev.vsim.hypervisor.mmu.EptFaultPath;
-import dev.vsim.hypervisor.mmu.FaultDesign;
-import dev.vsim.hypervisor.sched.FairScheduler;
-import dev.vsim.hypervisor.sched.SchedulerListener;
-import dev.vsim.hypervisor.sched.SchedulerParams;
-import dev.vsim.hypervisor.sched.StealTimeAccounting;
-import dev.vsim.hypervisor.sched.VcpuThread;
-import dev.vsim.mmu.experiment.GuestAddressSpace;
-import dev.vsim.mmu.pagetable.EntryFormat;
+import dev.vsim.hypervisor.mmu.VmMemory;
+import dev.vsim.hypervisor.sched.HostScheduler;
 import dev.vsim.mmu.pagetable.PageSize;
-import dev.vsim.mmu.pagetable.PageTable;
-import dev.vsim.mmu.pagetable.TableMemory;
 import dev.vsim.mmu.walk.Mmu;
 import dev.vsim.mmu.walk.TranslationMode;
-import dev.vsim.scenarios.model.CpuBenchWorkloadSpec;
-import dev.vsim.scenarios.model.DirtierWorkloadSpec;
 import dev.vsim.scenarios.model.DirtyLoggingSpec;
 import dev.vsim.scenarios.model.HypervisorSpec;
-import dev.vsim.scenarios.model.IpiBenchWorkloadSpec;
-import dev.vsim.scenarios.model.RandomAccessWorkloadSpec;
 import dev.vsim.scenarios.model.Scenario;
-import dev.vsim.scenarios.model.ShootdownWorkloadSpec;
 import dev.vsim.scenarios.model.VmSpec;
-import dev.vsim.scenarios.model.VmexitWorkloadSpec;
-import dev.vsim.scenarios.model.WorkloadSpec;
+import dev.vsim.scenarios.model.WorkloadContext;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.function.BooleanSupplier;
 import java.util.function.DoubleConsumer;
 
 /**
- * Wires a machine from a {@link RunPlan} (host, hypervisor, VMs with their guests and workloads),
- * runs it to completion or to the stop time, and returns its statistics.
+ * Composes a machine from a {@link RunPlan}: the host (profile, power model, memory bandwidth, host
+ * scheduler) and, for each VM, the hypervisor's side ({@link KvmVm}, {@link VmMemory} in the
+ * scenario's paging mode and fault design, dirty logging), the guest's side ({@link GuestKernel}
+ * with its memory) and the vCPUs between them, each with its MMU. The workload only emits
+ * operations; nothing here names one. Runs it to completion or to the stop time.
  */
 public final class Simulation {
   private final RunPlan plan;
@@ -69,17 +43,12 @@ public final class Simulation {
   private final StatGroup stats = new StatGroup("");
   private final List<Vcpu> vcpus = new ArrayList<>();
   private final Options options;
+  private final PowerModel power;
+  private final DramBandwidth bandwidth;
+  private final HostScheduler host;
+  private final List<VmMemory> memories = new ArrayList<>();
+  private final List<DirtyLogger> loggers = new ArrayList<>();
   private int running;
-  private DramBandwidth bandwidth;
-  private Runnable starter = () -> vcpus.forEach(Vcpu::start);
-  private Runnable afterWorkloads = () -> {};
-  private BooleanSupplier settled = () -> true;
-  private FairScheduler scheduler;
-  private PowerModel power;
-  private int nextPcpu; // vCPUs without a host scheduler own pCPUs 0, 1, 2... in VM order
-  private final List<VcpuThread> threads = new ArrayList<>();
-  private final List<Runnable> flushOnEntry = new ArrayList<>(); // by scheduler task id
-  private final List<KvmThread> kvmThreads = new ArrayList<>(); // by scheduler task id
 
   /** How a run went. */
   public record Outcome(
@@ -101,493 +70,204 @@ public final class Simulation {
     this.options = options;
     this.profile = plan.profile();
     Scenario s = plan.scenario();
-    StealTimeAccounting stealTime = null;
-    if (s.hypervisor().hostScheduler().equals("cfs")) {
-      scheduler =
-          new FairScheduler(
-              kernel,
-              profile.topology(),
-              SchedulerParams.linuxDefaults(
-                  profile.frequency().baseHz(), profile.topology().hardwareThreads()),
-              stats.group("host").group("sched"));
-      // PV TLB flush: a flush the guest left in the steal-time area is done before VM entry.
-      stealTime = new StealTimeAccounting(scheduler, task -> flushOnEntry.get(task).run());
-    }
-    if (s.vms().stream().anyMatch(vm -> vm.workload() instanceof CpuBenchWorkloadSpec)) {
-      power = new PowerModel(profile, "menu", stats.group("host").group("power"));
-    }
+    HypervisorSpec hv = s.hypervisor();
+    long hz = profile.frequency().baseHz();
+    StatGroup hostStats = stats.group("host");
+    String governor = s.host().idleGovernor();
+    power = governor == null ? null : new PowerModel(profile, governor, hostStats.group("power"));
+    bandwidth =
+        new DramBandwidth(
+            kernel, profile.dram().bandwidthBytesPerSecond(), hz, hostStats.group("dram"));
+    long pleWindow = hv.pauseLoopExiting() ? hv.pleWindow().toCycles(hz) : 0;
+    host =
+        hv.scheduler()
+            .create(new HostScheduler.Host(kernel, profile, power, s.seed(), pleWindow, hostStats));
     for (int i = 0; i < s.vms().size(); i++) {
-      buildVm(s.vms().get(i), i, options, stealTime);
-    }
-    if (scheduler != null) {
-      listenForKvm();
-    }
-    if (power != null) {
-      // pCPUs no vCPU owns idle from the start, in what the host's governor picks.
-      for (int cpu = nextPcpu; cpu < profile.topology().hardwareThreads(); cpu++) {
-        power.idle(cpu, 0, PowerModel.GOVERNOR);
-      }
-    }
-    if (scheduler != null) {
-      int pcpus = profile.topology().hardwareThreads();
-      // vCPU threads start at staggered times within one scheduling period, as QEMU brings them up
-      // one by one: started together, equal slices would keep every pCPU in lockstep for ever.
-      java.util.SplittableRandom r = new RandomStreams(s.seed()).stream("host.thread-start");
-      long period = scheduler.params().latencyCycles();
-      starter =
-          () -> {
-            for (int i = 0; i < threads.size(); i++) {
-              VcpuThread t = threads.get(i);
-              int pcpu = i % pcpus;
-              kernel.schedule(kernel.now() + r.nextLong(period), (now, a) -> t.start(pcpu), 0);
-            }
-          };
+      buildVm(s.vms().get(i), i);
     }
     StatGroup sim = stats.group("sim");
     sim.gauge("cycles", kernel::now);
-    sim.formula("seconds", () -> (double) kernel.now() / profile.frequency().baseHz());
+    sim.formula("seconds", () -> (double) kernel.now() / hz);
     sim.gauge("events", kernel::eventsFired);
   }
 
-  private void buildVm(VmSpec spec, int index, Options options, StealTimeAccounting stealTime) {
-    StatGroup vmStats = stats.group(spec.nameOr(index));
-    KvmVm kvm = new KvmVm(profile.hypervisor(), vmStats);
+  /** The paging mode a scenario names, as the MMU knows it. */
+  static TranslationMode translationMode(HypervisorSpec.Paging paging) {
+    return VmMemory.PAGING.get(paging.id());
+  }
+
+  private void buildVm(VmSpec spec, int index) {
+    Scenario s = plan.scenario();
+    HypervisorSpec hv = s.hypervisor();
+    String name = spec.nameOr(index);
+    StatGroup vmStats = stats.group(name);
+    int n = spec.vcpus();
     List<StatGroup> vcpuStats = new ArrayList<>();
-    StealTime[] areas = new StealTime[spec.vcpus()];
-    for (int i = 0; i < spec.vcpus(); i++) {
+    StealTime[] areas = new StealTime[n];
+    for (int i = 0; i < n; i++) {
       vcpuStats.add(vmStats.group("vcpu" + i));
       areas[i] = new StealTime();
     }
-    int firstPcpu = nextPcpu;
-    nextPcpu += spec.vcpus();
-    Runnable[] flushes = new Runnable[spec.vcpus()];
-    java.util.Arrays.fill(flushes, (Runnable) () -> {});
-    Workload workload;
-    if (spec.workload() instanceof DirtierWorkloadSpec d) {
-      workload = dirtier(spec, d, kvm, vmStats, vcpuStats);
-    } else if (spec.workload() instanceof CpuBenchWorkloadSpec cb) {
-      workload = cpuBench(spec, cb, vmStats);
-    } else if (spec.workload() instanceof ShootdownWorkloadSpec sd) {
-      workload = shootdown(spec, sd, index, vmStats, vcpuStats, areas, flushes);
-    } else {
-      workload = workload(spec, vcpuStats, vmStats);
-    }
+
+    // The hypervisor's side: the memslots are registered before the guest boots.
+    KvmVm kvm = new KvmVm(profile.hypervisor(), vmStats);
+    VmMemory memory =
+        new VmMemory(
+            kernel,
+            profile,
+            translationMode(hv.paging()),
+            hv.design(),
+            spec.memory().bytes(),
+            Backing.of(spec.backing()),
+            spec.pagingLevels(),
+            n,
+            bandwidth,
+            vmStats);
+    memories.add(memory);
+    memory.register();
+
+    // The guest's side: its kernel, its memory, its vCPUs and the process it runs.
+    GuestMemory guestMemory =
+        new GuestMemory(
+            spec.memory().bytes(),
+            PageSize.ofBytes(spec.guestPageSize().bytes()),
+            spec.pagingLevels(),
+            memory.guestTablesAddress(),
+            memory.guestPhysicalBase());
     GuestKernel guest =
-        new GuestKernel(spec.vcpus(), workload, profile.hypervisor().guestInterruptHandlerCycles());
-    for (int i = 0; i < spec.vcpus(); i++) {
+        new GuestKernel(n, guestMemory, profile.hypervisor().guestInterruptHandlerCycles());
+    List<Vcpu> vmVcpus = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
       Vcpu v = new Vcpu(i, kernel, profile.vmx(), profile.hypervisor(), vcpuStats.get(i));
       v.attach(guest, kvm);
       v.setMemoryBandwidth(bandwidth);
       v.setBatching(options.batching());
-      if (power != null && scheduler == null) {
-        v.setPower(power, firstPcpu + i);
-      }
-      VcpuThread thread = null;
-      if (scheduler != null) {
-        thread = new VcpuThread(scheduler, v, vcpuStats.get(i).group("thread"));
-        threads.add(thread);
-        flushOnEntry.add(flushes[i]);
-        stealTime.attach(thread.task(), areas[i]);
-        int vi = i;
-        vcpuStats.get(i).group("steal").gauge("cycles", () -> areas[vi].steal());
-      }
-      VcpuThread exiting = thread;
-      v.onDone(
-          () -> {
-            if (exiting != null) {
-              exiting.exit();
-            }
-            if (--running == 0) {
-              afterWorkloads.run();
-              if (settled.getAsBoolean()) {
-                kernel.stop();
-              }
-            }
-          });
+      v.onDone(() -> finished(v));
       kvm.addVcpu(v);
-      vcpus.add(v);
+      vmVcpus.add(v);
     }
-    if (scheduler != null) {
-      int first = threads.size() - spec.vcpus();
-      int[] tasks = new int[spec.vcpus()];
-      for (int i = 0; i < tasks.length; i++) {
-        tasks[i] = threads.get(first + i).task();
-      }
-      FairScheduler sched = scheduler;
-      List<Vcpu> vmVcpus = vcpus.subList(vcpus.size() - spec.vcpus(), vcpus.size());
-      // kvm_vcpu_on_spin: a pause-loop exit yields to a vCPU of this VM waiting for a pCPU.
-      VcpuOnSpin onSpin =
-          new VcpuOnSpin(
-              vmVcpus,
-              (from, to) -> sched.directedYield(tasks[from], tasks[to]),
-              // No APICv: an interrupt for a running vCPU kicks it (an exit), none is posted.
-              false,
-              vmStats.group("kvm").group("ple"));
-      kvm.setSpinHandler(onSpin::onSpin);
-      kvm.setYieldHandler((from, to) -> sched.yieldTo(tasks[from], tasks[to]));
-      // The PLE window starts at ple_window and goes back to it whenever the vCPU is scheduled
-      // in (shrink_ple_window from kvm_arch_sched_in, with the default ple_window_shrink of 0).
-      long window =
-          plan.scenario().hypervisor().pauseLoopExiting()
-              ? plan.scenario().hypervisor().pleWindow().toCycles(profile.frequency().baseHz())
-              : 0;
-      for (int i = 0; i < tasks.length; i++) {
-        Vcpu v = vmVcpus.get(i);
-        if (window > 0) {
-          v.setPleWindowCycles(window);
-        }
-        if (tasks[i] != kvmThreads.size()) {
-          throw new IllegalStateException("vCPU threads must be the scheduler's only tasks");
-        }
-        kvmThreads.add(new KvmThread(v, i, onSpin, window));
-      }
+    vcpus.addAll(vmVcpus);
+    guest.run(
+        spec.workload()
+            .create(
+                new WorkloadContext(
+                    spec,
+                    name,
+                    profile,
+                    s.seed(),
+                    guestMemory,
+                    List.copyOf(vmVcpus),
+                    areas,
+                    power,
+                    options.check(),
+                    kernel,
+                    vmStats,
+                    vcpuStats)));
+
+    // The guest has built its page tables: the hypervisor maps them, and follows their changes.
+    memory.guestBooted(guestMemory.table());
+    for (long[] m : guestMemory.mappings()) {
+      memory.guestMapped(m[0], m[1]);
     }
-  }
-
-  /** What KVM's preempt notifiers do for one vCPU thread (by scheduler task id). */
-  private record KvmThread(Vcpu vcpu, int index, VcpuOnSpin onSpin, long pleWindow) {}
-
-  /**
-   * KVM's preempt notifiers for every vCPU thread of every VM, one listener for all: {@code
-   * kvm_sched_in} resets the PLE window and clears the directed-yield flags, {@code kvm_sched_out}
-   * of a runnable vCPU sets them, {@code kvm_vcpu_wake_up} marks a woken vCPU ready.
-   */
-  private void listenForKvm() {
-    KvmThread[] byTask = kvmThreads.toArray(new KvmThread[0]);
-    scheduler.addListener(
-        new SchedulerListener() {
+    guestMemory.setListener(
+        new GuestMemory.Listener() {
           @Override
-          public void onScheduledIn(int task, int pcpu, long now) {
-            KvmThread t = byTask[task];
-            if (t.pleWindow() > 0) {
-              t.vcpu().setPleWindowCycles(t.pleWindow());
-            }
-            t.onSpin().scheduledIn(t.index());
+          public void mapped(long linear, long length) {
+            memory.guestMapped(linear, length);
           }
 
           @Override
-          public void onPreempted(int task, long now) {
-            KvmThread t = byTask[task];
-            t.onSpin().scheduledOut(t.index());
-          }
-
-          @Override
-          public void onWoken(int task) {
-            KvmThread t = byTask[task];
-            t.onSpin().woken(t.index());
+          public void pteWritten(long linear) {
+            memory.guestPteWritten(linear);
           }
         });
-  }
+    memory.reportTables(vmStats);
+    if (memory.mode() == TranslationMode.NESTED) {
+      kvm.setEptFaultPath(memory.faults());
+    } else if (memory.mode() == TranslationMode.SHADOW) {
+      kvm.setShadowFaultPath(memory.faults(), guestMemory::physicalOf, vmStats.group("kvm"));
+    }
 
-  private Workload workload(VmSpec vm, List<StatGroup> vcpuStats, StatGroup vmStats) {
-    WorkloadSpec spec = vm.workload();
-    if (spec instanceof RandomAccessWorkloadSpec r) {
-      return randomAccess(vm, r, vcpuStats.get(0), vmStats);
+    // Each vCPU's MMU over the VM's tables, its walks and data priced by a cache model.
+    Runnable[] flushOnEntry = new Runnable[n];
+    Arrays.fill(flushOnEntry, (Runnable) () -> {});
+    if (spec.workload().touchesMemory()) {
+      MemoryHierarchy shared =
+          spec.sharesCacheModel()
+              ? new MemoryHierarchy(profile.caches(), profile.dram(), vmStats.group("mem"))
+              : null;
+      for (int i = 0; i < n; i++) {
+        Vcpu v = vmVcpus.get(i);
+        MemoryHierarchy caches =
+            shared != null
+                ? shared
+                : new MemoryHierarchy(
+                    profile.caches(), profile.dram(), vcpuStats.get(i).group("mem"));
+        Mmu mmu = memory.mmu(i, caches, s.seed() + 16L * i, vcpuStats.get(i).group("mmu"));
+        v.setMmu(mmu, caches);
+        v.setPageFaultsExit(memory.mode() == TranslationMode.SHADOW);
+        if (options.check()) {
+          v.checkTranslations(memory.reference());
+        }
+        // A PV TLB flush request is done before the vCPU's next entry: its whole VPID.
+        flushOnEntry[i] = () -> mmu.invvpidSingleContext(1);
+      }
     }
-    if (spec instanceof IpiBenchWorkloadSpec b) {
-      return new IpiBenchWorkload(
-          new IpiBenchWorkload.Params(
-              b.mode(),
-              b.pattern(),
-              b.iterations(),
-              100_000,
-              b.sendCycles(),
-              b.pollCycles(),
-              profile.frequency().baseHz()),
-          vm.vcpus(),
-          vcpuStats.get(0));
-    }
-    if (spec instanceof VmexitWorkloadSpec v) {
-      return new VmexitWorkload(
-          new VmexitWorkload.Params(v.tests(), v.iterations(), v.loopCycles()), vcpuStats);
-    }
-    throw new IllegalArgumentException("no workload for " + spec.getClass().getSimpleName());
-  }
+    host.addVm(new HostScheduler.Vm(vmVcpus, kvm, areas, flushOnEntry, vcpuStats, vmStats));
 
-  private Workload randomAccess(
-      VmSpec vm, RandomAccessWorkloadSpec r, StatGroup vcpu, StatGroup vmStats) {
-    TranslationMode mode =
-        switch (plan.scenario().hypervisor().paging()) {
-          case EPT -> TranslationMode.NESTED;
-          case SHADOW -> TranslationMode.SHADOW;
-          case NATIVE -> TranslationMode.NATIVE;
-        };
-    GuestAddressSpace space =
-        new GuestAddressSpace(
-            mode,
-            vm.memory().bytes(),
-            PageSize.ofBytes(vm.guestPageSize().bytes()),
-            PageSize.ofBytes(vm.hostPageSize().bytes()),
-            vm.pagingLevels());
-    StatGroup tables = vmStats.group("page_tables");
-    tables.gauge("guest_bytes", space::guestTableBytes);
-    tables.gauge("ept_bytes", space::eptTableBytes);
-    tables.gauge("shadow_bytes", space::shadowTableBytes);
-    tables.gauge("total_bytes", space::totalTableBytes);
-    double gib = (double) vm.memory().bytes() / ByteSize.GIB;
-    tables.formula("total_bytes_per_gib", () -> space.totalTableBytes() / gib);
-    MemoryHierarchy memory =
-        new MemoryHierarchy(profile.caches(), profile.dram(), vcpu.group("mem"));
-    long seed = plan.scenario().seed();
-    Mmu mmu = space.mmu(profile, memory, seed, vcpu.group("mmu"));
-    long workingSet = r.workingSet() == null ? vm.memory().bytes() : r.workingSet().bytes();
-    return new RandomAccessWorkload(
-        new RandomAccessWorkload.Params(
-            GuestAddressSpace.BASE_VA, workingSet, r.warmup(), r.accesses(), r.writes()),
-        mmu,
-        memory,
-        new RandomStreams(seed).stream(vm.nameOr(0) + ".random-access"),
-        vcpu,
-        options.check() ? space::referenceTranslate : null);
-  }
-
-  /** The memory bandwidth every stream of the host shares (one socket's channels). */
-  private DramBandwidth bandwidth() {
-    if (bandwidth == null) {
-      bandwidth =
-          new DramBandwidth(
-              kernel,
-              profile.dram().bandwidthBytesPerSecond(),
-              profile.frequency().baseHz(),
-              stats.group("host").group("dram"));
-    }
-    return bandwidth;
-  }
-
-  /**
-   * Seed 003's machine: guest memory in a memslot with its host backing, the guest's page tables
-   * present (and mapped in EPT, as after boot), an EPT built by the scenario's fault design, and
-   * the dirtier on every vCPU.
-   */
-  private Workload dirtier(
-      VmSpec vm, DirtierWorkloadSpec d, KvmVm kvm, StatGroup vmStats, List<StatGroup> vcpuStats) {
-    if (plan.scenario().hypervisor().paging() != HypervisorSpec.Paging.EPT) {
-      throw new IllegalArgumentException("the dirtier workload needs \"paging\": \"ept\"");
-    }
-    FaultDesign design = plan.scenario().hypervisor().design();
-    long bytes = vm.memory().bytes();
-    StatGroup kvmStats = vmStats.group("kvm");
-    HostMemory host = new HostMemory(vmStats.group("host_memory"));
-    Memslot ram = host.add(new Memslot(0, 0, bytes, GuestAddressSpace.HOST_OFFSET, backing(vm)));
-    PageTable guestTable =
-        new PageTable(
-            EntryFormat.X86,
-            vm.pagingLevels(),
-            new TableMemory(GuestAddressSpace.GUEST_TABLES_GPA));
-    guestTable.mapRange(
-        GuestAddressSpace.BASE_VA, 0, bytes, PageSize.ofBytes(vm.guestPageSize().bytes()), true);
-    Ept ept = new Ept(profile.mmu(), host, vm.pagingLevels(), 1, kvmStats.group("ept"));
-    long tableBytes = guestTable.memory().bytes();
-    Memslot tables =
-        host.add(
-            new Memslot(
-                1,
-                GuestAddressSpace.GUEST_TABLES_GPA,
-                tableBytes,
-                GuestAddressSpace.GUEST_TABLES_GPA + GuestAddressSpace.HOST_OFFSET,
-                Backing.ANONYMOUS));
-    ept.prepopulate(tables); // the guest built its page tables before the experiment
-    StatGroup setup = kvmStats.group("setup");
-    if (design.buildsAtRegistration()) {
-      long installCycles = ept.prepopulate(ram);
-      // One thread (the ioctl's caller) zeroes the pinned memory at its own store rate.
-      long zeroRate = Math.min(profile.dram().zeroingBytesPerSecond(), bandwidthBytesPerSecond());
-      double seconds =
-          (double) installCycles / profile.frequency().baseHz() + (double) bytes / zeroRate;
-      setup.formula("prepopulate_seconds", () -> seconds);
-    }
-    EptFaultPath faults =
-        new EptFaultPath(
-            kernel,
-            profile.mmu(),
-            design,
-            ept,
-            bandwidth(),
-            profile.dram().zeroingBytesPerSecond(),
-            vm.vcpus(),
-            kvmStats);
-    kvm.setEptFaultPath(faults);
-    List<Mmu> mmus = new ArrayList<>();
-    long seed = plan.scenario().seed();
-    for (int i = 0; i < vm.vcpus(); i++) {
-      MemoryHierarchy memory =
-          new MemoryHierarchy(profile.caches(), profile.dram(), vcpuStats.get(i).group("mem"));
-      Mmu mmu =
-          new Mmu(
-              profile,
-              TranslationMode.NESTED,
-              guestTable,
-              ept.table(),
-              true,
-              memory,
-              seed + 16L * i,
-              vcpuStats.get(i).group("mmu"));
-      mmu.setContext(1, 1, 0);
-      ept.attach(mmu);
-      mmus.add(mmu);
-    }
-    long perVcpu =
-        d.bytesPerVcpu() != null ? d.bytesPerVcpu().bytes() : bytes / vm.vcpus() / 4096 * 4096;
-    DirtierWorkload workload =
-        new DirtierWorkload(
-            new DirtierWorkload.Params(
-                GuestAddressSpace.BASE_VA,
-                perVcpu,
-                d.stride().bytes(),
-                d.passes(),
-                2L << 20,
-                2 * profile.dram().zeroingBytesPerSecond(),
-                profile.frequency().baseHz()),
-            mmus,
-            va -> guestTable.translate(va),
-            options.check()
-                ? va -> {
-                  long gpa = guestTable.translate(va);
-                  return gpa < 0 ? -1 : ept.table().translate(gpa);
-                }
-                : null,
-            vmStats,
-            vcpuStats);
-    DirtyLoggingSpec logging = plan.scenario().hypervisor().dirtyLogging();
-    if (logging != null) {
-      DirtyLogger logger =
+    DirtyLoggingSpec logging = hv.dirtyLogging();
+    if (logging != null && index == 0) {
+      loggers.add(
           new DirtyLogger(
               kernel,
-              ept,
-              faults.lock(),
-              design,
-              ram,
+              memory.ept(),
+              memory.faults().lock(),
+              memory.design(),
+              memory.ram(),
               logging.logMode(),
               logging.eager(),
               logging.harvestEvery().toCycles(profile.frequency().baseHz()),
-              kvmStats.group("dirty_log"));
-      Runnable startVcpus = starter;
-      starter =
-          () -> {
-            logger.start();
-            startVcpus.run();
-          };
-      afterWorkloads = logger::stop;
-      settled = logger::isStopped;
+              vmStats.group("kvm").group("dirty_log")));
     }
-    if (design.prefaults()) {
-      // KVM_PRE_FAULT_MEMORY: every vCPU maps its own range, then the workload starts on all.
-      int[] left = {vm.vcpus()};
-      long[] doneAt = {0};
-      setup.formula("prefault_seconds", () -> (double) doneAt[0] / profile.frequency().baseHz());
-      Runnable startVcpus = starter;
-      starter =
-          () -> {
-            for (int i = 0; i < vm.vcpus(); i++) {
-              faults.prefault(
-                  i,
-                  (long) i * perVcpu,
-                  (long) (i + 1) * perVcpu,
-                  () -> {
-                    if (--left[0] == 0) {
-                      doneAt[0] = kernel.now();
-                      startVcpus.run();
-                    }
-                  });
-            }
-          };
+  }
+
+  /** The guest on {@code v} has nothing more to run. */
+  private void finished(Vcpu v) {
+    host.exited(v);
+    if (--running == 0) {
+      loggers.forEach(DirtyLogger::stop);
+      if (settled()) {
+        kernel.stop();
+      }
     }
-    return workload;
+  }
+
+  /** Whether nothing is left to finish once the guests are done (dirty logging has stopped). */
+  private boolean settled() {
+    for (DirtyLogger l : loggers) {
+      if (!l.isStopped()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
-   * Seed 001's shootdown workloads: a buffer mapped in the guest's page table and in EPT, shared by
-   * the VM's threads, each vCPU with its own TLBs over it (one cache model per VM prices the
-   * walks).
+   * Starts the machine: each VM's fault design may map memory first (pre-faulting), then dirty
+   * logging starts and the host runs the vCPUs.
    */
-  private Workload shootdown(
-      VmSpec vm,
-      ShootdownWorkloadSpec sd,
-      int vmIndex,
-      StatGroup vmStats,
-      List<StatGroup> vcpuStats,
-      StealTime[] areas,
-      Runnable[] flushes) {
-    long hz = profile.frequency().baseHz();
-    GuestAddressSpace space =
-        new GuestAddressSpace(
-            TranslationMode.NESTED, sd.buffer().bytes(), PageSize.SIZE_4K, PageSize.SIZE_4K, 4);
-    MemoryHierarchy memory =
-        new MemoryHierarchy(profile.caches(), profile.dram(), vmStats.group("mem"));
-    long seed = plan.scenario().seed();
-    List<Mmu> mmus = new ArrayList<>();
-    for (int i = 0; i < vm.vcpus(); i++) {
-      Mmu mmu = space.mmu(profile, memory, seed + 16L * i, vcpuStats.get(i).group("mmu"));
-      mmus.add(mmu);
-      flushes[i] = () -> mmu.invvpidSingleContext(1);
+  private void start() {
+    int[] waiting = {memories.size()};
+    Runnable all =
+        () -> {
+          if (--waiting[0] == 0) {
+            loggers.forEach(DirtyLogger::start);
+            host.start();
+          }
+        };
+    for (VmMemory m : memories) {
+      m.design().beforeGuestRuns(m, all);
     }
-    DedupPipeline.Params pipeline = null;
-    if (sd.stageWork() != null) {
-      pipeline =
-          new DedupPipeline.Params(
-              (int) (sd.chunk().bytes() >>> 12),
-              sd.stageWork().stream().mapToLong(t -> t.toCycles(hz)).toArray(),
-              sd.queueDepth(),
-              sd.threads() == null ? vm.vcpus() : sd.threads(),
-              sd.contextSwitch().toCycles(hz),
-              GuestScheduler.minGranularityCycles(vm.vcpus(), hz));
-    }
-    boolean ebizzy = pipeline == null;
-    return new ShootdownWorkload(
-        new ShootdownWorkload.Params(
-            GuestAddressSpace.BASE_VA,
-            sd.buffer().bytes(),
-            ebizzy ? sd.record().toCycles(hz) : 0,
-            ebizzy ? sd.touchesPerRecord() : 0,
-            ebizzy ? sd.recordsPerUnmap() : Long.MAX_VALUE,
-            sd.pvTlbFlush(),
-            sd.ipiMode(),
-            100,
-            50,
-            profile.vmx().invlpgCycles(),
-            sd.duration().toCycles(hz),
-            sd.pvSchedYield(),
-            hz,
-            pipeline),
-        mmus,
-        space.guestTable(),
-        0,
-        areas,
-        options.check(),
-        new RandomStreams(seed).stream(vm.nameOr(vmIndex) + ".shootdown"),
-        kernel::now,
-        vmStats);
-  }
-
-  /** Seed 001's idle experiment: Unixbench-like bursts or an idle guest, on pCPUs with C-states. */
-  private Workload cpuBench(VmSpec vm, CpuBenchWorkloadSpec cb, StatGroup vmStats) {
-    if (scheduler != null) {
-      throw new IllegalArgumentException(
-          "the cpu-bench workload models pCPU power states without a host scheduler: set"
-              + " \"hostScheduler\": \"none\"");
-    }
-    long hz = profile.frequency().baseHz();
-    int first = nextPcpu - vm.vcpus();
-    PowerModel pm = power;
-    return new CpuBenchWorkload(
-        new CpuBenchWorkload.Params(
-            cb.burst().toCycles(hz),
-            cb.idleTime().toCycles(hz),
-            cb.idle(),
-            cb.duration().toCycles(hz),
-            hz),
-        vm.vcpus(),
-        v -> pm.packageFrequencyHz(pm.packageOf(pm.coreOf(first + v))),
-        idle -> pm.states().mwaitHint(pm.states().deepestFor(idle, Long.MAX_VALUE)),
-        vmStats);
-  }
-
-  private long bandwidthBytesPerSecond() {
-    return profile.dram().bandwidthBytesPerSecond();
-  }
-
-  private static Backing backing(VmSpec vm) {
-    return Backing.of(vm.backing());
   }
 
   /**
@@ -598,15 +278,15 @@ public final class Simulation {
   public Outcome run(DoubleConsumer progress) {
     long stopAt = plan.scenario().stop().after().toCycles(profile.frequency().baseHz());
     running = vcpus.size();
-    starter.run();
+    start();
     long slice = Math.max(1, stopAt / 200);
     long t = 0;
-    while ((running > 0 || !settled.getAsBoolean()) && kernel.pending() > 0 && t < stopAt) {
+    while ((running > 0 || !settled()) && kernel.pending() > 0 && t < stopAt) {
       t = Math.min(stopAt, t + slice);
       kernel.runUntil(t);
       progress.accept((double) t / stopAt);
     }
-    boolean cutOff = running > 0 || !settled.getAsBoolean();
+    boolean cutOff = running > 0 || !settled();
     if (power != null) {
       power.advanceTo(kernel.now()); // residencies cover the whole run
     }

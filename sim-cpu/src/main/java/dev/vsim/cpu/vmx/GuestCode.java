@@ -21,4 +21,16 @@ public interface GuestCode {
   default boolean acceptsInterrupt(Vcpu vcpu) {
     return true;
   }
+
+  /**
+   * A translation of a memory touch found no mapping in the guest's page table (a #PF the guest
+   * takes itself, or one the hypervisor reflected): the guest kernel's page-fault handler.
+   *
+   * @return true if the guest mapped the address (the touch translates it again), false if it gives
+   *     up on it (the touch goes on with the next address)
+   */
+  default boolean pageFault(Vcpu vcpu, long linear, boolean write) {
+    throw new IllegalStateException(
+        "guest page fault at 0x" + Long.toHexString(linear) + " that no guest code handles");
+  }
 }

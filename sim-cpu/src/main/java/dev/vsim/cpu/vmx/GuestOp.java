@@ -26,6 +26,14 @@ public final class GuestOp {
      * {@code cycles}, then leaves it (its exit latency) and the guest goes on.
      */
     MWAIT,
+    /**
+     * Touch memory: {@code work} cycles of guest code around loads or stores to a range of pages
+     * (or a list of addresses), each translated by the vCPU's MMU. The vCPU executes it: a
+     * translation that faults ends the part before it and raises the fault (an EPT violation or,
+     * under shadow paging, a page-fault exit to the hypervisor; a guest page fault to the guest
+     * kernel).
+     */
+    TOUCH,
     /** The guest has nothing more to run on this vCPU. */
     DONE
   }
@@ -37,6 +45,15 @@ public final class GuestOp {
   private long maxBytesPerSecond;
   private int mwaitHint;
   private final VmExit exit = new VmExit();
+  private long touchAddress;
+  private long touchLength;
+  private long touchStep;
+  private long[] touchList;
+  private int touchCount;
+  private boolean touchWrite;
+  private long touchTrafficPerPage;
+  private long touchRunBytes;
+  private boolean touchPriced;
 
   /** Guest work with no exit. */
   public void compute(long n) {
@@ -82,6 +99,105 @@ public final class GuestOp {
   /** The MWAIT hint of a {@link Kind#MWAIT}. */
   public int mwaitHint() {
     return mwaitHint;
+  }
+
+  /**
+   * {@code work} cycles of guest code that touch [{@code address}, {@code address + length}) one
+   * page of {@code step} bytes after another (loads, or stores if {@code write}); the translations'
+   * cycles add to the work. Refine with {@link #streamed} or {@link #pricedThroughCaches}.
+   */
+  public GuestOp touch(long work, long address, long length, long step, boolean write) {
+    if (length < 1 || step < 1 || work < 0) {
+      throw new IllegalArgumentException("a touch covers at least one byte, step by step");
+    }
+    setTouch(work, write);
+    touchAddress = address;
+    touchLength = length;
+    touchStep = step;
+    touchList = null;
+    return this;
+  }
+
+  /**
+   * {@code work} cycles of guest code that touch the first {@code count} addresses of {@code
+   * addresses} in order (the array is read when the vCPU executes the operation, before the guest
+   * is asked for its next one).
+   */
+  public GuestOp touchEach(long work, long[] addresses, int count, boolean write) {
+    if (count < 0 || count > addresses.length || work < 0) {
+      throw new IllegalArgumentException("bad touch list of " + count + " addresses");
+    }
+    setTouch(work, write);
+    touchList = addresses;
+    touchCount = count;
+    return this;
+  }
+
+  private void setTouch(long work, boolean write) {
+    kind = Kind.TOUCH;
+    cycles = work;
+    repeat = 1;
+    touchWrite = write;
+    touchTrafficPerPage = 0;
+    touchRunBytes = 0;
+    touchPriced = false;
+  }
+
+  /**
+   * The touched lines move through the shared memory bandwidth: {@code trafficPerPage} bytes each
+   * page, at no more than {@code maxRate} bytes per second, in runs of at most {@code runBytes}
+   * translated ahead (a run never crosses a fault).
+   */
+  public GuestOp streamed(long trafficPerPage, long maxRate, long runBytes) {
+    if (trafficPerPage < 1 || maxRate < 1 || runBytes < 1) {
+      throw new IllegalArgumentException("a streamed touch moves bytes at a rate in runs");
+    }
+    touchTrafficPerPage = trafficPerPage;
+    maxBytesPerSecond = maxRate;
+    touchRunBytes = runBytes;
+    return this;
+  }
+
+  /** Each touched address's line is also accessed through the vCPU's cache hierarchy. */
+  public GuestOp pricedThroughCaches() {
+    touchPriced = true;
+    return this;
+  }
+
+  long touchAddress() {
+    return touchAddress;
+  }
+
+  long touchLength() {
+    return touchLength;
+  }
+
+  long touchStep() {
+    return touchStep;
+  }
+
+  long[] touchList() {
+    return touchList;
+  }
+
+  int touchCount() {
+    return touchCount;
+  }
+
+  boolean touchWrite() {
+    return touchWrite;
+  }
+
+  long touchTrafficPerPage() {
+    return touchTrafficPerPage;
+  }
+
+  long touchRunBytes() {
+    return touchRunBytes;
+  }
+
+  boolean touchPriced() {
+    return touchPriced;
   }
 
   /** Nothing more to run. */

@@ -1,5 +1,6 @@
 package dev.vsim.cpu.vmx;
 
+import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.memory.DramBandwidth;
@@ -8,6 +9,7 @@ import dev.vsim.cpu.profile.HypervisorCosts;
 import dev.vsim.cpu.profile.VmxCosts;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import java.util.function.LongUnaryOperator;
 
 /**
  * A VMX virtual CPU as a state machine driven by the event kernel: it runs guest code until an
@@ -97,6 +99,34 @@ public final class Vcpu implements EventHandler {
   private long batchTimes;
   private long batchEvent = -1;
 
+  // Memory touches: the vCPU's MMU, and the touch in progress (see fillTouch).
+  private AddressTranslation mmu;
+  private MemoryHierarchy caches; // prices the data of touches that ask for it
+  private LongUnaryOperator reference; // checking mode: the tables read in software
+  private boolean pageFaultsExit; // shadow paging: every #PF exits to the hypervisor
+  private boolean touching;
+  private long touchNext;
+  private long touchEnd;
+  private long touchStep;
+  private long[] touchList;
+  private int touchPos;
+  private int touchCount;
+  private boolean touchWrite;
+  private long touchWork;
+  private long touchTraffic;
+  private long touchRate;
+  private long touchRun;
+  private boolean touchPriced;
+  private boolean faultPending; // a walk of the last part faulted: its exit comes next
+  private long faultGpa;
+  private long faultVa;
+  private long faultCycles;
+  private boolean reflectPending; // the hypervisor reflects a #PF to the guest
+  private long touchTranslationCycles;
+  private long touchDataCycles;
+  private long touchWalkReferences;
+  private long touchDataDram;
+
   private final Counter guestCycles;
   private final Counter exitCycles;
   private final Counter entryCycles;
@@ -139,6 +169,66 @@ public final class Vcpu implements EventHandler {
   public void attach(GuestCode guestCode, ExitHandler exitHandler) {
     this.guest = guestCode;
     this.handler = exitHandler;
+  }
+
+  /**
+   * The vCPU's address translation (its MMU over the VM's paging mode), through which it executes
+   * the guest's memory touches; {@code caches} price the data of touches that ask for it.
+   */
+  public void setMmu(AddressTranslation translation, MemoryHierarchy caches) {
+    this.mmu = translation;
+    this.caches = caches;
+  }
+
+  /** The vCPU's address translation, or null if none was set. */
+  public AddressTranslation mmu() {
+    return mmu;
+  }
+
+  /** The cache hierarchy that prices this vCPU's data accesses, or null. */
+  public MemoryHierarchy caches() {
+    return caches;
+  }
+
+  /**
+   * Checking mode: every translation of a touch is compared with {@code tables} (the page tables
+   * read in software, -1 if unmapped), and a difference stops the run.
+   */
+  public void checkTranslations(LongUnaryOperator tables) {
+    this.reference = tables;
+  }
+
+  /** Shadow paging: the hypervisor intercepts page faults (each one a VM exit). */
+  public void setPageFaultsExit(boolean on) {
+    this.pageFaultsExit = on;
+  }
+
+  /**
+   * The hypervisor found no guest mapping behind an intercepted page fault: the guest takes the
+   * fault (injected at the next entry) before the touch goes on.
+   */
+  public void reflectPageFault() {
+    reflectPending = true;
+  }
+
+  /** Cycles this vCPU's touches spent translating, so far. */
+  public long touchTranslationCycles() {
+    return touchTranslationCycles;
+  }
+
+  /** Cycles the cache hierarchy charged for the data of priced touches, so far. */
+  public long touchDataCycles() {
+    return touchDataCycles;
+  }
+
+  /** Walk references of this vCPU's touches, so far. */
+  public long touchWalkReferences() {
+    return touchWalkReferences;
+  }
+
+  /** Data accesses of priced touches that went to DRAM, so far. */
+  public long touchDataDramAccesses() {
+    return touchDataDram;
   }
 
   /** Turns batching of repeated exits off (for checking that it changes nothing). */
@@ -376,6 +466,16 @@ public final class Vcpu implements EventHandler {
     this.pcpu = cpu;
   }
 
+  /** The host scheduler put the vCPU's thread on {@code cpu}: its MWAITs idle that pCPU now. */
+  public void runsOn(int cpu) {
+    this.pcpu = cpu;
+  }
+
+  /** The pCPU the vCPU last ran on (or owns). */
+  public int pcpu() {
+    return pcpu;
+  }
+
   /** Puts the vCPU's thread under a host scheduler (otherwise it owns a pCPU). */
   public void setHostThread(HostThread t) {
     this.thread = t;
@@ -555,6 +655,10 @@ public final class Vcpu implements EventHandler {
   private void runGuest(long now) {
     if (remaining == 0) {
       guest.next(this, op);
+      if (op.kind() == GuestOp.Kind.TOUCH) {
+        beginTouch();
+        fillTouch();
+      }
       if (op.kind() == GuestOp.Kind.DONE) {
         state = State.DONE;
         onDone.run();
@@ -598,6 +702,178 @@ public final class Vcpu implements EventHandler {
     }
     guestCycles.add(op.cycles());
     step(now + op.cycles(), EXECUTE_EXIT);
+  }
+
+  /**
+   * The guest kernel's next operation, if a memory touch is in progress: its next part (the guest
+   * resumes a touch an exit or an interrupt cut short before it runs anything else of its own).
+   */
+  public boolean continueTouch(GuestOp next) {
+    if (next != op) {
+      throw new IllegalArgumentException("a touch continues in the vCPU's own operation");
+    }
+    if (!touching && !reflectPending) {
+      return false;
+    }
+    fillTouch();
+    return true;
+  }
+
+  private void beginTouch() {
+    if (mmu == null) {
+      throw new IllegalStateException("vCPU " + index + " touches memory but has no MMU");
+    }
+    touching = true;
+    touchWork = op.cycles();
+    touchWrite = op.touchWrite();
+    touchList = op.touchList();
+    if (touchList != null) {
+      touchPos = 0;
+      touchCount = op.touchCount();
+    } else {
+      touchNext = op.touchAddress();
+      touchEnd = op.touchAddress() + op.touchLength();
+      touchStep = op.touchStep();
+    }
+    touchTraffic = op.touchTrafficPerPage();
+    touchRate = op.maxBytesPerSecond();
+    touchRun = op.touchRunBytes();
+    touchPriced = op.touchPriced();
+    if (touchTraffic > 0 && touchList != null) {
+      throw new IllegalArgumentException("a streamed touch covers a range");
+    }
+  }
+
+  private boolean touchHasNext() {
+    return touchList != null ? touchPos < touchCount : touchNext < touchEnd;
+  }
+
+  private long touchAddress() {
+    return touchList != null ? touchList[touchPos] : touchNext;
+  }
+
+  private void touchAdvance() {
+    if (touchList != null) {
+      touchPos++;
+    } else {
+      touchNext += touchStep;
+    }
+  }
+
+  /**
+   * Turns the touch in progress into its next part in {@code op}: translate address after address
+   * (summing the cycles) up to the end, the end of a streamed run, or a fault. A fault the
+   * hypervisor handles ends the part before it; its exit is the next part (the walk that found it
+   * is paid just before the exit), and the faulting address is translated again after it.
+   */
+  private void fillTouch() {
+    if (reflectPending) {
+      reflectPending = false;
+      if (!guest.pageFault(this, faultVa, touchWrite)) {
+        touchAdvance(); // the guest gave up on the address
+      }
+    }
+    if (faultPending) {
+      faultPending = false;
+      raiseFault(faultCycles);
+      return;
+    }
+    long cycles = touchWork;
+    touchWork = 0;
+    long pages = 0;
+    long runEnd =
+        touchTraffic == 0
+            ? Long.MAX_VALUE
+            : Math.min(touchEnd, (touchNext / touchRun + 1) * touchRun);
+    while (touchHasNext()) {
+      long va = touchAddress();
+      long hpa = mmu.translate(va, touchWrite);
+      long t = mmu.lastCycles();
+      cycles += t;
+      if (hpa == AddressTranslation.FAULT) {
+        long gpa = mmu.lastFaultGpa();
+        if (gpa >= 0 || pageFaultsExit) {
+          faultGpa = gpa;
+          faultVa = va;
+          if (pages == 0) {
+            raiseFault(cycles);
+          } else {
+            faultPending = true;
+            faultCycles = t;
+            emitTouchPart(cycles - t, pages);
+          }
+          return;
+        }
+        if (guest.pageFault(this, va, touchWrite)) {
+          continue; // the guest mapped it: translate again
+        }
+        touchAdvance();
+        continue;
+      }
+      if (reference != null) {
+        check(va, hpa);
+      }
+      touchTranslationCycles += t;
+      touchWalkReferences += mmu.lastReferences();
+      if (touchPriced) {
+        long d = caches.access(hpa);
+        cycles += d;
+        touchDataCycles += d;
+        if (caches.lastLevel() == MemoryHierarchy.DRAM) {
+          touchDataDram++;
+        }
+      }
+      touchAdvance();
+      pages++;
+      if (touchList == null && touchNext >= runEnd) {
+        break;
+      }
+    }
+    if (!touchHasNext()) {
+      touching = false;
+    }
+    emitTouchPart(cycles, pages);
+  }
+
+  private void emitTouchPart(long cycles, long pages) {
+    if (touchTraffic > 0 && pages > 0) {
+      op.stream(cycles, pages * touchTraffic, touchRate);
+    } else {
+      op.compute(cycles);
+    }
+  }
+
+  /**
+   * The fault of the touch in progress: an EPT violation (exit qualification bit 0 a read, bit 1 a
+   * write), or under shadow paging a page-fault exit with the linear address and the error code's
+   * write bit.
+   */
+  private void raiseFault(long cyclesBefore) {
+    if (faultGpa >= 0) {
+      op.exit(ExitReason.EPT_VIOLATION, cyclesBefore, 1)
+          .guestPhysicalAddress(faultGpa)
+          .guestLinearAddress(faultVa)
+          .qualification(touchWrite ? 1L << 1 : 1L);
+    } else {
+      op.exit(ExitReason.EXCEPTION_NMI, cyclesBefore, 1)
+          .guestLinearAddress(faultVa)
+          .qualification(touchWrite ? 1L << 1 : 0);
+    }
+  }
+
+  private void check(long va, long hpa) {
+    long expected = reference.applyAsLong(va);
+    if (expected != hpa) {
+      throw new IllegalStateException(
+          "stale translation on vCPU "
+              + index
+              + ": the MMU translated 0x"
+              + Long.toHexString(va)
+              + " to 0x"
+              + Long.toHexString(hpa)
+              + " but the tables say 0x"
+              + Long.toHexString(expected));
+    }
   }
 
   private void startBatch(long now, long handlerCycles) {

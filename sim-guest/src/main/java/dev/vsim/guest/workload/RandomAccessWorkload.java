@@ -1,17 +1,15 @@
 package dev.vsim.guest.workload;
 
-import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
-import dev.vsim.mmu.walk.Mmu;
 import java.util.SplittableRandom;
 
 /**
  * Loads from uniformly random 8-byte words of a working set far larger than the caches: the access
- * pattern of seed 002's "cache misses per random access". Every load is translated by the vCPU's
- * MMU (TLBs, paging-structure caches, walk) and then priced by the memory hierarchy; the vCPU runs
- * the loads in chunks whose cycles are the exact sum of the loads' costs.
+ * pattern of seed 002's "cache misses per random access". The vCPU executes the loads as memory
+ * touches, in chunks: every load is translated by its MMU (TLBs, paging-structure caches, walk) and
+ * its line priced by its cache hierarchy, and a chunk's cycles are the exact sum of its loads'.
  */
 public final class RandomAccessWorkload implements Workload {
   private static final int CHUNK = 4096;
@@ -27,46 +25,49 @@ public final class RandomAccessWorkload implements Workload {
       long baseAddress, long workingSetBytes, long warmupAccesses, long accesses, boolean writes) {}
 
   private final Params params;
-  private final java.util.function.LongUnaryOperator check;
-  private final Mmu mmu;
-  private final MemoryHierarchy memory;
   private final SplittableRandom random;
+  private final long[] addresses = new long[CHUNK];
+  private Vcpu vcpu; // the one vCPU it runs on
   private long done;
-  private long walkDramAtStart;
-  private long dataDram;
-  private long walkReferences;
-  private long translationCycles;
-  private long totalCycles;
-  private long walks;
+  private boolean measuring;
+  // The vCPU's touch and walk totals when measuring began.
+  private long walkReferencesAtStart;
+  private long translationCyclesAtStart;
+  private long dataCyclesAtStart;
+  private long dataDramAtStart;
   private long walksAtStart;
+  private long walkDramAtStart;
 
-  /**
-   * @param check when not null, the checking mode: every translation is compared with this
-   *     reference (the tables read in software), and a difference stops the run
-   */
-  public RandomAccessWorkload(
-      Params params,
-      Mmu mmu,
-      MemoryHierarchy memory,
-      SplittableRandom random,
-      StatGroup stats,
-      java.util.function.LongUnaryOperator check) {
+  public RandomAccessWorkload(Params params, SplittableRandom random, StatGroup stats) {
     this.params = params;
-    this.check = check;
-    this.mmu = mmu;
-    this.memory = memory;
     this.random = random;
     StatGroup g = stats.group("random_access");
-    g.gauge("accesses", () -> measured());
-    g.formula("walk_references_per_access", () -> per(walkReferences));
-    g.formula("translation_cycles_per_access", () -> per(translationCycles));
-    g.formula("cycles_per_access", () -> per(totalCycles));
-    g.formula("walks_per_access", () -> per(walks - walksAtStart));
+    g.gauge("accesses", this::measured);
     g.formula(
-        "translation_llc_misses_per_access", () -> per(mmu.walkDramReferences() - walkDramAtStart));
-    g.formula("data_llc_misses_per_access", () -> per(dataDram));
-    g.formula(
-        "llc_misses_per_access", () -> per(mmu.walkDramReferences() - walkDramAtStart + dataDram));
+        "walk_references_per_access",
+        () -> per(vcpu == null ? 0 : vcpu.touchWalkReferences() - walkReferencesAtStart));
+    g.formula("translation_cycles_per_access", () -> per(translationCycles()));
+    g.formula("cycles_per_access", () -> per(translationCycles() + dataCycles()));
+    g.formula("walks_per_access", () -> per(vcpu == null ? 0 : vcpu.mmu().walks() - walksAtStart));
+    g.formula("translation_llc_misses_per_access", () -> per(walkDram()));
+    g.formula("data_llc_misses_per_access", () -> per(dataDram()));
+    g.formula("llc_misses_per_access", () -> per(walkDram() + dataDram()));
+  }
+
+  private long translationCycles() {
+    return vcpu == null ? 0 : vcpu.touchTranslationCycles() - translationCyclesAtStart;
+  }
+
+  private long dataCycles() {
+    return vcpu == null ? 0 : vcpu.touchDataCycles() - dataCyclesAtStart;
+  }
+
+  private long dataDram() {
+    return vcpu == null ? 0 : vcpu.touchDataDramAccesses() - dataDramAtStart;
+  }
+
+  private long walkDram() {
+    return vcpu == null ? 0 : vcpu.mmu().walkDramReferences() - walkDramAtStart;
   }
 
   private long measured() {
@@ -79,50 +80,33 @@ public final class RandomAccessWorkload implements Workload {
   }
 
   @Override
-  public void next(Vcpu vcpu, GuestOp op) {
+  public void next(Vcpu v, GuestOp op) {
+    vcpu = v;
     long total = params.warmupAccesses() + params.accesses();
     if (done >= total) {
       op.done();
       return;
     }
+    if (!measuring && done >= params.warmupAccesses()) {
+      // The warm-up's touches are done: measure from here.
+      measuring = true;
+      walkReferencesAtStart = v.touchWalkReferences();
+      translationCyclesAtStart = v.touchTranslationCycles();
+      dataCyclesAtStart = v.touchDataCycles();
+      dataDramAtStart = v.touchDataDramAccesses();
+      walksAtStart = v.mmu().walks();
+      walkDramAtStart = v.mmu().walkDramReferences();
+    }
     long end = Math.min(total, done + CHUNK);
     if (done < params.warmupAccesses()) {
       end = Math.min(end, params.warmupAccesses());
     }
-    long cycles = 0;
+    int n = (int) (end - done);
     long words = params.workingSetBytes() >>> 3;
-    for (; done < end; done++) {
-      long va = params.baseAddress() + (random.nextLong(words) << 3);
-      long hpa = mmu.translate(va, params.writes());
-      if (hpa == Mmu.FAULT) {
-        throw new IllegalStateException("no mapping for 0x" + Long.toHexString(va));
-      }
-      if (check != null && check.applyAsLong(va) != hpa) {
-        throw new IllegalStateException(
-            "check failed: the MMU translated 0x"
-                + Long.toHexString(va)
-                + " to 0x"
-                + Long.toHexString(hpa)
-                + " but the tables say 0x"
-                + Long.toHexString(check.applyAsLong(va)));
-      }
-      long t = mmu.lastCycles();
-      long d = memory.access(hpa);
-      cycles += t + d;
-      if (done >= params.warmupAccesses()) {
-        walkReferences += mmu.lastReferences();
-        translationCycles += t;
-        totalCycles += t + d;
-        if (memory.lastLevel() == MemoryHierarchy.DRAM) {
-          dataDram++;
-        }
-      }
+    for (int i = 0; i < n; i++) {
+      addresses[i] = params.baseAddress() + (random.nextLong(words) << 3);
     }
-    if (done == params.warmupAccesses()) {
-      walkDramAtStart = mmu.walkDramReferences();
-      walksAtStart = mmu.walks();
-    }
-    walks = mmu.walks();
-    op.compute(Math.max(1, cycles));
+    done = end;
+    op.touchEach(0, addresses, n, params.writes()).pricedThroughCaches();
   }
 }

@@ -4,15 +4,13 @@ import dev.vsim.cpu.pv.KvmHypercall;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.vmx.AddressTranslation;
 import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.apic.IpiSender;
+import dev.vsim.guest.memory.GuestMemory;
 import dev.vsim.guest.sched.GuestScheduler;
-import dev.vsim.mmu.pagetable.PageSize;
-import dev.vsim.mmu.pagetable.PageTable;
-import dev.vsim.mmu.walk.Mmu;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
@@ -92,9 +90,9 @@ public final class ShootdownWorkload implements Workload {
 
   private final Params params;
   private final int n;
-  private final List<Mmu> mmus;
-  private final PageTable guestTable;
-  private final long guestTarget; // guest-physical address of the buffer's first page
+  private final AddressTranslation[] mmus; // each vCPU's, once it has run
+  private final GuestMemory memory;
+  private final long[][] touches; // per vCPU: the pages its record touches
   private final StealTime[] steal;
   private final boolean check;
   private final SplittableRandom random;
@@ -149,19 +147,18 @@ public final class ShootdownWorkload implements Workload {
    */
   public ShootdownWorkload(
       Params params,
-      List<Mmu> mmus,
-      PageTable guestTable,
-      long guestTarget,
+      int vcpuCount,
+      GuestMemory memory,
       StealTime[] steal,
       boolean check,
       SplittableRandom random,
       LongSupplier now,
       StatGroup stats) {
     this.params = params;
-    this.n = mmus.size();
-    this.mmus = List.copyOf(mmus);
-    this.guestTable = guestTable;
-    this.guestTarget = guestTarget;
+    this.n = vcpuCount;
+    this.mmus = new AddressTranslation[vcpuCount];
+    this.memory = memory;
+    this.touches = new long[vcpuCount][Math.max(0, params.touchesPerRecord())];
     this.steal = steal;
     this.check = check;
     this.random = random;
@@ -261,6 +258,7 @@ public final class ShootdownWorkload implements Workload {
   public void next(Vcpu vcpu, GuestOp op) {
     int v = vcpu.index();
     vcpus[v] = vcpu;
+    mmus[v] = vcpu.mmu();
     switch (phase[v]) {
       case SEND, WAKE -> emitNext(v, params.sendCycles(), op);
       case YIELD -> {
@@ -296,7 +294,7 @@ public final class ShootdownWorkload implements Workload {
           if (lazyStale[v]) {
             // switch_mm back to the process finds its TLB generation behind: a full flush.
             lazyStale[v] = false;
-            mmus.get(v).movCr3(0, false);
+            mmus[v].flushContext();
           }
           next(vcpu, op);
         }
@@ -422,16 +420,10 @@ public final class ShootdownWorkload implements Workload {
     vcpus[v].setCpl(USER);
     int stage = pipeline.stage(th);
     if (stage != DedupPipeline.REORDER) {
-      Mmu mmu = mmus.get(v);
       long first = (long) chunk * pipeline.chunkPages();
       boolean write = stage == DedupPipeline.FRAGMENT; // it reads the input into the buffer
-      for (int i = 0; i < pipeline.chunkPages(); i++) {
-        long hpa = mmu.translate(address(first + i), write);
-        cycles += mmu.lastCycles();
-        if (hpa == Mmu.FAULT) {
-          pageFaults.increment();
-        }
-      }
+      op.touch(cycles, address(first), (long) pipeline.chunkPages() << 12, 1L << 12, write);
+      return;
     }
     op.compute(cycles);
   }
@@ -513,19 +505,13 @@ public final class ShootdownWorkload implements Workload {
   /** One record: its work and its translations, in user mode. */
   private void work(int v, GuestOp op) {
     vcpus[v].setCpl(USER);
-    Mmu mmu = mmus.get(v);
-    long cycles = params.recordCycles();
-    for (int i = 0; i < params.touchesPerRecord(); i++) {
-      long page = random.nextLong(pages);
-      long hpa = mmu.translate(address(page), false);
-      cycles += mmu.lastCycles();
-      if (hpa == Mmu.FAULT) {
-        pageFaults.increment(); // the page is being freed by another thread: it looks elsewhere
-      }
+    long[] at = touches[v];
+    for (int i = 0; i < at.length; i++) {
+      at[i] = address(random.nextLong(pages));
     }
     records.increment();
     sinceUnmap[v]++;
-    op.compute(cycles);
+    op.touchEach(params.recordCycles(), at, at.length, false);
   }
 
   /** Unmaps a random page and starts its shootdown; returns false if no IPI was needed. */
@@ -546,7 +532,7 @@ public final class ShootdownWorkload implements Workload {
     // munmap: the rest of the shootdown (sending, waiting) runs in the guest kernel.
     vcpus[v].setCpl(KERNEL);
     for (int i = 0; i < count; i++) {
-      guestTable.unmap(address(first + i));
+      memory.unmap(address(first + i));
     }
     flushRange(v, first, count);
     shootdownPage[v] = first;
@@ -602,9 +588,9 @@ public final class ShootdownWorkload implements Workload {
    * the ceiling, as Linux's flush_tlb_func.
    */
   private void flushRange(int t, long first, int count) {
-    Mmu mmu = mmus.get(t);
+    AddressTranslation mmu = mmus[t];
     if (count > FLUSH_CEILING) {
-      mmu.movCr3(0, false);
+      mmu.flushContext();
       return;
     }
     for (int i = 0; i < count; i++) {
@@ -622,7 +608,7 @@ public final class ShootdownWorkload implements Workload {
             params.pvTlbFlush() && steal[t].flushRequested() || lazyStale != null && lazyStale[t];
         for (int i = 0; i < count && t != v && !owesFlush; i++) {
           long page = address(first + i);
-          if (mmus.get(t).hasCachedTranslation(page)) {
+          if (mmus[t] != null && mmus[t].hasCachedTranslation(page)) {
             throw new IllegalStateException(
                 "vCPU "
                     + t
@@ -637,8 +623,7 @@ public final class ShootdownWorkload implements Workload {
     }
     // The freed pages are allocated again (a new mapping needs no shootdown).
     for (int i = 0; i < count; i++) {
-      long page = first + i;
-      guestTable.map(address(page), guestTarget + (page << 12), PageSize.SIZE_4K, true);
+      memory.remap(address(first + i));
     }
     if (pipeline != null) {
       pipeline.free((int) (first / pipeline.chunkPages()));
@@ -646,6 +631,13 @@ public final class ShootdownWorkload implements Workload {
       unmapped[(int) first] = false;
     }
     phase[v] = Phase.WORK;
+  }
+
+  /** A page being freed by another thread: the record looks elsewhere (no fault handling). */
+  @Override
+  public boolean pageFault(Vcpu vcpu, long linear, boolean write) {
+    pageFaults.increment();
+    return false;
   }
 
   @Override

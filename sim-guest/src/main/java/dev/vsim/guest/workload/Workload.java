@@ -18,4 +18,18 @@ public interface Workload {
   default boolean resumesAfterInterrupt(Vcpu vcpu) {
     return true;
   }
+
+  /**
+   * A memory touch of this vCPU found no mapping in the guest's page table.
+   *
+   * @return true if the page is now mapped (translate it again), false to skip it
+   */
+  default boolean pageFault(Vcpu vcpu, long linear, boolean write) {
+    throw new IllegalStateException(
+        "guest page fault at 0x"
+            + Long.toHexString(linear)
+            + " on vCPU "
+            + vcpu.index()
+            + ": the workload's memory must be mapped");
+  }
 }

@@ -67,7 +67,7 @@ public final class DirtyLogger implements EventHandler {
     this.mode = mode;
     this.eagerSplit = eagerSplit;
     this.intervalCycles = intervalCycles;
-    this.rebuildHuge = design.buildsAtRegistration();
+    this.rebuildHuge = design.restoresHugePagesAtOnce();
     harvests = stats.counter("harvests");
     dirtyPages = stats.counter("dirty_pages_harvested");
     heldCycles = stats.counter("lock_held_cycles");

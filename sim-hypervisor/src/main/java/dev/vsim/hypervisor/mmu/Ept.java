@@ -21,7 +21,7 @@ import java.util.List;
  * could leave a stale translation cached flushes every vCPU's TLB and paging-structure caches
  * (kvm_flush_remote_tlbs), and returns the cycles it cost from {@link MmuCosts}.
  */
-public final class Ept {
+public final class Ept implements SecondLevelTables {
   /** EPT tables live in their own host-physical region. */
   public static final long TABLES_HPA = 0x800_0000_0000L;
 
@@ -69,6 +69,13 @@ public final class Ept {
     return table;
   }
 
+  /** EPT faults are keyed by guest-physical address. */
+  @Override
+  public long gpaOf(long address) {
+    return address;
+  }
+
+  @Override
   public HostMemory host() {
     return host;
   }
@@ -84,6 +91,7 @@ public final class Ept {
   }
 
   /** The size KVM maps {@code gpa} at: the host page size, or 4 KiB while its slot is logged. */
+  @Override
   public PageSize mapSize(Memslot s, long gpa) {
     if (logging && loggedSlot == s) {
       return PageSize.SIZE_4K;
@@ -93,6 +101,7 @@ public final class Ept {
   }
 
   /** Whether an SPTE maps {@code gpa}. */
+  @Override
   public boolean isMapped(long gpa) {
     return table.leafLevel(gpa) != 0;
   }
@@ -103,6 +112,7 @@ public final class Ept {
    *
    * @return whether this call installed it (false: another fault got there first)
    */
+  @Override
   public boolean install(Memslot s, long gpa, boolean write) {
     if (isMapped(gpa)) {
       return false;
@@ -147,6 +157,7 @@ public final class Ept {
 
   // ---- dirty logging ----------------------------------------------------------------------
 
+  @Override
   public boolean isLogging() {
     return logging;
   }
@@ -206,6 +217,7 @@ public final class Ept {
    *
    * @return cycles spent; the caller holds the MMU lock if a split was needed ({@link #needsSplit})
    */
+  @Override
   public long writeProtectFault(Memslot s, long gpa) {
     writeProtectFaults.increment();
     long cycles = costs.raceRetryCycles();
@@ -223,11 +235,13 @@ public final class Ept {
   }
 
   /** Whether a write fault on this present SPTE must split a huge page (needs the MMU lock). */
+  @Override
   public boolean needsSplit(long gpa) {
     return table.leafLevel(gpa) > 1;
   }
 
   /** Whether {@code gpa} is mapped but not writable: a write fault for the dirty-logging path. */
+  @Override
   public boolean isWriteProtected(long gpa) {
     long e = leaf(gpa);
     return e != 0 && !EntryFormat.EPT.isWritable(e);

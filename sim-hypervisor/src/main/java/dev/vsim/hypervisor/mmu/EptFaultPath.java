@@ -35,7 +35,7 @@ public final class EptFaultPath implements EventHandler {
   private final EventKernel kernel;
   private final MmuCosts costs;
   private final FaultDesign design;
-  private final Ept ept;
+  private final SecondLevelTables ept;
   private final RwLock lock;
   private final DramBandwidth bandwidth;
   private final long zeroingBytesPerSecond;
@@ -68,7 +68,7 @@ public final class EptFaultPath implements EventHandler {
       EventKernel kernel,
       MmuCosts costs,
       FaultDesign design,
-      Ept ept,
+      SecondLevelTables ept,
       DramBandwidth bandwidth,
       long zeroingBytesPerSecond,
       int vcpuCount,
@@ -121,12 +121,13 @@ public final class EptFaultPath implements EventHandler {
    */
   public long handle(Vcpu vcpu, long faultGpa, boolean isWrite) {
     int v = vcpu.index();
-    Memslot s = ept.host().slotOf(faultGpa);
+    long behind = ept.gpaOf(faultGpa);
+    Memslot s = behind < 0 ? null : ept.host().slotOf(behind);
     if (s == null) {
       throw new IllegalStateException(
           "EPT violation at 0x" + Long.toHexString(faultGpa) + " outside every memslot (MMIO)");
     }
-    if (design.buildsAtRegistration() && !ept.isLogging()) {
+    if (!design.faultsOnDemand() && !ept.isLogging()) {
       throw new IllegalStateException(
           "EPT violation on a pre-populated EPT at 0x" + Long.toHexString(faultGpa));
     }
@@ -187,7 +188,7 @@ public final class EptFaultPath implements EventHandler {
       kernel.schedule(now, this, v * PHASES + FAULTED_IN);
       return;
     }
-    long zero = ept.host().faultIn(s, faultGpa);
+    long zero = ept.host().faultIn(s, ept.gpaOf(faultGpa));
     if (zero > 0) {
       hostPagesAllocated.increment();
       // Allocate, then clear the page at one core's store rate, sharing the memory bandwidth.

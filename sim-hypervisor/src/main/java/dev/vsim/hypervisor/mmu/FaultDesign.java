@@ -1,74 +1,89 @@
 package dev.vsim.hypervisor.mmu;
 
-import java.util.Arrays;
+import dev.vsim.cpu.registry.Registry;
 import java.util.List;
 
 /**
- * How the hypervisor builds EPT, chosen by name in a scenario: on demand under one MMU lock (the
- * legacy design), on demand in parallel (the TDP MMU), all at once when the memslot is registered
- * (the pre-populated EPT of seed 003), or by each vCPU before the workload starts
- * (KVM_PRE_FAULT_MEMORY).
+ * How the hypervisor builds a VM's second-level tables (EPT, or the shadow tables), picked by name
+ * in a scenario: on demand under one MMU lock (the legacy design), on demand in parallel (the TDP
+ * MMU), all at once when the memslot is registered (the pre-populated EPT of seed 003), or by each
+ * vCPU before the workload starts (KVM_PRE_FAULT_MEMORY). One class per design.
  */
-public enum FaultDesign {
-  /** The legacy fault path: the whole handler under the MMU lock taken for write. */
-  MMU_LOCK("mmu-lock", LockMode.WRITE, false, false),
-  /** The TDP MMU: the MMU lock taken for read, SPTEs installed by compare-exchange. */
-  TDP_MMU("tdp-mmu", LockMode.READ, false, false),
-  /** EPT built and memory pinned when the memslot is registered: no faults at run time. */
-  PREPOPULATED("prepopulated", LockMode.WRITE, true, false),
-  /** Each vCPU pre-faults its range through the TDP MMU before the workload starts. */
-  PREFAULT("prefault", LockMode.READ, false, true);
-
+public interface FaultDesign {
   /** How a fault takes the MMU lock. */
-  public enum LockMode {
+  enum LockMode {
     READ,
     WRITE
   }
 
-  private final String id;
-  private final LockMode lockMode;
-  private final boolean buildsAtRegistration;
-  private final boolean prefaults;
+  FaultDesign MMU_LOCK = new MmuLockDesign();
+  FaultDesign TDP_MMU = new TdpMmuDesign();
+  FaultDesign PREPOPULATED = new PrepopulatedDesign();
+  FaultDesign PREFAULT = new PrefaultDesign();
 
-  FaultDesign(String id, LockMode lockMode, boolean buildsAtRegistration, boolean prefaults) {
-    this.id = id;
-    this.lockMode = lockMode;
-    this.buildsAtRegistration = buildsAtRegistration;
-    this.prefaults = prefaults;
+  /** Every design by name. */
+  Registry<FaultDesign> REGISTRY =
+      new Registry<FaultDesign>(
+              "fault design", "how the hypervisor builds a VM's EPT or shadow tables")
+          .register(
+              "mmu-lock",
+              "legacy fault path: the whole EPT-violation handler under the MMU lock for write",
+              MMU_LOCK)
+          .register(
+              "tdp-mmu",
+              "upstream's TDP MMU: faults hold the MMU lock for read and install by cmpxchg",
+              TDP_MMU)
+          .register(
+              "prepopulated",
+              "EPT built, memory pinned and zeroed when the memslot is registered: no faults",
+              PREPOPULATED)
+          .register(
+              "prefault",
+              "each vCPU maps its share of memory with KVM_PRE_FAULT_MEMORY before the guest runs",
+              PREFAULT);
+
+  /** The design's name in scenarios. */
+  String id();
+
+  /** The lock mode of a fault (and of dirty logging's write faults and lock holds). */
+  LockMode lockMode();
+
+  /** At memslot registration (before the guest boots): a pre-populated design builds it all. */
+  default void atRegistration(VmMemory memory) {}
+
+  /**
+   * Before the vCPUs enter the guest: runs {@code start} (at once, or once every vCPU has
+   * pre-faulted its share).
+   */
+  default void beforeGuestRuns(VmMemory memory, Runnable start) {
+    start.run();
   }
 
-  public String id() {
-    return id;
+  /** Whether second-level faults happen at run time outside dirty logging. */
+  default boolean faultsOnDemand() {
+    return true;
   }
 
-  /** The lock mode of a fault (and of the dirty-logging write faults of a pre-populated EPT). */
-  public LockMode lockMode() {
-    return lockMode;
+  /**
+   * Whether stopping dirty logging maps huge pages again at once (a pre-populated EPT is rebuilt);
+   * otherwise the next faults bring them back.
+   */
+  default boolean restoresHugePagesAtOnce() {
+    return false;
   }
 
-  /** Whether EPT is complete, and guest memory pinned, from memslot registration on. */
-  public boolean buildsAtRegistration() {
-    return buildsAtRegistration;
+  /** Why this design cannot build shadow tables, or null if it can. */
+  default String shadowPagingConflict() {
+    return null;
   }
 
-  /** Whether vCPUs pre-fault their ranges before the workload starts. */
-  public boolean prefaults() {
-    return prefaults;
+  /** The design named {@code id} (a did-you-mean if there is none). */
+  static FaultDesign of(String id) {
+    return REGISTRY.get(id);
   }
 
   /** Every design's name, for messages. */
-  public static List<String> ids() {
-    return Arrays.stream(values()).map(FaultDesign::id).toList();
-  }
-
-  /** The design named {@code id}. */
-  public static FaultDesign of(String id) {
-    for (FaultDesign d : values()) {
-      if (d.id.equals(id)) {
-        return d;
-      }
-    }
-    throw new IllegalArgumentException(
-        "unknown fault design \"" + id + "\"; use one of " + String.join(", ", ids()));
+  static List<String> ids() {
+    return REGISTRY.names();
   }
 }

@@ -163,6 +163,28 @@ public final class FairScheduler {
   }
 
   /** Adds a listener; listeners hear events in the order they were added. */
+  /**
+   * The pCPUs' idle states (a power model): told when a pCPU goes idle, and asked for its exit
+   * latency when it runs a task again, which delays the task's start.
+   */
+  public interface IdleStates {
+    void idle(int pcpu, long now);
+
+    long busy(int pcpu, long now);
+  }
+
+  private IdleStates idleStates;
+
+  /** Puts the pCPUs' idle states under this scheduler; every pCPU is idle until it runs a task. */
+  public void setIdleStates(IdleStates states) {
+    this.idleStates = states;
+    for (int p = 0; p < pcpus; p++) {
+      if (busySince[p] < 0) {
+        states.idle(p, kernel.now());
+      }
+    }
+  }
+
   public void addListener(SchedulerListener l) {
     listeners = Arrays.copyOf(listeners, listeners.length + 1);
     listeners[listeners.length - 1] = l;
@@ -422,6 +444,9 @@ public final class FairScheduler {
       if (busySince[p] >= 0) {
         busyCycles[p] += now - busySince[p];
         busySince[p] = -1;
+        if (idleStates != null) {
+          idleStates.idle(p, now);
+        }
       }
       idleMask[p >>> 6] |= 1L << p;
       return;
@@ -441,12 +466,16 @@ public final class FairScheduler {
     pcpuSwitches[p]++;
     pickedAt[p] = now;
     accountedTo[p] = now;
+    long wakeLatency = 0;
     if (busySince[p] < 0) {
       busySince[p] = now;
       idleMask[p >>> 6] &= ~(1L << p);
+      if (idleStates != null) {
+        wakeLatency = idleStates.busy(p, now); // the pCPU leaves its C-state first
+      }
     }
     updateMinVruntime(p);
-    startEvent[p] = kernel.schedule(now + params.contextSwitchCycles(), onStart, p);
+    startEvent[p] = kernel.schedule(now + params.contextSwitchCycles() + wakeLatency, onStart, p);
     armSlice(p, now);
   }
 

@@ -5,6 +5,7 @@ import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.profile.PagingStructureCaches;
 import dev.vsim.cpu.profile.TlbHierarchy;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.vmx.AddressTranslation;
 import dev.vsim.mmu.pagetable.EntryFormat;
 import dev.vsim.mmu.pagetable.PageSize;
 import dev.vsim.mmu.pagetable.PageTable;
@@ -22,7 +23,7 @@ import dev.vsim.mmu.tlb.Tlb;
  * <p>{@link #translate} returns a host-physical address and leaves the cycles and references it
  * cost in {@link #lastCycles()} and {@link #lastReferences()}; it allocates nothing.
  */
-public final class Mmu {
+public final class Mmu implements AddressTranslation {
   /**
    * Returned by {@link #translate} when a walk finds no mapping (a page fault or EPT violation).
    */
@@ -167,6 +168,7 @@ public final class Mmu {
    * Translates a linear address of the running context to a host-physical address, or {@link
    * #FAULT}. Costs are left in {@link #lastCycles()} and {@link #lastReferences()}.
    */
+  @Override
   public long translate(long linear, boolean write) {
     // The common case, kept small so that it inlines into the caller: an L1 DTLB hit.
     long hit = l1d4k.lookup(context, linear >>> 12);
@@ -427,6 +429,7 @@ public final class Mmu {
    * Whether a TLB of this core holds a translation of {@code linear}'s page in the running context
    * (any size), without disturbing them: the checking mode's probe for stale translations.
    */
+  @Override
   public boolean hasCachedTranslation(long linear) {
     for (int s = 0; s < 3; s++) {
       if (l1[s].contains(context, linear >>> SIZES[s].shift())) {
@@ -444,6 +447,7 @@ public final class Mmu {
    * INVLPG in the running context: drops the TLB entries for the page of {@code linear} (every
    * size) and every paging-structure-cache entry of the context (SDM 4.10.4.1).
    */
+  @Override
   public void invlpg(long linear) {
     int ctx = context();
     int mask = Context.EPT_MASK | Context.VPID_MASK | Context.PCID_MASK;
@@ -461,6 +465,11 @@ public final class Mmu {
    * caches; with CR4.PCIDE, switches to {@code newPcid} and drops that PCID's non-global entries
    * unless bit 63 ({@code noFlush}) was set.
    */
+  @Override
+  public void flushContext() {
+    movCr3(pcid, false);
+  }
+
   public void movCr3(int newPcid, boolean noFlush) {
     if (pcidEnabled) {
       pcid = newPcid;
@@ -542,11 +551,13 @@ public final class Mmu {
   // ---- results --------------------------------------------------------------------------
 
   /** Cycles of the last translation: TLB latency, plus the walk's references if it walked. */
+  @Override
   public long lastCycles() {
     return lastCycles;
   }
 
   /** Memory references of the last translation's walk (0 on a TLB hit). */
+  @Override
   public int lastReferences() {
     return lastReferences;
   }
@@ -560,6 +571,7 @@ public final class Mmu {
    * The guest-physical address whose EPT entry stopped the last translation (an EPT violation), or
    * -1 if it did not fault in EPT (no fault, or a fault in the guest's own table).
    */
+  @Override
   public long lastFaultGpa() {
     return lastFaultGpa;
   }
@@ -573,10 +585,12 @@ public final class Mmu {
     return mode;
   }
 
+  @Override
   public long walks() {
     return walks;
   }
 
+  @Override
   public long walkDramReferences() {
     return walkDram;
   }

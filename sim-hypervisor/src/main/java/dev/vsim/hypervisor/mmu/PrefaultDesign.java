@@ -1,0 +1,33 @@
+package dev.vsim.hypervisor.mmu;
+
+/**
+ * KVM_PRE_FAULT_MEMORY: before the guest runs, each vCPU maps its share of guest memory through the
+ * TDP MMU's fault path (no exits); the guest starts once every share is mapped.
+ */
+final class PrefaultDesign implements FaultDesign {
+  @Override
+  public String id() {
+    return "prefault";
+  }
+
+  @Override
+  public LockMode lockMode() {
+    return LockMode.READ;
+  }
+
+  @Override
+  public void beforeGuestRuns(VmMemory memory, Runnable start) {
+    memory.prefaultShares(start);
+  }
+
+  @Override
+  public String shadowPagingConflict() {
+    return "KVM_PRE_FAULT_MEMORY maps only two-dimensional (EPT) tables: use \"mmu-lock\" or"
+        + " \"prepopulated\"";
+  }
+
+  @Override
+  public String toString() {
+    return id();
+  }
+}

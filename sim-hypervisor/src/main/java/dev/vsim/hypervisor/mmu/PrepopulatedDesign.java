@@ -1,0 +1,39 @@
+package dev.vsim.hypervisor.mmu;
+
+/**
+ * Second-level tables built, and guest memory pinned and zeroed, when the memslot is registered: no
+ * faults at run time (seed 003's pre-populated EPT). Under shadow paging, the shadow tables are
+ * built from the guest's page table before the guest runs and kept in step with its changes.
+ */
+final class PrepopulatedDesign implements FaultDesign {
+  @Override
+  public String id() {
+    return "prepopulated";
+  }
+
+  /** Dirty logging's write faults on a pre-populated EPT take the lock for write. */
+  @Override
+  public LockMode lockMode() {
+    return LockMode.WRITE;
+  }
+
+  @Override
+  public void atRegistration(VmMemory memory) {
+    memory.prepopulateRam();
+  }
+
+  @Override
+  public boolean faultsOnDemand() {
+    return false;
+  }
+
+  @Override
+  public boolean restoresHugePagesAtOnce() {
+    return true;
+  }
+
+  @Override
+  public String toString() {
+    return id();
+  }
+}
