@@ -1,8 +1,10 @@
 package dev.vsim.scenarios.run;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -45,5 +47,66 @@ final class CheckedRuns {
     Simulation.Outcome o = new Simulation(p, new Simulation.Options(true, true)).run(f -> {});
     assertFalse(o.cutOff(), scenario + " " + variant + " did not finish");
     return o.metrics();
+  }
+
+  /**
+   * The value of a metric, which must exist: a misspelt or renamed metric fails the test with the
+   * names closest to it rather than reading as 0. (A statistic that a run registers only when it
+   * first counts, such as an exit reason's counter, is asserted absent with {@link #assertAbsent}.)
+   */
+  static double metric(Map<String, Number> metrics, String name) {
+    return require(metrics, name).doubleValue();
+  }
+
+  /** An integer metric, which must exist (see {@link #metric}). */
+  static long count(Map<String, Number> metrics, String name) {
+    return require(metrics, name).longValue();
+  }
+
+  /**
+   * Asserts that a run never registered a metric, such as the counter of an exit reason that never
+   * exited. So that a renamed metric cannot pass this vacuously, {@code present} must be a run that
+   * does have it.
+   */
+  static void assertAbsent(
+      Map<String, Number> metrics, String name, Map<String, Number> present, String message) {
+    require(present, name);
+    if (metrics.containsKey(name)) {
+      fail(message + ": " + name + " = " + metrics.get(name) + ", expected never counted");
+    }
+  }
+
+  private static Number require(Map<String, Number> metrics, String name) {
+    Number n = metrics.get(name);
+    if (n == null) {
+      List<String> closest =
+          metrics.keySet().stream()
+              .sorted(
+                  Comparator.comparingInt((String k) -> distance(k, name)).thenComparing(k -> k))
+              .limit(5)
+              .toList();
+      fail("no metric " + name + " among " + metrics.size() + "; the closest are " + closest);
+    }
+    return n;
+  }
+
+  /** Levenshtein distance. */
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
   }
 }

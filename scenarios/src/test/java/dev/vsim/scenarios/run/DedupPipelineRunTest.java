@@ -33,8 +33,7 @@ class DedupPipelineRunTest {
   }
 
   private static double metric(String variant, String name) {
-    Number n = RUNS.get(variant).get(name);
-    return n == null ? 0 : n.doubleValue();
+    return CheckedRuns.metric(RUNS.get(variant), name);
   }
 
   @Test

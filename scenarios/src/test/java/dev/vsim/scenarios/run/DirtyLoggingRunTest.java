@@ -23,33 +23,41 @@ class DirtyLoggingRunTest {
                 List.of("/vms/0/vcpus=4", "/vms/0/memory=128MiB"),
                 List.of());
     assertEquals(7, plans.size());
+    Map<String, Number> base = null;
+    Map<String, Number> logged = null;
     for (RunPlan p : plans) {
       Simulation.Outcome o = new Simulation(p, new Simulation.Options(true, true)).run(f -> {});
       assertFalse(o.cutOff(), p.variant());
       Map<String, Number> m = o.metrics();
       if (p.isBase()) {
-        assertEquals(null, m.get("vm0.kvm.dirty_log.harvests"));
+        base = m;
         continue;
       }
-      assertEquals(PAGES, m.get("vm0.kvm.dirty_log.distinct_dirty_pages").longValue(), p.variant());
+      logged = m;
+      assertEquals(
+          PAGES, CheckedRuns.count(m, "vm0.kvm.dirty_log.distinct_dirty_pages"), p.variant());
       assertTrue(
-          m.get("vm0.kvm.dirty_log.dirty_pages_harvested").longValue() >= PAGES, p.variant());
+          CheckedRuns.count(m, "vm0.kvm.dirty_log.dirty_pages_harvested") >= PAGES, p.variant());
       String design = p.scenario().hypervisor().faultDesign();
       if (design.equals("prepopulated")) {
         // Logging split every huge page, and stopping it (a failed migration) rebuilt them all.
-        assertEquals(HUGE_PAGES, m.get("vm0.kvm.ept.huge_pages_split").longValue(), p.variant());
-        assertEquals(HUGE_PAGES, m.get("vm0.kvm.ept.huge_pages_restored").longValue());
+        assertEquals(HUGE_PAGES, CheckedRuns.count(m, "vm0.kvm.ept.huge_pages_split"), p.variant());
+        assertEquals(HUGE_PAGES, CheckedRuns.count(m, "vm0.kvm.ept.huge_pages_restored"));
       } else {
         // Faults under logging map 4 KiB pages; stopping zaps them so faults map huge again.
-        assertEquals(HUGE_PAGES, m.get("vm0.kvm.ept.split_tables_zapped").longValue());
+        assertEquals(HUGE_PAGES, CheckedRuns.count(m, "vm0.kvm.ept.split_tables_zapped"));
       }
       var logging = p.scenario().hypervisor().dirtyLogging();
       if (logging.mode().equals("dirty-bit") && design.equals("prepopulated")) {
         // Hardware dirty bits: no write faults, except the first write to each huge page when
         // splitting waits for it.
         long expected = logging.eager() ? 0 : HUGE_PAGES;
-        assertEquals(expected, m.get("vm0.kvm.ept.write_protect_faults").longValue(), p.variant());
+        assertEquals(
+            expected, CheckedRuns.count(m, "vm0.kvm.ept.write_protect_faults"), p.variant());
       }
     }
+    // Without dirty logging its statistics are never registered.
+    CheckedRuns.assertAbsent(base, "vm0.kvm.dirty_log.harvests", logged, "base");
+    assertEquals(0, CheckedRuns.count(base, "vm0.kvm.ept.huge_pages_split"), "nothing splits");
   }
 }

@@ -35,12 +35,11 @@ class IpiBenchRunTest {
   }
 
   private static long count(String variant, String metric) {
-    Number n = RUNS.get(variant).get(metric);
-    return n == null ? 0 : n.longValue();
+    return CheckedRuns.count(RUNS.get(variant), metric);
   }
 
   private static double perIpi(String variant) {
-    return RUNS.get(variant).get("vm0.vcpu0.ipi_bench.cycles_per_iteration").doubleValue();
+    return CheckedRuns.metric(RUNS.get(variant), "vm0.vcpu0.ipi_bench.cycles_per_iteration");
   }
 
   @Test

@@ -34,9 +34,10 @@ class LargePagesRunTest {
     Map<String, Double> misses = new LinkedHashMap<>();
     for (RunPlan p : plans) {
       Map<String, Number> m = new Simulation(p, Simulation.Options.DEFAULT).run(f -> {}).metrics();
-      misses.put(p.variant(), m.get("vm0.vcpu0.random_access.llc_misses_per_access").doubleValue());
+      misses.put(
+          p.variant(), CheckedRuns.metric(m, "vm0.vcpu0.random_access.llc_misses_per_access"));
       for (var f : p.scenario().published()) {
-        double v = m.get(f.metric()).doubleValue();
+        double v = CheckedRuns.metric(m, f.metric());
         double talk = (f.low() + f.high()) / 2;
         assertTrue(
             Math.abs(v - talk) <= TOLERANCE,

@@ -34,8 +34,7 @@ class TlbShootdownRunTest {
   }
 
   private static double metric(String variant, String name) {
-    Number n = RUNS.get(variant).get(name);
-    return n == null ? 0 : n.doubleValue();
+    return CheckedRuns.metric(RUNS.get(variant), name);
   }
 
   @Test
