@@ -2,12 +2,13 @@ package dev.vsim.scenarios.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vsim.mmu.tlb.ReplacementPolicies;
+import dev.vsim.cpu.power.IdleGovernors;
 import dev.vsim.scenarios.json.Origin;
 import dev.vsim.scenarios.json.ScenarioException;
 import dev.vsim.scenarios.json.SourceDocument;
 import dev.vsim.scenarios.json.SourceMap;
 import dev.vsim.scenarios.json.StrictJson;
+import dev.vsim.scenarios.model.HostSpec;
 import dev.vsim.scenarios.model.Scenario;
 import dev.vsim.scenarios.profiles.ProfileRegistry;
 import java.io.IOException;
@@ -138,16 +139,21 @@ public final class ScenarioLoader {
   /** Checks that need the scenario and its profile together. */
   private static void checkHost(Scenario s, ProfileRegistry.Resolved p, SourceMap sources)
       throws ScenarioException {
-    String policy = p.profile().tlb().replacement();
-    if (!ReplacementPolicies.NAMES.contains(policy)) {
-      String at = "/host/overrides/tlb/replacement";
+    String governor = s.host().idleGovernor();
+    if (!IdleGovernors.REGISTRY.contains(governor)) {
+      String at = "/host/idleGovernor";
+      throw ScenarioException.at(sources.locate(at), at, IdleGovernors.REGISTRY.unknown(governor));
+    }
+    if (!governor.equals(HostSpec.DEFAULT_IDLE_GOVERNOR)) {
+      // Runs build the host's power model with menu (Simulation); refuse rather than ignore.
+      String at = "/host/idleGovernor";
       throw ScenarioException.at(
           sources.locate(at),
           at,
-          "unknown replacement policy \""
-              + policy
-              + "\"; use one of "
-              + String.join(", ", ReplacementPolicies.NAMES));
+          "idle governor \""
+              + governor
+              + "\" is known but runs do not use it yet: the host always runs "
+              + HostSpec.DEFAULT_IDLE_GOVERNOR);
     }
     int vcpus = s.vms().stream().mapToInt(vm -> vm.vcpus()).sum();
     int threads = p.profile().hardwareThreads();
