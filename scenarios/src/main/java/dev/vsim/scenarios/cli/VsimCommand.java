@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       CompareCommand.class,
       ProfilesCommand.class,
       ScenariosCommand.class,
+      PluginsCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Exit codes: 0 success, 2 bad usage or bad scenario, 1 simulation failure."})

@@ -46,6 +46,7 @@ public final class StrictJson {
     JsonMapper m =
         JsonMapper.builder()
             .addModule(new UnitsModule())
+            .addModule(new NamesModule())
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -93,10 +94,15 @@ public final class StrictJson {
     return bind(strict, tree, sources, type);
   }
 
-  /** Binds a tree to {@code type}; every key of every record must be present. */
+  /**
+   * Binds a tree to {@code type}; every key of every record must be present but those marked {@link
+   * dev.vsim.cpu.profile.MayOmit}, which take the record's defaults.
+   */
   public <T> T bindComplete(JsonNode tree, SourceMap sources, Class<T> type)
       throws ScenarioException {
-    return bind(complete, tree, sources, type);
+    JsonNode filled = tree.deepCopy();
+    Omissions.fill(filled, type);
+    return bind(complete, filled, sources, type);
   }
 
   private <T> T bind(ObjectMapper m, JsonNode tree, SourceMap sources, Class<T> type)

@@ -2,7 +2,14 @@ package dev.vsim.scenarios.profiles;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vsim.cpu.cache.CacheReplacementPolicies;
+import dev.vsim.cpu.profile.CacheLevel;
 import dev.vsim.cpu.profile.HardwareProfile;
+import dev.vsim.cpu.profile.PagingStructureCaches;
+import dev.vsim.cpu.profile.TlbHierarchy;
+import dev.vsim.cpu.profile.TlbLevel;
+import dev.vsim.cpu.registry.Registry;
+import dev.vsim.mmu.tlb.ReplacementPolicies;
 import dev.vsim.scenarios.json.Origin;
 import dev.vsim.scenarios.json.ScenarioException;
 import dev.vsim.scenarios.json.SourceDocument;
@@ -12,7 +19,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The bundled hardware profiles ({@code profiles/*.json} in the jar), by name. A profile file must
@@ -61,7 +70,9 @@ public final class ProfileRegistry {
   /** Loads a bundled profile as it is. */
   public HardwareProfile load(String name) throws ScenarioException {
     SourceDocument d = document(name);
-    return bind(d.root(), d.sources());
+    HardwareProfile p = bind(d.root(), d.sources());
+    checkReplacement(p, d.sources(), d.sources().file(), null);
+    return p;
   }
 
   /**
@@ -79,7 +90,100 @@ public final class ProfileRegistry {
     ObjectNode tree = d.root().deepCopy();
     SourceMap sources = d.sources().copy();
     json.applyOverrides(tree, sources, overrides, overridesPointer, scenarioSources);
-    return new Resolved(bind(tree, sources), tree);
+    HardwareProfile profile = bind(tree, sources);
+    checkReplacement(profile, sources, d.sources().file(), overridesPointer);
+    return new Resolved(profile, tree, sources);
+  }
+
+  /**
+   * Checks the replacement policy every TLB level, paging-structure cache and data cache level
+   * uses: a known name, and no more ways than it supports. A name written in the scenario's
+   * overrides is reported there, under {@code overridesPointer}; one in the profile file there.
+   */
+  private static void checkReplacement(
+      HardwareProfile p, SourceMap sources, String profileFile, String overridesPointer)
+      throws ScenarioException {
+    var tlbPolicies = ReplacementPolicies.REGISTRY;
+    String fallback = p.tlb().replacement();
+    checkName(tlbPolicies, fallback, "/tlb/replacement", sources, profileFile, overridesPointer);
+    TlbHierarchy t = p.tlb();
+    PagingStructureCaches c = p.pagingStructureCaches();
+    Map<String, TlbLevel> tlbs = new LinkedHashMap<>();
+    tlbs.put("/tlb/l1d4k", t.l1d4k());
+    tlbs.put("/tlb/l1d2m", t.l1d2m());
+    tlbs.put("/tlb/l1d1g", t.l1d1g());
+    tlbs.put("/tlb/stlb", t.stlb());
+    tlbs.put("/tlb/stlb1g", t.stlb1g());
+    tlbs.put("/pagingStructureCaches/pml4e", c.pml4e());
+    tlbs.put("/pagingStructureCaches/pdpte", c.pdpte());
+    tlbs.put("/pagingStructureCaches/pde", c.pde());
+    tlbs.put("/pagingStructureCaches/eptPml4e", c.eptPml4e());
+    tlbs.put("/pagingStructureCaches/eptPdpte", c.eptPdpte());
+    tlbs.put("/pagingStructureCaches/eptPde", c.eptPde());
+    for (Map.Entry<String, TlbLevel> e : tlbs.entrySet()) {
+      TlbLevel level = e.getValue();
+      String at = level.replacement() != null ? e.getKey() + "/replacement" : "/tlb/replacement";
+      String name = level.replacementOr(fallback);
+      checkName(tlbPolicies, name, at, sources, profileFile, overridesPointer);
+      checkWays(
+          e.getKey(),
+          ReplacementPolicies.waysProblem(name, level.ways()),
+          at,
+          sources,
+          profileFile,
+          overridesPointer);
+    }
+    Map<String, CacheLevel> caches = new LinkedHashMap<>();
+    caches.put("/caches/l1d", p.caches().l1d());
+    caches.put("/caches/l2", p.caches().l2());
+    caches.put("/caches/llc", p.caches().llc());
+    for (Map.Entry<String, CacheLevel> e : caches.entrySet()) {
+      String at = e.getKey() + "/replacement";
+      String name = e.getValue().replacement();
+      checkName(
+          CacheReplacementPolicies.REGISTRY, name, at, sources, profileFile, overridesPointer);
+      checkWays(
+          e.getKey(),
+          CacheReplacementPolicies.waysProblem(name, e.getValue().ways()),
+          at,
+          sources,
+          profileFile,
+          overridesPointer);
+    }
+  }
+
+  private static void checkName(
+      Registry<?> registry,
+      String name,
+      String pointer,
+      SourceMap sources,
+      String profileFile,
+      String overridesPointer)
+      throws ScenarioException {
+    if (!registry.contains(name)) {
+      throw at(sources, pointer, profileFile, overridesPointer, registry.unknown(name));
+    }
+  }
+
+  private static void checkWays(
+      String structure,
+      String problem,
+      String pointer,
+      SourceMap sources,
+      String profileFile,
+      String overridesPointer)
+      throws ScenarioException {
+    if (problem != null) {
+      throw at(
+          sources, pointer, profileFile, overridesPointer, structure.substring(1) + ": " + problem);
+    }
+  }
+
+  private static ScenarioException at(
+      SourceMap sources, String pointer, String profileFile, String overridesPointer, String msg) {
+    Origin o = sources.locate(pointer);
+    boolean inScenario = overridesPointer != null && !o.file().equals(profileFile);
+    return ScenarioException.at(o, inScenario ? overridesPointer + pointer : pointer, msg);
   }
 
   /**
@@ -108,8 +212,11 @@ public final class ProfileRegistry {
     }
   }
 
-  /** A profile after overrides, with the tree it was bound from (for the resolved scenario). */
-  public record Resolved(HardwareProfile profile, ObjectNode tree) {}
+  /**
+   * A profile after overrides, with the tree it was bound from (for the resolved scenario) and
+   * where each of its values was written (in the profile file, or in the scenario's overrides).
+   */
+  public record Resolved(HardwareProfile profile, ObjectNode tree, SourceMap sources) {}
 
   private static String text(String path) {
     try (InputStream in = ProfileRegistry.class.getClassLoader().getResourceAsStream(path)) {

@@ -2,7 +2,7 @@ package dev.vsim.scenarios.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vsim.mmu.tlb.ReplacementPolicies;
+import dev.vsim.cpu.power.IdleGovernors;
 import dev.vsim.scenarios.json.Origin;
 import dev.vsim.scenarios.json.ScenarioException;
 import dev.vsim.scenarios.json.SourceDocument;
@@ -180,16 +180,10 @@ public final class ScenarioLoader {
   /** Checks that need the scenario and its profile together. */
   private static void checkHost(Scenario s, ProfileRegistry.Resolved p, SourceMap sources)
       throws ScenarioException {
-    String policy = p.profile().tlb().replacement();
-    if (!ReplacementPolicies.NAMES.contains(policy)) {
-      String at = "/host/overrides/tlb/replacement";
-      throw ScenarioException.at(
-          sources.locate(at),
-          at,
-          "unknown replacement policy \""
-              + policy
-              + "\"; use one of "
-              + String.join(", ", ReplacementPolicies.NAMES));
+    String governor = s.host().idleGovernor();
+    if (governor != null && !IdleGovernors.REGISTRY.contains(governor)) {
+      String at = "/host/idleGovernor";
+      throw ScenarioException.at(sources.locate(at), at, IdleGovernors.REGISTRY.unknown(governor));
     }
     int vcpus = s.vms().stream().mapToInt(vm -> vm.vcpus()).sum();
     int threads = p.profile().hardwareThreads();

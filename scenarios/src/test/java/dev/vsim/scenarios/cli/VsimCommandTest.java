@@ -122,4 +122,43 @@ class VsimCommandTest {
     assertEquals(0, o.code(), o.err());
     assertTrue(o.out().contains("| metric | base | 8-vcpus | 8-vcpus/base |"), o.out());
   }
+
+  @Test
+  void pluginsListsEveryPlugPointWithEachNamesDoc() {
+    Outcome all = vsim("plugins");
+    assertEquals(0, all.code(), all.err());
+    for (String point :
+        new String[] {
+          "tlb-replacement-policy: ", "cache-replacement-policy: ", "idle-governor: ", "ipi-mode: "
+        }) {
+      assertTrue(all.out().contains(point), point + " in\n" + all.out());
+    }
+    assertTrue(all.out().contains("  bit-plru  pseudo-LRU with one MRU bit per way"), all.out());
+    assertTrue(all.out().contains("  menu     Linux's menu governor"), all.out());
+    Outcome one = vsim("plugins", "ipi-mode");
+    assertEquals(0, one.code(), one.err());
+    assertEquals(
+        "ipi-mode: how the guest's APIC driver sends an IPI to a set of CPUs\n"
+            + "  physical  x2APIC physical destination mode: one ICR write (one exit) per"
+            + " destination CPU\n"
+            + "  cluster   x2APIC cluster (logical) mode: one ICR write per cluster of up to 16"
+            + " CPUs (Linux's x2APIC default)\n"
+            + "  pv        KVM PV IPIs: one KVM_HC_SEND_IPI hypercall per 128 consecutive APIC"
+            + " IDs\n",
+        one.out().replace(System.lineSeparator(), "\n"));
+  }
+
+  @Test
+  void pluginsAnswersAMisspeltPlugPointWithADidYouMean() {
+    Outcome o = vsim("plugins", "idle-governer");
+    assertEquals(2, o.code());
+    assertTrue(
+        o.err()
+            .startsWith(
+                "vsim plugins: unknown plug point \"idle-governer\"; did you mean"
+                    + " idle-governor? (known: tlb-replacement-policy, cache-replacement-policy,"
+                    + " idle-governor, ipi-mode)"),
+        o.err());
+    assertEquals("", o.out());
+  }
 }

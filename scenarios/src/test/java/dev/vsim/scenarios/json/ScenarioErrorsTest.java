@@ -300,9 +300,86 @@ class ScenarioErrorsTest {
             + "  \"vms\": [{\"workload\": {\"type\": \"vmexit\"}}]\n"
             + "}\n";
     assertEquals(
-        "t.json:3:49: unknown replacement policy \"fifo\"; use one of lru, bit-plru, random (at"
+        "t.json:3:49: unknown tlb replacement policy \"fifo\" (known: lru, bit-plru, random) (at"
             + " /host/overrides/tlb/replacement)",
         error(text));
+  }
+
+  /** A structure's own policy, misspelt in a profile override: the did-you-mean, where it is. */
+  @Test
+  void misspeltReplacementPolicyOfOneStructure() {
+    String text =
+        "{\n"
+            + "  \"name\": \"t\",\n"
+            + "  \"host\": {\"overrides\": {\"tlb\": {\"stlb\": {\"replacement\": \"bit-plur\"}}}},\n"
+            + "  \"vms\": [{\"workload\": {\"type\": \"vmexit\"}}]\n"
+            + "}\n";
+    assertEquals(
+        "t.json:3:58: unknown tlb replacement policy \"bit-plur\"; did you mean bit-plru? (known:"
+            + " lru, bit-plru, random) (at /host/overrides/tlb/stlb/replacement)",
+        error(text));
+  }
+
+  @Test
+  void misspeltCacheReplacementPolicy() {
+    String text =
+        "{\n"
+            + "  \"name\": \"t\",\n"
+            + "  \"host\": {\"overrides\": {\"/caches/l2/replacement\": \"radnom\"}},\n"
+            + "  \"vms\": [{\"workload\": {\"type\": \"vmexit\"}}]\n"
+            + "}\n";
+    assertEquals(
+        "t.json:3:52: unknown cache replacement policy \"radnom\"; did you mean random? (known:"
+            + " lru, bit-plru, random) (at /host/overrides/caches/l2/replacement)",
+        error(text));
+  }
+
+  /** bit-plru keeps one bit per way in a word: a wider structure is refused, by its name. */
+  @Test
+  void replacementPolicyWayLimitNamesTheStructure() {
+    String text =
+        "{\n"
+            + "  \"name\": \"t\",\n"
+            + "  \"host\": {\"overrides\": {\"pagingStructureCaches\": {\"pde\":\n"
+            + "    {\"entries\": 128, \"ways\": 128, \"replacement\": \"bit-plru\"}}}},\n"
+            + "  \"vms\": [{\"workload\": {\"type\": \"vmexit\"}}]\n"
+            + "}\n";
+    assertEquals(
+        "t.json:4:50: pagingStructureCaches/pde: bit-plru supports at most 64 ways, not 128 (at"
+            + " /host/overrides/pagingStructureCaches/pde/replacement)",
+        error(text));
+  }
+
+  @Test
+  void misspeltIdleGovernor() {
+    String text =
+        "{\n"
+            + "  \"name\": \"t\",\n"
+            + "  \"host\": {\"idleGovernor\": \"mneu\"},\n"
+            + "  \"vms\": [{\"workload\": {\"type\": \"vmexit\"}}]\n"
+            + "}\n";
+    assertEquals(
+        "t.json:3:28: unknown idle governor \"mneu\"; did you mean menu? (known: menu, deepest)"
+            + " (at /host/idleGovernor)",
+        error(text));
+  }
+
+  @Test
+  void misspeltIpiMode() {
+    assertEquals(
+        "t.json:5:49: unknown ipi mode \"clustr\"; did you mean cluster? (known: physical,"
+            + " cluster, pv) (at /vms/0/workload/mode)",
+        error(scenario("      \"workload\": {\"type\": \"ipi-bench\", \"mode\": \"clustr\"}")));
+  }
+
+  @Test
+  void misspeltIpiModeOnTheCommandLine() {
+    assertEquals(
+        "--set /vms/0/workload/mode=pvv: unknown ipi mode \"pvv\"; did you mean pv? (known:"
+            + " physical, cluster, pv) (at /vms/0/workload/mode)",
+        error(
+            scenario("      \"workload\": {\"type\": \"ipi-bench\"}"),
+            List.of("/vms/0/workload/mode=pvv")));
   }
 
   @Test

@@ -45,4 +45,36 @@ class ProfileRegistryTest {
     assertEquals(128, tlb.stlb().sets());
     assertTrue(tlb.stlb1g().entries() == 16);
   }
+
+  /** The per-structure replacement policies may be left out: today's policies, as before. */
+  @Test
+  void replacementPoliciesMayBeOmittedPerStructure() throws Exception {
+    HardwareProfile p = registry.load("xeon-gold-6142");
+    assertEquals("lru", p.tlb().replacement());
+    assertEquals(null, p.tlb().stlb().replacement(), "the hierarchy's");
+    assertEquals("lru", p.tlb().stlb().replacementOr(p.tlb().replacement()));
+    assertEquals(null, p.pagingStructureCaches().pde().replacement(), "the TLBs'");
+    assertEquals("lru", p.caches().l2().replacement());
+  }
+
+  @Test
+  void aStructureNamesItsOwnPolicyInAnOverride() throws Exception {
+    StrictJson json = new StrictJson();
+    SourceDocument scenario =
+        json.parse(
+            "t.json",
+            "{\"tlb\": {\"stlb\": {\"replacement\": \"bit-plru\"}},"
+                + " \"/pagingStructureCaches/pde/replacement\": \"random\","
+                + " \"caches\": {\"llc\": {\"replacement\": \"random\"}}}");
+    HardwareProfile p =
+        registry
+            .resolve("xeon-gold-6142", "/profile", scenario.root(), "", scenario.sources())
+            .profile();
+    assertEquals("bit-plru", p.tlb().stlb().replacement());
+    assertEquals(null, p.tlb().l1d4k().replacement());
+    assertEquals("random", p.pagingStructureCaches().pde().replacement());
+    assertEquals(null, p.pagingStructureCaches().eptPde().replacement());
+    assertEquals("random", p.caches().llc().replacement());
+    assertEquals("lru", p.caches().l1d().replacement());
+  }
 }

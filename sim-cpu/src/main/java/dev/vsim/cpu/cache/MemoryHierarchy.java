@@ -1,13 +1,14 @@
 package dev.vsim.cpu.cache;
 
 import dev.vsim.cpu.profile.CacheHierarchy;
+import dev.vsim.cpu.profile.CacheLevel;
 import dev.vsim.cpu.profile.Dram;
 import dev.vsim.cpu.stats.StatGroup;
 
 /**
  * Prices one memory reference by physical address through L1D, L2 and LLC (each set-associative
- * with LRU, filled on a miss at every level) and DRAM. Latencies are the profile's load-to-use
- * latencies of the level that serves the reference.
+ * with its profile's replacement policy, LRU by default, filled on a miss at every level) and DRAM.
+ * Latencies are the profile's load-to-use latencies of the level that serves the reference.
  */
 public final class MemoryHierarchy {
   /** Which level served the last reference. */
@@ -33,12 +34,23 @@ public final class MemoryHierarchy {
   private long dramAccesses;
   private int lastLevel;
 
+  /** A hierarchy whose random replacement policies, if any, are seeded with 0. */
   public MemoryHierarchy(CacheHierarchy caches, Dram dram, StatGroup stats) {
+    this(caches, dram, 0, stats);
+  }
+
+  /**
+   * A hierarchy of the profile's caches, each level with its profile's replacement policy.
+   *
+   * @param seed seeds random replacement (L1D {@code seed}, L2 {@code seed + 1}, LLC {@code seed +
+   *     2}); the other policies ignore it
+   */
+  public MemoryHierarchy(CacheHierarchy caches, Dram dram, long seed, StatGroup stats) {
     int line = caches.lineBytes();
     this.lineShift = Integer.numberOfTrailingZeros(line);
-    this.l1 = new SetAssociativeCache(caches.l1d().sets(line), caches.l1d().ways());
-    this.l2 = new SetAssociativeCache(caches.l2().sets(line), caches.l2().ways());
-    this.llc = new SetAssociativeCache(caches.llc().sets(line), caches.llc().ways());
+    this.l1 = level(caches.l1d(), line, seed);
+    this.l2 = level(caches.l2(), line, seed + 1);
+    this.llc = level(caches.llc(), line, seed + 2);
     this.l1Latency = caches.l1d().latencyCycles();
     this.l2Latency = caches.l2().latencyCycles();
     this.llcLatency = caches.llc().latencyCycles();
@@ -47,6 +59,10 @@ public final class MemoryHierarchy {
     stats.gauge("l2_hits", () -> l2Hits);
     stats.gauge("llc_hits", () -> llcHits);
     stats.gauge("dram_accesses", () -> dramAccesses);
+  }
+
+  private static SetAssociativeCache level(CacheLevel c, int line, long seed) {
+    return new SetAssociativeCache(c.sets(line), c.ways(), c.replacement(), seed);
   }
 
   /** The latency of a load of {@code physicalAddress}, updating every level's contents. */

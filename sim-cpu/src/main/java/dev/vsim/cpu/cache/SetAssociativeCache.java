@@ -3,8 +3,10 @@ package dev.vsim.cpu.cache;
 import java.util.Arrays;
 
 /**
- * A set-associative cache of lines with true LRU replacement, holding tags only (the simulator
- * needs hits and misses, not data). Lines are selected by the low bits of the line number.
+ * A set-associative cache of lines, holding tags only (the simulator needs hits and misses, not
+ * data). Lines are selected by the low bits of the line number. Replacement is true LRU unless a
+ * policy of {@link CacheReplacementPolicies} is named: LRU has fast paths of its own, any other
+ * policy is asked on every hit, fill and eviction (empty ways are filled lowest first).
  */
 public final class SetAssociativeCache {
   private static final long INVALID = -1;
@@ -22,19 +24,47 @@ public final class SetAssociativeCache {
   // ways are 0), which is what the packed order gives too.
   private final long[] lastUse;
   private final int[] mru;
+  // A policy other than LRU, else null (then order or lastUse is set).
+  private final CacheReplacementPolicies.Policy policy;
   private long clock;
   private long hits;
   private long misses;
 
+  /** A cache with true LRU replacement. */
   public SetAssociativeCache(int sets, int ways) {
+    this(sets, ways, CacheReplacementPolicies.DEFAULT, 0);
+  }
+
+  /**
+   * A cache with the named replacement policy.
+   *
+   * @param policy a name of {@link CacheReplacementPolicies#REGISTRY}
+   * @param seed seeds the random policy; the others ignore it
+   * @throws IllegalArgumentException for an unknown name (with a did-you-mean) or more ways than
+   *     the policy supports
+   */
+  public SetAssociativeCache(int sets, int ways, String policy, long seed) {
     if (sets <= 0 || ways <= 0) {
       throw new IllegalArgumentException("sets and ways must be positive");
+    }
+    CacheReplacementPolicies.Kind kind = CacheReplacementPolicies.REGISTRY.get(policy);
+    String tooMany = CacheReplacementPolicies.waysProblem(policy, ways);
+    if (tooMany != null) {
+      throw new IllegalArgumentException(tooMany);
     }
     this.sets = sets;
     this.setMask = Integer.bitCount(sets) == 1 ? sets - 1 : -1;
     this.ways = ways;
     this.tags = new long[sets * ways];
     Arrays.fill(tags, INVALID);
+    if (!kind.builtInLru()) {
+      this.policy = kind.builder().create(sets, ways, seed);
+      this.order = null;
+      this.lastUse = null;
+      this.mru = null;
+      return;
+    }
+    this.policy = null;
     if (ways >= 2 && ways <= RecencyOrder.MAX_WAYS) {
       this.order = new long[sets];
       Arrays.fill(order, RecencyOrder.fillingLowestFirst(ways));
@@ -57,7 +87,34 @@ public final class SetAssociativeCache {
    * @return true on a hit
    */
   public boolean access(long line) {
-    return order != null ? accessOrdered(line) : accessStamped(line);
+    return order != null ? accessOrdered(line) : accessOther(line);
+  }
+
+  private boolean accessOther(long line) {
+    return lastUse != null ? accessStamped(line) : accessWithPolicy(line);
+  }
+
+  private boolean accessWithPolicy(long line) {
+    int set = setOf(line);
+    long[] t = tags;
+    int base = set * ways;
+    int empty = -1;
+    for (int w = 0; w < ways; w++) {
+      long tag = t[base + w];
+      if (tag == line) {
+        policy.touch(set, w);
+        hits++;
+        return true;
+      }
+      if (tag == INVALID && empty < 0) {
+        empty = w;
+      }
+    }
+    int victim = empty >= 0 ? empty : policy.victim(set);
+    t[base + victim] = line;
+    policy.touch(set, victim);
+    misses++;
+    return false;
   }
 
   private boolean accessOrdered(long line) {

@@ -1,8 +1,7 @@
 package dev.vsim.cpu.power;
 
+import dev.vsim.cpu.registry.Registry;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /** The idle governors a scenario can name. */
 public final class IdleGovernors {
@@ -14,12 +13,24 @@ public final class IdleGovernors {
     IdleGovernor create(CoreStateTable states, int cpus, long latencyLimitCycles);
   }
 
-  private static final Map<String, Factory> BY_NAME =
-      new TreeMap<>(Map.of("menu", MenuGovernor::new, "deepest", DeepestGovernor::new));
+  /** Every governor by the name a scenario gives it, the default first. */
+  public static final Registry<Factory> REGISTRY =
+      new Registry<Factory>(
+              "idle governor",
+              "the host OS policy that picks a core idle state when a CPU has nothing to run")
+          .register(
+              "menu",
+              "Linux's menu governor: predicts the idle time from the next timer and recent"
+                  + " history, then picks the deepest state worth entering (the default)",
+              MenuGovernor::new)
+          .register(
+              "deepest",
+              "always the deepest state the latency limit allows, whatever the expected idle time",
+              DeepestGovernor::new);
 
-  /** Names of every governor, sorted. */
+  /** Names of every governor, in registration order. */
   public static List<String> names() {
-    return List.copyOf(BY_NAME.keySet());
+    return REGISTRY.names();
   }
 
   /**
@@ -27,15 +38,11 @@ public final class IdleGovernors {
    *
    * @param latencyLimitCycles the largest exit latency a chosen state may have (a PM QoS latency
    *     request); {@code Long.MAX_VALUE} for none
+   * @throws IllegalArgumentException for an unknown name, with a did-you-mean
    */
   public static IdleGovernor create(
       String name, CoreStateTable states, int cpus, long latencyLimitCycles) {
-    Factory f = BY_NAME.get(name);
-    if (f == null) {
-      throw new IllegalArgumentException(
-          "unknown idle governor \"" + name + "\"; known: " + String.join(", ", names()));
-    }
-    return f.create(states, cpus, latencyLimitCycles);
+    return REGISTRY.get(name).create(states, cpus, latencyLimitCycles);
   }
 
   /**

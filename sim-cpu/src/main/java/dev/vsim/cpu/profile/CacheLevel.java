@@ -1,5 +1,6 @@
 package dev.vsim.cpu.profile;
 
+import dev.vsim.cpu.cache.CacheReplacementPolicies;
 import dev.vsim.cpu.units.ByteSize;
 
 /**
@@ -8,9 +9,17 @@ import dev.vsim.cpu.units.ByteSize;
  * @param size total capacity
  * @param ways associativity
  * @param latencyCycles load-to-use latency of a hit at this level
+ * @param replacement replacement policy by name ({@code vsim plugins cache-replacement-policy}
+ *     lists them); may be omitted: {@code lru}
  */
-public record CacheLevel(ByteSize size, int ways, int latencyCycles) {
+public record CacheLevel(ByteSize size, int ways, int latencyCycles, @MayOmit String replacement) {
+  /** A level with the default replacement policy. */
+  public CacheLevel(ByteSize size, int ways, int latencyCycles) {
+    this(size, ways, latencyCycles, null);
+  }
+
   public CacheLevel {
+    replacement = replacement == null ? CacheReplacementPolicies.DEFAULT : replacement;
     if (size == null || size.bytes() <= 0) {
       throw new IllegalArgumentException("cache size must be positive");
     }

@@ -3,7 +3,8 @@ package dev.vsim.cpu.profile;
 /**
  * Paging-structure caches (page-walk caches). Guest-level caches hold upper-level entries of the
  * guest's own tables keyed by linear address; EPT-level caches hold upper-level EPT entries keyed
- * by guest-physical address, which shorten the nested walks of the guest's table pointers.
+ * by guest-physical address, which shorten the nested walks of the guest's table pointers. A cache
+ * whose {@link TlbLevel#replacement} is omitted uses the TLBs' {@link TlbHierarchy#replacement}.
  *
  * @param pml4e cache of PML4 entries (linear address bits 47:39)
  * @param pdpte cache of PDPT entries (bits 47:30)

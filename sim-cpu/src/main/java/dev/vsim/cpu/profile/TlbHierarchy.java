@@ -8,7 +8,8 @@ package dev.vsim.cpu.profile;
  * @param l1d1g first-level data TLB for 1 GiB pages
  * @param stlb unified second-level TLB shared by 4 KiB and 2 MiB pages
  * @param stlb1g second-level TLB entries for 1 GiB pages
- * @param replacement replacement policy by name ("lru", "tree-plru", ...)
+ * @param replacement replacement policy by name ({@code vsim plugins tlb-replacement-policy} lists
+ *     them) of every level that names none, and of the paging-structure caches that name none
  */
 public record TlbHierarchy(
     TlbLevel l1d4k,

@@ -83,4 +83,44 @@ class SetAssociativeCacheTest {
       }
     }
   }
+
+  @Test
+  void bitPlruEvictsTheFirstWayWhoseBitIsClear() {
+    SetAssociativeCache c = new SetAssociativeCache(1, 4, "bit-plru", 0);
+    for (long l = 0; l < 4; l++) {
+      assertFalse(c.access(l)); // empty ways fill lowest first; the fourth fill clears the rest
+    }
+    assertTrue(c.access(1)); // bits: ways 3 and 1
+    assertFalse(c.access(9)); // evicts way 0 (line 0), the first clear bit
+    assertFalse(c.contains(0));
+    assertTrue(c.contains(1) && c.contains(2) && c.contains(3) && c.contains(9));
+  }
+
+  @Test
+  void randomReplacementIsSeeded() {
+    SetAssociativeCache a = new SetAssociativeCache(4, 4, "random", 7);
+    SetAssociativeCache b = new SetAssociativeCache(4, 4, "random", 7);
+    java.util.SplittableRandom r = new java.util.SplittableRandom(1);
+    for (int i = 0; i < 10_000; i++) {
+      long line = r.nextInt(64);
+      assertEquals(a.access(line), b.access(line));
+    }
+    assertEquals(a.hits(), b.hits());
+    assertTrue(a.hits() > 0 && a.misses() > 0);
+  }
+
+  @Test
+  void unknownPolicyGetsADidYouMeanAndWayLimitsAreChecked() {
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> new SetAssociativeCache(4, 4, "lruu", 0));
+    assertEquals(
+        "unknown cache replacement policy \"lruu\"; did you mean lru? (known: lru, bit-plru,"
+            + " random)",
+        e.getMessage());
+    e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> new SetAssociativeCache(1, 65, "bit-plru", 0));
+    assertEquals("bit-plru supports at most 64 ways, not 65", e.getMessage());
+  }
 }

@@ -2,6 +2,7 @@ package dev.vsim.guest.apic;
 
 import dev.vsim.cpu.pv.KvmHypercall;
 import dev.vsim.cpu.pv.Msr;
+import dev.vsim.cpu.registry.Registry;
 import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.GuestOp;
 import java.util.Arrays;
@@ -33,7 +34,33 @@ public final class IpiSender {
     public String toString() {
       return id;
     }
+
+    /**
+     * The mode of this name.
+     *
+     * @throws IllegalArgumentException for an unknown name, with a did-you-mean
+     */
+    public static Mode of(String name) {
+      return MODES.get(name);
+    }
   }
+
+  /** Every mode by the name a scenario gives it. */
+  public static final Registry<Mode> MODES =
+      new Registry<Mode>("ipi mode", "how the guest's APIC driver sends an IPI to a set of CPUs")
+          .register(
+              Mode.PHYSICAL.id,
+              "x2APIC physical destination mode: one ICR write (one exit) per destination CPU",
+              Mode.PHYSICAL)
+          .register(
+              Mode.CLUSTER.id,
+              "x2APIC cluster (logical) mode: one ICR write per cluster of up to 16 CPUs (Linux's"
+                  + " x2APIC default)",
+              Mode.CLUSTER)
+          .register(
+              Mode.PV.id,
+              "KVM PV IPIs: one KVM_HC_SEND_IPI hypercall per 128 consecutive APIC IDs",
+              Mode.PV);
 
   private final Mode mode;
   private long[] sends = new long[16]; // per send: ICR value, or (low, high, min) for PV

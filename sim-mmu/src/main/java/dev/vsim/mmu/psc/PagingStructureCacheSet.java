@@ -13,11 +13,14 @@ import dev.vsim.mmu.tlb.Tlb;
 public final class PagingStructureCacheSet {
   private final Tlb[] byLevel = new Tlb[5]; // index = level of the cached entry (2..4)
 
+  /**
+   * @param policy the replacement policy of each cache whose profile names none (the TLBs')
+   */
   public PagingStructureCacheSet(
       TlbLevel pml4e, TlbLevel pdpte, TlbLevel pde, String policy, long seed, StatGroup stats) {
-    byLevel[4] = Tlb.of(pml4e, policy, seed, stats.group("pml4e"));
-    byLevel[3] = Tlb.of(pdpte, policy, seed + 1, stats.group("pdpte"));
-    byLevel[2] = Tlb.of(pde, policy, seed + 2, stats.group("pde"));
+    byLevel[4] = Tlb.of(pml4e, pml4e.replacementOr(policy), seed, stats.group("pml4e"));
+    byLevel[3] = Tlb.of(pdpte, pdpte.replacementOr(policy), seed + 1, stats.group("pdpte"));
+    byLevel[2] = Tlb.of(pde, pde.replacementOr(policy), seed + 2, stats.group("pde"));
   }
 
   /** Key of the entry at {@code level} for {@code address}: the address bits above the level. */

@@ -1,37 +1,72 @@
 package dev.vsim.mmu.tlb;
 
 import dev.vsim.cpu.cache.RecencyOrder;
+import dev.vsim.cpu.registry.Registry;
 import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The replacement policies users pick by name in a hardware profile ({@code "tlb": {"replacement":
- * "lru"}}).
+ * The replacement policies a TLB or paging-structure cache can name in a hardware profile ({@code
+ * "tlb": {"replacement": "lru", "stlb": {"replacement": "bit-plru"}}}).
  */
 public final class ReplacementPolicies {
   private ReplacementPolicies() {}
 
-  /** Names accepted by {@link #create}. */
-  public static final List<String> NAMES = List.of("lru", "bit-plru", "random");
+  /** Builds a policy for a structure of {@code sets} x {@code ways}. */
+  @FunctionalInterface
+  public interface Builder {
+    ReplacementPolicy create(int sets, int ways, long seed);
+  }
+
+  /**
+   * One named policy.
+   *
+   * @param maxWays the largest associativity it supports
+   * @param builder builds it
+   */
+  public record Kind(int maxWays, Builder builder) {}
+
+  /** Every TLB replacement policy by name, the default first. */
+  public static final Registry<Kind> REGISTRY =
+      new Registry<Kind>(
+              "tlb replacement policy",
+              "which entry of a full set a TLB level or a paging-structure cache evicts on a fill")
+          .register(
+              "lru",
+              "true least-recently-used, exact at every associativity (the default)",
+              new Kind(Integer.MAX_VALUE, (sets, ways, seed) -> new Lru(sets, ways)))
+          .register(
+              "bit-plru",
+              "pseudo-LRU with one MRU bit per way, as in many TLBs; the victim is the first way"
+                  + " whose bit is clear (at most 64 ways)",
+              new Kind(64, (sets, ways, seed) -> new BitPlru(sets, ways)))
+          .register(
+              "random",
+              "a uniformly random way, from a seeded stream",
+              new Kind(Integer.MAX_VALUE, (sets, ways, seed) -> new RandomReplacement(ways, seed)));
+
+  /** The message for {@code ways} beyond what policy {@code name} supports, or null if it fits. */
+  public static String waysProblem(String name, int ways) {
+    Kind k = REGISTRY.get(name);
+    return ways > k.maxWays()
+        ? name + " supports at most " + k.maxWays() + " ways, not " + ways
+        : null;
+  }
 
   /**
    * A policy for a structure of {@code sets} x {@code ways}.
    *
    * @param seed seeds the random policy; the others ignore it
+   * @throws IllegalArgumentException for an unknown name (with a did-you-mean) or more ways than
+   *     the policy supports
    */
   public static ReplacementPolicy create(String name, int sets, int ways, long seed) {
-    return switch (name) {
-      case "lru" -> new Lru(sets, ways);
-      case "bit-plru" -> new BitPlru(sets, ways);
-      case "random" -> new RandomReplacement(ways, seed);
-      default ->
-          throw new IllegalArgumentException(
-              "unknown replacement policy \""
-                  + name
-                  + "\"; use one of "
-                  + String.join(", ", NAMES));
-    };
+    Kind k = REGISTRY.get(name);
+    String tooMany = waysProblem(name, ways);
+    if (tooMany != null) {
+      throw new IllegalArgumentException(tooMany);
+    }
+    return k.builder().create(sets, ways, seed);
   }
 
   /**
@@ -120,7 +155,7 @@ public final class ReplacementPolicies {
 
     BitPlru(int sets, int ways) {
       if (ways > 64) {
-        throw new IllegalArgumentException("bit-plru supports at most 64 ways");
+        throw new IllegalArgumentException("bit-plru supports at most 64 ways, not " + ways);
       }
       this.ways = ways;
       this.mru = new long[sets];

@@ -100,12 +100,14 @@ public final class Mmu implements AddressTranslation {
     this.memory = memory;
     TlbHierarchy t = profile.tlb();
     StatGroup tlbStats = stats.group("tlb");
-    l1[0] = Tlb.of(t.l1d4k(), t.replacement(), seed, tlbStats.group("l1d4k"));
-    l1[1] = Tlb.of(t.l1d2m(), t.replacement(), seed + 1, tlbStats.group("l1d2m"));
-    l1[2] = Tlb.of(t.l1d1g(), t.replacement(), seed + 2, tlbStats.group("l1d1g"));
+    // Each level with its own replacement policy, else the hierarchy's.
+    String r = t.replacement();
+    l1[0] = Tlb.of(t.l1d4k(), t.l1d4k().replacementOr(r), seed, tlbStats.group("l1d4k"));
+    l1[1] = Tlb.of(t.l1d2m(), t.l1d2m().replacementOr(r), seed + 1, tlbStats.group("l1d2m"));
+    l1[2] = Tlb.of(t.l1d1g(), t.l1d1g().replacementOr(r), seed + 2, tlbStats.group("l1d1g"));
     l1d4k = l1[0];
-    stlb = Tlb.of(t.stlb(), t.replacement(), seed + 3, tlbStats.group("stlb"));
-    stlb1g = Tlb.of(t.stlb1g(), t.replacement(), seed + 4, tlbStats.group("stlb1g"));
+    stlb = Tlb.of(t.stlb(), t.stlb().replacementOr(r), seed + 3, tlbStats.group("stlb"));
+    stlb1g = Tlb.of(t.stlb1g(), t.stlb1g().replacementOr(r), seed + 4, tlbStats.group("stlb1g"));
     l1Latency = t.l1d4k().latencyCycles();
     stlbLatency = t.stlb().latencyCycles();
     PagingStructureCaches p = profile.pagingStructureCaches();

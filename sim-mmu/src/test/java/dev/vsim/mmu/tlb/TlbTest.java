@@ -178,6 +178,22 @@ class TlbTest {
         assertThrows(
             IllegalArgumentException.class, () -> ReplacementPolicies.create("fifo", 1, 4, 0));
     assertEquals(
-        "unknown replacement policy \"fifo\"; use one of lru, bit-plru, random", e.getMessage());
+        "unknown tlb replacement policy \"fifo\" (known: lru, bit-plru, random)", e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class, () -> ReplacementPolicies.create("bit-plrv", 1, 4, 0));
+    assertEquals(
+        "unknown tlb replacement policy \"bit-plrv\"; did you mean bit-plru? (known: lru,"
+            + " bit-plru, random)",
+        e.getMessage());
+  }
+
+  @Test
+  void bitPlruRefusesMoreThan64Ways() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ReplacementPolicies.create("bit-plru", 1, 128, 0));
+    assertEquals("bit-plru supports at most 64 ways, not 128", e.getMessage());
   }
 }
