@@ -65,10 +65,12 @@ public record HypervisorSpec(
     pauseLoopExiting = pauseLoopExiting == null || pauseLoopExiting;
     pleWindow = pleWindow == null ? TimeSpan.parse("4096cycles") : pleWindow;
     if (!HostScheduler.REGISTRY.contains(hostScheduler)) {
-      throw new IllegalArgumentException(HostScheduler.REGISTRY.unknown(hostScheduler));
+      throw new IllegalArgumentException(
+          "hostScheduler: " + HostScheduler.REGISTRY.unknown(hostScheduler));
     }
     if (!FaultDesign.REGISTRY.contains(faultDesign)) {
-      throw new IllegalArgumentException(FaultDesign.REGISTRY.unknown(faultDesign));
+      throw new IllegalArgumentException(
+          "faultDesign: " + FaultDesign.REGISTRY.unknown(faultDesign));
     }
   }
 

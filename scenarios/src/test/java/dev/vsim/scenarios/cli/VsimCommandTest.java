@@ -156,8 +156,8 @@ class VsimCommandTest {
         o.err()
             .startsWith(
                 "vsim plugins: unknown plug point \"idle-governer\"; did you mean"
-                    + " idle-governor? (known: tlb-replacement-policy, cache-replacement-policy,"
-                    + " idle-governor, ipi-mode)"),
+                    + " idle-governor? (known: workload, paging-mode, fault-design, host-scheduler,"
+                    + " tlb-replacement-policy, cache-replacement-policy, idle-governor, ipi-mode)"),
         o.err());
     assertEquals("", o.out());
   }

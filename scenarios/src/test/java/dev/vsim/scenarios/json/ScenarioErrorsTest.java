@@ -48,7 +48,7 @@ class ScenarioErrorsTest {
   @Test
   void unknownKeyFarFromAnyListsTheAllowedKeys() {
     assertEquals(
-        "t.json:6:7: unknown key \"zzzzzz\"; allowed keys: backing, guestPageSize, hostPageSize,"
+        "t.json:6:7: unknown key \"zzzzzz\"; allowed keys: backing, cacheModel, guestPageSize, hostPageSize,"
             + " memory, name, pagingLevels, vcpus, workload (at /vms/0/zzzzzz)",
         error(scenario("      \"name\": \"vm0\",\n      \"zzzzzz\": 2,\n" + WORKLOAD)));
   }
@@ -184,8 +184,8 @@ class ScenarioErrorsTest {
         "{\n  \"name\": \"t\",\n  \"hypervisor\": {\"faultDesign\": \"mmu-locks\"},\n"
             + "  \"vms\": [{\"workload\": {\"type\": \"dirtier\"}}]\n}\n";
     assertEquals(
-        "t.json:3:33: faultDesign \"mmu-locks\" is unknown; use one of mmu-lock, tdp-mmu,"
-            + " prepopulated, prefault (at /hypervisor/faultDesign)",
+        "t.json:3:33: faultDesign: unknown fault design \"mmu-locks\"; did you mean mmu-lock?"
+            + " (known: mmu-lock, tdp-mmu, prepopulated, prefault) (at /hypervisor/faultDesign)",
         error(text));
   }
 

@@ -11,10 +11,10 @@ import dev.vsim.mmu.walk.Mmu;
 import dev.vsim.mmu.walk.TranslationMode;
 
 /**
- * A guest's memory fully mapped in every dimension the translation mode uses: the guest's page
- * table (guest-virtual to guest-physical), and EPT (guest-physical to host-physical) or a shadow
- * table (guest-virtual to host-physical at the smaller page size). Table pages are allocated only
- * where mappings exist, and their memory is reported.
+ * A test fixture: a guest's memory fully mapped in every dimension the translation mode uses: the
+ * guest's page table (guest-virtual to guest-physical), and EPT (guest-physical to host-physical)
+ * or a shadow table (guest-virtual to host-physical at the smaller page size). Table pages are
+ * allocated only where mappings exist, and their memory is reported.
  *
  * <p>Layout: guest-virtual {@link #BASE_VA} maps to guest-physical 0; the guest's page tables live
  * in guest-physical memory at {@link #GUEST_TABLES_GPA}; host-physical = guest-physical + {@link
