@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import dev.vsim.cpu.registry.Registry;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -229,7 +230,7 @@ public final class StrictJson {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String n : names) {
-      int d = editDistance(key.toLowerCase(), n.toLowerCase());
+      int d = Registry.distance(key.toLowerCase(), n.toLowerCase());
       if (d < bestDistance) {
         bestDistance = d;
         best = n;
@@ -240,26 +241,6 @@ public final class StrictJson {
       return "unknown key \"" + key + "\"; did you mean \"" + best + "\"?";
     }
     return "unknown key \"" + key + "\"; allowed keys: " + String.join(", ", names);
-  }
-
-  /** Levenshtein distance, for "did you mean". */
-  static int editDistance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 
   private static String enumChoices(Class<?> e) {

@@ -3,6 +3,7 @@ package dev.vsim.scenarios.run;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.vsim.cpu.registry.Registry;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -82,31 +83,12 @@ final class CheckedRuns {
       List<String> closest =
           metrics.keySet().stream()
               .sorted(
-                  Comparator.comparingInt((String k) -> distance(k, name)).thenComparing(k -> k))
+                  Comparator.comparingInt((String k) -> Registry.distance(k, name))
+                      .thenComparing(k -> k))
               .limit(5)
               .toList();
       fail("no metric " + name + " among " + metrics.size() + "; the closest are " + closest);
     }
     return n;
-  }
-
-  /** Levenshtein distance. */
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 }

@@ -14,7 +14,10 @@ public final class CacheReplacementPolicies {
   /** The name a cache level uses when its profile names none. */
   public static final String DEFAULT = "lru";
 
-  /** Chooses which way of a set to evict; one instance serves every set of one cache level. */
+  /**
+   * Chooses which way of a set to evict; one instance serves every set of one structure (a cache
+   * level, a TLB level, a paging-structure cache).
+   */
   public interface Policy {
     /** The way just hit or filled. */
     void touch(int set, int way);
@@ -61,9 +64,27 @@ public final class CacheReplacementPolicies {
               "a uniformly random way, from a seeded stream",
               new Kind(Integer.MAX_VALUE, (sets, ways, seed) -> new RandomWay(ways, seed)));
 
+  /**
+   * Adds to {@code r} the policies every kind of structure offers beside its own LRU (all of this
+   * registry's but {@code lru}), so that they are one implementation.
+   */
+  public static Registry<Kind> withSharedPolicies(Registry<Kind> r) {
+    for (Registry.Entry<Kind> e : REGISTRY.entries()) {
+      if (!e.value().builtInLru()) {
+        r.register(e.name(), e.doc(), e.value());
+      }
+    }
+    return r;
+  }
+
   /** The message for {@code ways} beyond what policy {@code name} supports, or null if it fits. */
   public static String waysProblem(String name, int ways) {
-    Kind k = REGISTRY.get(name);
+    return waysProblem(REGISTRY, name, ways);
+  }
+
+  /** As {@link #waysProblem(String, int)}, for the policies of another structure. */
+  public static String waysProblem(Registry<Kind> policies, String name, int ways) {
+    Kind k = policies.get(name);
     return ways > k.maxWays()
         ? name + " supports at most " + k.maxWays() + " ways, not " + ways
         : null;
@@ -73,11 +94,11 @@ public final class CacheReplacementPolicies {
    * Pseudo-LRU with one MRU bit per way: a touch sets the way's bit, and when every bit of a set
    * would be set, the others are cleared; the victim is the first way whose bit is clear.
    */
-  static final class BitPlru implements Policy {
+  public static final class BitPlru implements Policy {
     private final int ways;
     private final long[] mru;
 
-    BitPlru(int sets, int ways) {
+    public BitPlru(int sets, int ways) {
       if (ways > 64) {
         throw new IllegalArgumentException("bit-plru supports at most 64 ways, not " + ways);
       }
@@ -99,11 +120,11 @@ public final class CacheReplacementPolicies {
   }
 
   /** Uniformly random among the ways, from a seeded stream. */
-  static final class RandomWay implements Policy {
+  public static final class RandomWay implements Policy {
     private final int ways;
     private final SplittableRandom random;
 
-    RandomWay(int ways, long seed) {
+    public RandomWay(int ways, long seed) {
       this.ways = ways;
       this.random = new SplittableRandom(seed);
     }

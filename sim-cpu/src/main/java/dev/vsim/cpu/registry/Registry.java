@@ -116,7 +116,7 @@ public final class Registry<T> {
   }
 
   /** Levenshtein distance (insertions, deletions, substitutions), two rows. */
-  static int distance(String a, String b) {
+  public static int distance(String a, String b) {
     int[] prev = new int[b.length() + 1];
     int[] cur = new int[b.length() + 1];
     for (int j = 0; j <= b.length(); j++) {

@@ -45,15 +45,20 @@ public final class GuestOp {
   private long maxBytesPerSecond;
   private int mwaitHint;
   private final VmExit exit = new VmExit();
-  private long touchAddress;
-  private long touchLength;
-  private long touchStep;
-  private long[] touchList;
-  private int touchCount;
-  private boolean touchWrite;
-  private long touchTrafficPerPage;
-  private long touchRunBytes;
-  private boolean touchPriced;
+  final Touch touch = new Touch();
+
+  /** A {@link Kind#TOUCH}'s description, which the vCPU reads when it executes it. */
+  static final class Touch {
+    long address;
+    long length;
+    long step;
+    long[] list; // null: the range [address, address + length) in steps
+    int count;
+    boolean write;
+    long trafficPerPage; // 0: not streamed
+    long runBytes;
+    boolean priced;
+  }
 
   /** Guest work with no exit. */
   public void compute(long n) {
@@ -111,10 +116,10 @@ public final class GuestOp {
       throw new IllegalArgumentException("a touch covers at least one byte, step by step");
     }
     setTouch(work, write);
-    touchAddress = address;
-    touchLength = length;
-    touchStep = step;
-    touchList = null;
+    touch.address = address;
+    touch.length = length;
+    touch.step = step;
+    touch.list = null;
     return this;
   }
 
@@ -128,8 +133,8 @@ public final class GuestOp {
       throw new IllegalArgumentException("bad touch list of " + count + " addresses");
     }
     setTouch(work, write);
-    touchList = addresses;
-    touchCount = count;
+    touch.list = addresses;
+    touch.count = count;
     return this;
   }
 
@@ -137,10 +142,10 @@ public final class GuestOp {
     kind = Kind.TOUCH;
     cycles = work;
     repeat = 1;
-    touchWrite = write;
-    touchTrafficPerPage = 0;
-    touchRunBytes = 0;
-    touchPriced = false;
+    touch.write = write;
+    touch.trafficPerPage = 0;
+    touch.runBytes = 0;
+    touch.priced = false;
   }
 
   /**
@@ -152,52 +157,16 @@ public final class GuestOp {
     if (trafficPerPage < 1 || maxRate < 1 || runBytes < 1) {
       throw new IllegalArgumentException("a streamed touch moves bytes at a rate in runs");
     }
-    touchTrafficPerPage = trafficPerPage;
+    touch.trafficPerPage = trafficPerPage;
     maxBytesPerSecond = maxRate;
-    touchRunBytes = runBytes;
+    touch.runBytes = runBytes;
     return this;
   }
 
   /** Each touched address's line is also accessed through the vCPU's cache hierarchy. */
   public GuestOp pricedThroughCaches() {
-    touchPriced = true;
+    touch.priced = true;
     return this;
-  }
-
-  long touchAddress() {
-    return touchAddress;
-  }
-
-  long touchLength() {
-    return touchLength;
-  }
-
-  long touchStep() {
-    return touchStep;
-  }
-
-  long[] touchList() {
-    return touchList;
-  }
-
-  int touchCount() {
-    return touchCount;
-  }
-
-  boolean touchWrite() {
-    return touchWrite;
-  }
-
-  long touchTrafficPerPage() {
-    return touchTrafficPerPage;
-  }
-
-  long touchRunBytes() {
-    return touchRunBytes;
-  }
-
-  boolean touchPriced() {
-    return touchPriced;
   }
 
   /** Nothing more to run. */

@@ -724,21 +724,22 @@ public final class Vcpu implements EventHandler {
       throw new IllegalStateException("vCPU " + index + " touches memory but has no MMU");
     }
     touching = true;
+    GuestOp.Touch t = op.touch;
     touchWork = op.cycles();
-    touchWrite = op.touchWrite();
-    touchList = op.touchList();
+    touchWrite = t.write;
+    touchList = t.list;
     if (touchList != null) {
       touchPos = 0;
-      touchCount = op.touchCount();
+      touchCount = t.count;
     } else {
-      touchNext = op.touchAddress();
-      touchEnd = op.touchAddress() + op.touchLength();
-      touchStep = op.touchStep();
+      touchNext = t.address;
+      touchEnd = t.address + t.length;
+      touchStep = t.step;
     }
-    touchTraffic = op.touchTrafficPerPage();
+    touchTraffic = t.trafficPerPage;
     touchRate = op.maxBytesPerSecond();
-    touchRun = op.touchRunBytes();
-    touchPriced = op.touchPriced();
+    touchRun = t.runBytes;
+    touchPriced = t.priced;
     if (touchTraffic > 0 && touchList != null) {
       throw new IllegalArgumentException("a streamed touch covers a range");
     }

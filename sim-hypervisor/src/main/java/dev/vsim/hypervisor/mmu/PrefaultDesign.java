@@ -4,15 +4,9 @@ package dev.vsim.hypervisor.mmu;
  * KVM_PRE_FAULT_MEMORY: before the guest runs, each vCPU maps its share of guest memory through the
  * TDP MMU's fault path (no exits); the guest starts once every share is mapped.
  */
-final class PrefaultDesign implements FaultDesign {
-  @Override
-  public String id() {
-    return "prefault";
-  }
-
-  @Override
-  public LockMode lockMode() {
-    return LockMode.READ;
+final class PrefaultDesign extends NamedFaultDesign {
+  PrefaultDesign() {
+    super("prefault", LockMode.READ);
   }
 
   @Override
@@ -24,10 +18,5 @@ final class PrefaultDesign implements FaultDesign {
   public String shadowPagingConflict() {
     return "KVM_PRE_FAULT_MEMORY maps only two-dimensional (EPT) tables: use \"mmu-lock\" or"
         + " \"prepopulated\"";
-  }
-
-  @Override
-  public String toString() {
-    return id();
   }
 }

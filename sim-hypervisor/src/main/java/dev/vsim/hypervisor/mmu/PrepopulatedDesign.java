@@ -3,18 +3,12 @@ package dev.vsim.hypervisor.mmu;
 /**
  * Second-level tables built, and guest memory pinned and zeroed, when the memslot is registered: no
  * faults at run time (seed 003's pre-populated EPT). Under shadow paging, the shadow tables are
- * built from the guest's page table before the guest runs and kept in step with its changes.
+ * built from the guest's page table before the guest runs and kept in step with its changes. Dirty
+ * logging's write faults on a pre-populated EPT take the lock for write.
  */
-final class PrepopulatedDesign implements FaultDesign {
-  @Override
-  public String id() {
-    return "prepopulated";
-  }
-
-  /** Dirty logging's write faults on a pre-populated EPT take the lock for write. */
-  @Override
-  public LockMode lockMode() {
-    return LockMode.WRITE;
+final class PrepopulatedDesign extends NamedFaultDesign {
+  PrepopulatedDesign() {
+    super("prepopulated", LockMode.WRITE);
   }
 
   @Override
@@ -30,10 +24,5 @@ final class PrepopulatedDesign implements FaultDesign {
   @Override
   public boolean restoresHugePagesAtOnce() {
     return true;
-  }
-
-  @Override
-  public String toString() {
-    return id();
   }
 }

@@ -4,25 +4,14 @@ package dev.vsim.hypervisor.mmu;
  * The TDP MMU: faults hold the MMU lock for read and install their SPTE by compare-exchange, so
  * faults of different vCPUs proceed in parallel and a lost race retries.
  */
-final class TdpMmuDesign implements FaultDesign {
-  @Override
-  public String id() {
-    return "tdp-mmu";
-  }
-
-  @Override
-  public LockMode lockMode() {
-    return LockMode.READ;
+final class TdpMmuDesign extends NamedFaultDesign {
+  TdpMmuDesign() {
+    super("tdp-mmu", LockMode.READ);
   }
 
   @Override
   public String shadowPagingConflict() {
     return "the TDP MMU builds only two-dimensional (EPT) tables; shadow pages fault under the MMU"
         + " lock: use \"mmu-lock\" or \"prepopulated\"";
-  }
-
-  @Override
-  public String toString() {
-    return id();
   }
 }

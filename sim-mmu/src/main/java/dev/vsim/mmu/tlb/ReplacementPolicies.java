@@ -1,9 +1,11 @@
 package dev.vsim.mmu.tlb;
 
+import dev.vsim.cpu.cache.CacheReplacementPolicies;
+import dev.vsim.cpu.cache.CacheReplacementPolicies.Kind;
+import dev.vsim.cpu.cache.CacheReplacementPolicies.Policy;
 import dev.vsim.cpu.cache.RecencyOrder;
 import dev.vsim.cpu.registry.Registry;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * The replacement policies a TLB or paging-structure cache can name in a hardware profile ({@code
@@ -12,45 +14,24 @@ import java.util.SplittableRandom;
 public final class ReplacementPolicies {
   private ReplacementPolicies() {}
 
-  /** Builds a policy for a structure of {@code sets} x {@code ways}. */
-  @FunctionalInterface
-  public interface Builder {
-    ReplacementPolicy create(int sets, int ways, long seed);
-  }
-
   /**
-   * One named policy.
-   *
-   * @param maxWays the largest associativity it supports
-   * @param builder builds it
+   * Every TLB replacement policy by name, the default first: the TLBs' own exact LRU, then the
+   * policies the data caches offer too.
    */
-  public record Kind(int maxWays, Builder builder) {}
-
-  /** Every TLB replacement policy by name, the default first. */
   public static final Registry<Kind> REGISTRY =
-      new Registry<Kind>(
-              "tlb replacement policy",
-              "which entry of a full set a TLB level or a paging-structure cache evicts on a fill")
-          .register(
-              "lru",
-              "true least-recently-used, exact at every associativity (the default)",
-              new Kind(Integer.MAX_VALUE, (sets, ways, seed) -> new Lru(sets, ways)))
-          .register(
-              "bit-plru",
-              "pseudo-LRU with one MRU bit per way, as in many TLBs; the victim is the first way"
-                  + " whose bit is clear (at most 64 ways)",
-              new Kind(64, (sets, ways, seed) -> new BitPlru(sets, ways)))
-          .register(
-              "random",
-              "a uniformly random way, from a seeded stream",
-              new Kind(Integer.MAX_VALUE, (sets, ways, seed) -> new RandomReplacement(ways, seed)));
+      CacheReplacementPolicies.withSharedPolicies(
+          new Registry<Kind>(
+                  "tlb replacement policy",
+                  "which entry of a full set a TLB level or a paging-structure cache evicts on a"
+                      + " fill")
+              .register(
+                  "lru",
+                  "true least-recently-used, exact at every associativity (the default)",
+                  new Kind(Integer.MAX_VALUE, (sets, ways, seed) -> new Lru(sets, ways))));
 
   /** The message for {@code ways} beyond what policy {@code name} supports, or null if it fits. */
   public static String waysProblem(String name, int ways) {
-    Kind k = REGISTRY.get(name);
-    return ways > k.maxWays()
-        ? name + " supports at most " + k.maxWays() + " ways, not " + ways
-        : null;
+    return CacheReplacementPolicies.waysProblem(REGISTRY, name, ways);
   }
 
   /**
@@ -60,7 +41,7 @@ public final class ReplacementPolicies {
    * @throws IllegalArgumentException for an unknown name (with a did-you-mean) or more ways than
    *     the policy supports
    */
-  public static ReplacementPolicy create(String name, int sets, int ways, long seed) {
+  public static Policy create(String name, int sets, int ways, long seed) {
     Kind k = REGISTRY.get(name);
     String tooMany = waysProblem(name, ways);
     if (tooMany != null) {
@@ -75,7 +56,7 @@ public final class ReplacementPolicies {
    * Larger (fully associative) structures keep a recency list per set, doubly linked through int
    * arrays: a touch moves the way to the front, the victim is the back, both in constant time.
    */
-  static final class Lru implements ReplacementPolicy {
+  static final class Lru implements Policy {
     private final int ways;
     private final long[] order; // up to 16 ways, else null
     private final int[] prev;
@@ -141,55 +122,6 @@ public final class ReplacementPolicies {
     @Override
     public int victim(int set) {
       return order != null ? RecencyOrder.way(order[set], ways - 1) : tail[set];
-    }
-  }
-
-  /**
-   * Pseudo-LRU with one MRU bit per way (as in many TLBs): a touch sets the way's bit, and when
-   * every bit of a set would be set, the others are cleared; the victim is the first way whose bit
-   * is clear. Works for any associativity (Skylake's STLB is 12-way).
-   */
-  static final class BitPlru implements ReplacementPolicy {
-    private final int ways;
-    private final long[] mru;
-
-    BitPlru(int sets, int ways) {
-      if (ways > 64) {
-        throw new IllegalArgumentException("bit-plru supports at most 64 ways, not " + ways);
-      }
-      this.ways = ways;
-      this.mru = new long[sets];
-    }
-
-    @Override
-    public void touch(int set, int way) {
-      long bits = mru[set] | (1L << way);
-      long all = ways == 64 ? -1L : (1L << ways) - 1;
-      mru[set] = bits == all ? 1L << way : bits;
-    }
-
-    @Override
-    public int victim(int set) {
-      return Long.numberOfTrailingZeros(~mru[set]);
-    }
-  }
-
-  /** Uniformly random among the ways, from a seeded stream. */
-  static final class RandomReplacement implements ReplacementPolicy {
-    private final int ways;
-    private final SplittableRandom random;
-
-    RandomReplacement(int ways, long seed) {
-      this.ways = ways;
-      this.random = new SplittableRandom(seed);
-    }
-
-    @Override
-    public void touch(int set, int way) {}
-
-    @Override
-    public int victim(int set) {
-      return random.nextInt(ways);
     }
   }
 }

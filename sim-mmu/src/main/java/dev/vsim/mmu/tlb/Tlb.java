@@ -1,5 +1,6 @@
 package dev.vsim.mmu.tlb;
 
+import dev.vsim.cpu.cache.CacheReplacementPolicies.Policy;
 import dev.vsim.cpu.stats.StatGroup;
 
 /**
@@ -31,7 +32,7 @@ public final class Tlb {
   private int previousHit; // the one hit before it
   private final int[] fill; // valid entries per set, so a full set goes straight to its victim
   private int valid; // valid entries in all, so that flushing an empty structure costs nothing
-  private final ReplacementPolicy policy;
+  private final Policy policy;
   // The policy again when it is true LRU, called through its final class so that the call inlines
   // even where several policies are in use (an interface call site would go megamorphic).
   private final ReplacementPolicies.Lru lru;
@@ -49,7 +50,7 @@ public final class Tlb {
         stats);
   }
 
-  public Tlb(int entries, int ways, ReplacementPolicy policy, StatGroup stats) {
+  public Tlb(int entries, int ways, Policy policy, StatGroup stats) {
     if (entries % ways != 0) {
       throw new IllegalArgumentException(entries + " entries do not divide into " + ways + " ways");
     }

@@ -3,6 +3,7 @@ package dev.vsim.mmu.tlb;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.vsim.cpu.cache.CacheReplacementPolicies.Policy;
 import dev.vsim.cpu.stats.StatGroup;
 import org.junit.jupiter.api.Test;
 
@@ -99,7 +100,7 @@ class TlbTest {
 
   private static void lruMatchesAgeStamps(int ways) {
     int sets = 4;
-    ReplacementPolicy lru = ReplacementPolicies.create("lru", sets, ways, 0);
+    Policy lru = ReplacementPolicies.create("lru", sets, ways, 0);
     long[] stamp = new long[sets * ways];
     long clock = 0;
     java.util.SplittableRandom r = new java.util.SplittableRandom(3);
