@@ -197,6 +197,13 @@ public final class KvmVm implements ExitHandler {
     return -1;
   }
 
+  @Override
+  public void repeatedUndone(Vcpu vcpu, VmExit exit, long undone) {
+    if (exit.reason() == ExitReason.VMCALL && !isKnownHypercall(exit.rax())) {
+      hypercallsUnknown.add(-undone);
+    }
+  }
+
   private long hypercall(Vcpu vcpu, VmExit exit) {
     if (exit.rax() == KvmHypercall.SEND_IPI) {
       return sendIpiHypercall(exit);

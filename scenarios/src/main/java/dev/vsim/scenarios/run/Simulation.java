@@ -287,6 +287,10 @@ public final class Simulation {
       progress.accept((double) t / stopAt);
     }
     boolean cutOff = running > 0 || !settled();
+    if (cutOff) {
+      // Work counted ahead of time (batched loops, computations under way) counts up to now.
+      vcpus.forEach(v -> v.settleAt(kernel.now()));
+    }
     if (power != null) {
       power.advanceTo(kernel.now()); // residencies cover the whole run
     }

@@ -60,7 +60,7 @@ class GoldenResultsTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** How a scenario is scaled down: the {@code --set}s of one configuration, given it unscaled. */
-  private interface Scaling {
+  interface Scaling {
     List<String> sets(RunPlan unscaled);
   }
 
@@ -69,7 +69,7 @@ class GoldenResultsTest {
    * touch, shootdowns and overcommit, IPIs across clusters, idle vCPUs, harvests of the dirty log)
    * while the whole test takes a few seconds.
    */
-  private static final Map<String, Scaling> SCALING =
+  static final Map<String, Scaling> SCALING =
       Map.of(
           "vmexit",
           p -> List.of("/vms/0/workload/iterations=300"),

@@ -18,4 +18,11 @@ public interface ExitHandler {
    * must be handled one by one (then nothing was done).
    */
   long handleRepeated(Vcpu vcpu, VmExit exit, long times);
+
+  /**
+   * Of the {@code times} exits last handled by {@link #handleRepeated}, {@code undone} did not
+   * happen after all (an interrupt cut the loop short, or the run stopped): the handler takes them
+   * off its counters.
+   */
+  default void repeatedUndone(Vcpu vcpu, VmExit exit, long undone) {}
 }

@@ -98,6 +98,8 @@ public final class Vcpu implements EventHandler {
   private long batchGuestCycles;
   private long batchTimes;
   private long batchEvent = -1;
+  private boolean batchOpen; // the loop's accounting may be ahead of time (see settleAt)
+  private long batchCounted; // iterations of the loop whose costs are counted
 
   // Memory touches: the vCPU's MMU, and the touch in progress (see fillTouch).
   private AddressTranslation mmu;
@@ -545,7 +547,7 @@ public final class Vcpu implements EventHandler {
     long now = kernel.now();
     long off = now - preemptedAt;
     preemptedCycles.add(off);
-    if (batchEvent >= 0) {
+    if (batchOpen) {
       batchStart += off; // the loop's iterations slide by the time it was off
     }
     if (heldDelay >= 0) {
@@ -614,10 +616,12 @@ public final class Vcpu implements EventHandler {
       }
       case (int) BATCH_DONE -> {
         batchEvent = -1;
+        batchOpen = false;
         remaining = 0;
         runGuest(now);
       }
       case (int) BATCH_CUT -> {
+        batchOpen = false;
         // The entry that ends the iteration in progress injects the interrupt.
         remaining = batchTimes;
         batchTimes = 0;
@@ -888,6 +892,8 @@ public final class Vcpu implements EventHandler {
     batchExitCycles = roundTrip;
     batchGuestCycles = op.cycles();
     batchTimes = remaining;
+    batchCounted = remaining;
+    batchOpen = true;
     int reason = op.exit().reason().ordinal();
     count(reason).add(remaining);
     roundTrip(reason).add(remaining * roundTrip);
@@ -896,6 +902,58 @@ public final class Vcpu implements EventHandler {
     hypervisorCycles.add(remaining * hv);
     entryCycles.add(remaining * vmx.vmEntryCycles());
     batchEvent = step(now + remaining * batchPeriod, BATCH_DONE);
+  }
+
+  /**
+   * The run stops at {@code now}: what the vCPU has counted ahead of time is brought back to what
+   * has happened by then. A batched loop counts only its finished iterations and, of the one in
+   * progress, what stepping would have counted by then (its guest work so far, its exit transition,
+   * handler and entry once each has begun); guest work in progress counts up to now.
+   */
+  public void settleAt(long now) {
+    long t = preempted ? preemptedAt : now;
+    if (batchOpen) {
+      long elapsed = t - batchStart;
+      long k = Math.min(batchCounted, elapsed / batchPeriod);
+      long undone = batchCounted - k;
+      if (undone > 0) {
+        long x = vmx.vmExitCycles();
+        long e = vmx.vmEntryCycles();
+        long h = batchExitCycles - x - e;
+        long g = batchGuestCycles;
+        int reason = op.exit().reason().ordinal();
+        count(reason).add(-undone);
+        roundTrip(reason).add(-undone * batchExitCycles);
+        guestCycles.add(-undone * g);
+        exitCycles.add(-undone * x);
+        hypervisorCycles.add(-undone * h);
+        entryCycles.add(-undone * e);
+        long into = elapsed - k * batchPeriod;
+        guestCycles.add(Math.min(into, g));
+        if (into >= g) {
+          exitCycles.add(x);
+        }
+        if (into >= g + x) {
+          hypervisorCycles.add(h);
+        }
+        if (into >= g + x + h) {
+          entryCycles.add(e);
+        }
+        // The exit in progress was handled once its handler began.
+        handler.repeatedUndone(this, op.exit(), into >= g + x ? undone - 1 : undone);
+      }
+      batchOpen = false;
+      return;
+    }
+    // Guest work (a computation, or the work before an exit or a memory stream) is counted when
+    // it starts: take off what was still to run.
+    long phase = preempted ? heldPhase : pendingPhase;
+    long left = preempted ? heldDelay : pendingEvent >= 0 ? pendingAt - t : 0;
+    boolean work =
+        phase == EXECUTE_EXIT || phase == STREAM || phase == RUN && pendingAt == computeEnd;
+    if (left > 0 && work && state == State.GUEST) {
+      guestCycles.add(-left);
+    }
   }
 
   /** An interrupt arrived during a batched loop: stop it at the end of the current iteration. */
@@ -915,7 +973,9 @@ public final class Vcpu implements EventHandler {
     exitCycles.add(-undone * vmx.vmExitCycles());
     hypervisorCycles.add(-undone * (batchExitCycles - vmx.vmExitCycles() - vmx.vmEntryCycles()));
     entryCycles.add(-undone * vmx.vmEntryCycles());
+    handler.repeatedUndone(this, op.exit(), undone);
     batchTimes = undone;
+    batchCounted = done;
     step(batchStart + done * batchPeriod, BATCH_CUT);
   }
 
