@@ -6,6 +6,7 @@ import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.hypervisor.memory.HostMemory;
 import dev.vsim.hypervisor.memory.Memslot;
 import dev.vsim.mmu.pagetable.EntryFormat;
+import dev.vsim.mmu.pagetable.EntryListener;
 import dev.vsim.mmu.pagetable.FlushTracker;
 import dev.vsim.mmu.pagetable.PageSize;
 import dev.vsim.mmu.pagetable.PageTable;
@@ -72,7 +73,7 @@ public final class Ept {
     writeProtectFaults = stats.counter("write_protect_faults");
     stats.gauge("table_bytes", this::tableBytes);
     table.addListener(flushTracker);
-    table.addListener(this::logChange);
+    table.addListener(new DirtyLog());
   }
 
   public PageTable table() {
@@ -277,22 +278,44 @@ public final class Ept {
   /**
    * The dirty log on the change hook, as KVM's handle_changed_spte_dirty_log: while the slot is
    * logged, a 4 KiB SPTE that becomes writable (write-protect mode) or whose dirty bit is cleared
-   * (dirty-bit mode: harvested) marks its page.
+   * (dirty-bit mode: harvested, or lost with the SPTE) marks its page.
    */
-  private void logChange(long gpa, int level, long oldEntry, long newEntry) {
-    if (level != 1 || dirty == null || !logging || !loggedSlot.contains(gpa)) {
-      return;
+  private final class DirtyLog implements EntryListener {
+    private boolean logs(long gpa, int level) {
+      return level == 1 && dirty != null && logging && loggedSlot.contains(gpa);
     }
-    EntryFormat f = EntryFormat.EPT;
-    boolean written =
-        mode == DirtyLogMode.WRITE_PROTECT
-            ? f.isWritable(newEntry)
-                && (!f.isPresent(oldEntry)
-                    || !f.isWritable(oldEntry)
-                    || EntryFormat.address(oldEntry) != EntryFormat.address(newEntry))
-            : f.isPresent(oldEntry) && f.isDirty(oldEntry) && !f.isDirty(newEntry);
-    if (written) {
-      markDirty(gpa);
+
+    @Override
+    public void entryChanged(long gpa, int level, long oldEntry, long newEntry) {
+      if (logs(gpa, level) && written(oldEntry, newEntry)) {
+        markDirty(gpa);
+      }
+    }
+
+    private boolean written(long oldEntry, long newEntry) {
+      EntryFormat f = EntryFormat.EPT;
+      if (mode == DirtyLogMode.WRITE_PROTECT) {
+        return f.isWritable(newEntry)
+            && (!f.isPresent(oldEntry)
+                || !f.isWritable(oldEntry)
+                || EntryFormat.address(oldEntry) != EntryFormat.address(newEntry));
+      }
+      return f.isPresent(oldEntry) && f.isDirty(oldEntry) && !f.isDirty(newEntry);
+    }
+
+    // A table's worth at once: nothing to do unless it holds 4 KiB SPTEs of the logged slot.
+    @Override
+    public void tableFilled(long gpa, int level, long[] entries) {
+      if (logs(gpa, level)) {
+        EntryListener.super.tableFilled(gpa, level, entries);
+      }
+    }
+
+    @Override
+    public void tableUnlinked(long gpa, int level, long[] entries) {
+      if (logs(gpa, level)) {
+        EntryListener.super.tableUnlinked(gpa, level, entries);
+      }
     }
   }
 
@@ -317,18 +340,29 @@ public final class Ept {
     long base = s.gpaBase();
     boolean writeProtect = mode == DirtyLogMode.WRITE_PROTECT;
     long clear = writeProtect ? EntryFormat.EPT.writableBit() : EntryFormat.EPT.dirtyBit();
-    for (TableIterator it = iterator.start(table, base, base + s.bytes()); it.valid(); it.next()) {
-      if (it.level() != 1) {
-        continue;
-      }
-      long e = it.entry();
-      if (writeProtect) {
-        long page = (it.address() - base) >>> 12;
-        if ((dirty[(int) (page >>> 6)] & (1L << page)) != 0) {
-          table.set(it, e & ~clear); // written since the last harvest: write-protect it again
+    if (writeProtect) {
+      // Write-protect again what was written since the last harvest: a range of the table for
+      // each word of the bitmap with a bit set (kvm_arch_mmu_enable_log_dirty_pt_masked).
+      for (int word = 0; word < dirty.length; word++) {
+        long mask = dirty[word];
+        if (mask == 0) {
+          continue;
         }
-      } else if ((e & clear) != 0) {
-        table.set(it, e & ~clear); // the hook logs the page
+        long first = base + (((long) word << 6) + Long.numberOfTrailingZeros(mask)) * 4096;
+        long end = base + (((long) word << 6) + 64 - Long.numberOfLeadingZeros(mask)) * 4096;
+        for (TableIterator it = iterator.start(table, first, end); it.valid(); it.next()) {
+          if (it.level() == 1 && (mask & (1L << ((it.address() - base) >>> 12))) != 0) {
+            table.set(it, it.entry() & ~clear);
+          }
+        }
+      }
+    } else {
+      for (TableIterator it = iterator.start(table, base, base + s.bytes());
+          it.valid();
+          it.next()) {
+        if (it.level() == 1 && (it.entry() & clear) != 0) {
+          table.set(it, it.entry() & ~clear); // the hook logs the page
+        }
       }
     }
     long[] out = dirty.clone();

@@ -5,7 +5,8 @@ package dev.vsim.mmu.pagetable;
  * paging-structure cache could still hold the old value of. A change can leave a stale translation
  * when the old entry was present and the new one drops a bit of it or points elsewhere (unmapped,
  * write-protected, dirty or accessed bit cleared, split or collapsed); a change that only adds
- * permission or fills a non-present slot cannot, as KVM's TDP MMU reasons too.
+ * permission or fills a non-present slot cannot, as KVM's TDP MMU reasons too. An unlinked table
+ * counts once, by the change of the entry that pointed to it.
  */
 public final class FlushTracker implements EntryListener {
   private final EntryFormat format;
@@ -30,6 +31,14 @@ public final class FlushTracker implements EntryListener {
       total++;
     }
   }
+
+  /** New entries of a table not yet linked: nothing can have cached them. */
+  @Override
+  public void tableFilled(long address, int level, long[] entries) {}
+
+  /** The change of the entry that pointed to the table is pending already. */
+  @Override
+  public void tableUnlinked(long address, int level, long[] entries) {}
 
   /** Whether a change since the last {@link #flushed()} requires a flush. */
   public boolean isFlushPending() {

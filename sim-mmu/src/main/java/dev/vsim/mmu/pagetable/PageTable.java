@@ -31,7 +31,7 @@ public final class PageTable {
     this.levels = levels;
     this.memory = memory;
     this.root = memory.allocate();
-    addListener(this::account);
+    addListener(new Accounting());
   }
 
   public EntryFormat format() {
@@ -100,7 +100,8 @@ public final class PageTable {
 
   /**
    * Tells the listeners; an entry that pointed to a table and no longer does unlinks the table, and
-   * each present entry of it is reported as cleared (recursively), as KVM's handle_removed_pt.
+   * its entries are reported as cleared, and those of the tables below (as KVM's
+   * handle_removed_pt).
    */
   private void changed(long address, int level, long oldEntry, long newEntry) {
     if (oldEntry == newEntry) {
@@ -111,13 +112,22 @@ public final class PageTable {
       l[i].entryChanged(address, level, oldEntry, newEntry);
     }
     if (unlinksTable(level, oldEntry, newEntry)) {
-      int childLevel = level - 1;
-      long childSpan = 1L << shift(childLevel);
-      long[] entries = memory.table(EntryFormat.address(oldEntry));
+      unlinked(EntryFormat.address(oldEntry), level - 1, address);
+    }
+  }
+
+  /** Reports the entries of an unlinked table at {@code level}, then the tables below it. */
+  private void unlinked(long table, int level, long address) {
+    long[] entries = memory.table(table);
+    EntryListener[] l = listeners;
+    for (int i = 0; i < l.length; i++) {
+      l[i].tableUnlinked(address, level, entries);
+    }
+    if (level > 1) {
+      long span = 1L << shift(level);
       for (int i = 0; i < TableMemory.ENTRIES; i++) {
-        long e = entries[i];
-        if (format.isPresent(e)) {
-          changed(address + i * childSpan, childLevel, e, 0);
+        if (isTable(entries[i], level)) {
+          unlinked(EntryFormat.address(entries[i]), level - 1, address + i * span);
         }
       }
     }
@@ -135,10 +145,29 @@ public final class PageTable {
     return level > 1 && format.isPresent(entry) && (entry & EntryFormat.PAGE_SIZE) == 0;
   }
 
-  /** Table-memory accounting on the hook: a table page unlinked is freed. */
-  private void account(long address, int level, long oldEntry, long newEntry) {
-    if (unlinksTable(level, oldEntry, newEntry)) {
-      memory.free(EntryFormat.address(oldEntry));
+  /** Table-memory accounting on the hook: a table page unlinked is freed, with those below it. */
+  private final class Accounting implements EntryListener {
+    @Override
+    public void entryChanged(long address, int level, long oldEntry, long newEntry) {
+      if (unlinksTable(level, oldEntry, newEntry)) {
+        memory.free(EntryFormat.address(oldEntry));
+      }
+    }
+
+    @Override
+    public void tableFilled(long address, int level, long[] entries) {
+      // Nothing was there before: nothing to free.
+    }
+
+    @Override
+    public void tableUnlinked(long address, int level, long[] entries) {
+      if (level > 1) {
+        for (long e : entries) {
+          if (isTable(e, level)) {
+            memory.free(EntryFormat.address(e));
+          }
+        }
+      }
     }
   }
 
@@ -359,7 +388,7 @@ public final class PageTable {
 
   /**
    * Allocates and fills the table that replaces the large {@code leaf} at {@code level} mapping
-   * {@code address}: the 512 new leaves are reported as changes from 0 before the table is linked.
+   * {@code address}: the 512 new leaves are reported (as filled) before the table is linked.
    *
    * @return the entry that links it
    */
@@ -370,9 +399,11 @@ public final class PageTable {
     long table = memory.allocate();
     long[] entries = memory.table(table);
     for (int i = 0; i < TableMemory.ENTRIES; i++) {
-      long e = format.leafEntry(base + i * childBytes, childLevel, writable);
-      entries[i] = e;
-      changed(address + i * childBytes, childLevel, 0, e);
+      entries[i] = format.leafEntry(base + i * childBytes, childLevel, writable);
+    }
+    EntryListener[] l = listeners;
+    for (int i = 0; i < l.length; i++) {
+      l[i].tableFilled(address, childLevel, entries);
     }
     return format.tableEntry(table);
   }
