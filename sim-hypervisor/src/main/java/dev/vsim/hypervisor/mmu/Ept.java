@@ -6,9 +6,11 @@ import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.hypervisor.memory.HostMemory;
 import dev.vsim.hypervisor.memory.Memslot;
 import dev.vsim.mmu.pagetable.EntryFormat;
+import dev.vsim.mmu.pagetable.EntryListener;
+import dev.vsim.mmu.pagetable.FlushTracker;
 import dev.vsim.mmu.pagetable.PageSize;
 import dev.vsim.mmu.pagetable.PageTable;
-import dev.vsim.mmu.pagetable.TableCursor;
+import dev.vsim.mmu.pagetable.TableIterator;
 import dev.vsim.mmu.pagetable.TableMemory;
 import dev.vsim.mmu.walk.Mmu;
 import java.util.ArrayList;
@@ -20,6 +22,12 @@ import java.util.List;
  * (split huge pages, harvest dirty bits or write-protect, restore huge pages). Every change that
  * could leave a stale translation cached flushes every vCPU's TLB and paging-structure caches
  * (kvm_flush_remote_tlbs), and returns the cycles it cost from {@link MmuCosts}.
+ *
+ * <p>Pre-population and the dirty-logging operations are range operations: one pass of a {@link
+ * TableIterator} over the memslot, as KVM's TDP MMU does them, not a descent from the root for each
+ * page. The bookkeeping hangs off the table's change hook: the dirty log of the logged slot (a 4
+ * KiB SPTE made writable in write-protect mode, a dirty bit cleared in dirty-bit mode marks its
+ * page), the table memory freed when tables are unlinked, and whether a flush is owed.
  */
 public final class Ept implements SecondLevelTables {
   /** EPT tables live in their own host-physical region. */
@@ -30,13 +38,14 @@ public final class Ept implements SecondLevelTables {
   private final PageTable table;
   private final int eptSlot;
   private final List<Mmu> mmus = new ArrayList<>();
-  private final TableCursor cursor = new TableCursor();
+  private final TableIterator iterator = new TableIterator();
+  private final FlushTracker flushTracker = new FlushTracker(EntryFormat.EPT);
 
   private boolean logging;
   private Memslot loggedSlot;
   private DirtyLogMode mode;
-  private long[] dirty; // write-protect mode: bit per 4 KiB page of the logged slot
-  private long unlinkedTables;
+  // Bit per 4 KiB page of the logged slot, set by the change hook; null until logging is armed.
+  private long[] dirty;
 
   private final Counter installs;
   private final Counter hugeInstalls;
@@ -63,6 +72,8 @@ public final class Ept implements SecondLevelTables {
     flushes = stats.counter("remote_tlb_flushes");
     writeProtectFaults = stats.counter("write_protect_faults");
     stats.gauge("table_bytes", this::tableBytes);
+    table.addListener(flushTracker);
+    table.addListener(new DirtyLog());
   }
 
   public PageTable table() {
@@ -87,7 +98,12 @@ public final class Ept implements SecondLevelTables {
 
   /** Bytes of EPT table pages in use (pages unlinked by restoring huge pages are freed). */
   public long tableBytes() {
-    return table.memory().bytes() - unlinkedTables * 4096;
+    return table.memory().liveBytes();
+  }
+
+  /** Whether a change since the last flush could have left a stale translation cached. */
+  public boolean isFlushPending() {
+    return flushTracker.isFlushPending();
   }
 
   /** The size KVM maps {@code gpa} at: the host page size, or 4 KiB while its slot is logged. */
@@ -127,10 +143,7 @@ public final class Ept implements SecondLevelTables {
     // While write-protect logging, a read fault maps the page read-only; a write fault maps it
     // writable and marks it dirty.
     boolean writable = !(logging && loggedSlot == s && mode == DirtyLogMode.WRITE_PROTECT) || write;
-    table.map(aligned, s.hpa(aligned), size, writable);
-    if (logging && loggedSlot == s && write && mode == DirtyLogMode.WRITE_PROTECT) {
-      markDirty(aligned);
-    }
+    table.map(aligned, s.hpa(aligned), size, writable); // the hook logs a writable SPTE as dirty
     installs.increment();
     if (size != PageSize.SIZE_4K) {
       hugeInstalls.increment();
@@ -147,10 +160,38 @@ public final class Ept implements SecondLevelTables {
   public long prepopulate(Memslot s) {
     host.pinAll(s);
     long page = s.backing().pageBytes();
-    long n = 0;
-    for (long off = 0; off < s.bytes(); off += page) {
-      install(s, s.gpaBase() + off, true);
-      n++;
+    long n = s.bytes() / page;
+    if (logging && loggedSlot == s) {
+      // Mapped at 4 KiB while logged: one install at the start of each backing page, as ever.
+      for (long off = 0; off < s.bytes(); off += page) {
+        install(s, s.gpaBase() + off, true);
+      }
+      return n * costs.spteInstallCycles();
+    }
+    PageSize size = PageSize.ofBytes(page);
+    int level = size.level();
+    long end = s.gpaBase() + s.bytes();
+    for (TableIterator it = iterator.start(table, s.gpaBase(), end, level, true);
+        it.valid();
+        it.next()) {
+      if (it.level() > level) {
+        if (!it.isPresent()) {
+          table.linkNewTable(it); // and step down into it
+        } // a larger leaf maps this part already: nothing to install below it
+      } else if (!it.isPresent()) {
+        long gpa = it.address();
+        if (!host.isResident(s, gpa)) {
+          throw new IllegalStateException(
+              "SPTE for 0x" + Long.toHexString(gpa) + " whose host page is not resident");
+        }
+        table.set(it, EntryFormat.EPT.leafEntry(s.hpa(gpa), level, true));
+        installs.increment();
+        if (size != PageSize.SIZE_4K) {
+          hugeInstalls.increment();
+        }
+      } else if (it.isTable()) {
+        install(s, it.address(), true); // smaller SPTEs are there: as a fault would find them
+      }
     }
     return n * costs.spteInstallCycles();
   }
@@ -176,38 +217,33 @@ public final class Ept implements SecondLevelTables {
     logging = true;
     loggedSlot = s;
     mode = logMode;
-    dirty = new long[(int) ((s.pages4k() + 63) >>> 6)];
+    dirty = null; // what was written before logging started is not logged
     long cycles = 0;
     boolean writableSplit = logMode == DirtyLogMode.DIRTY_BIT;
     long w = EntryFormat.EPT.writableBit();
-    long d = EntryFormat.EPT.dirtyBit();
-    for (long gpa = s.gpaBase(); gpa < s.gpaBase() + s.bytes(); ) {
-      int level = table.leafLevel(gpa);
-      long span = level == 0 ? 4096 : 1L << (12 + 9 * (level - 1));
-      if (level > 1 && eagerSplit) {
-        splitAll(gpa, level, writableSplit);
-        cycles += (span >>> 12) * costs.splitCyclesPerSpte();
-      } else if (level > 1) {
-        table.updateLeafBits(gpa, 0, w);
+    long small = logMode == DirtyLogMode.WRITE_PROTECT ? w : EntryFormat.EPT.dirtyBit();
+    TableIterator it = iterator.start(table, s.gpaBase(), s.gpaBase() + s.bytes());
+    while (it.valid()) {
+      if (!it.isLeaf()) {
+        it.next();
+      } else if (it.level() > 1 && eagerSplit) {
+        splitAll(it.address(), it.span(), writableSplit);
+        cycles += (it.span() >>> 12) * costs.splitCyclesPerSpte();
+        it.skip(); // past the 4 KiB SPTEs just made
+      } else {
+        table.set(it, it.entry() & ~(it.level() > 1 ? w : small));
         cycles += costs.dirtyLogCyclesPerSpte();
-      } else if (level == 1) {
-        table.updateLeafBits(gpa, 0, logMode == DirtyLogMode.WRITE_PROTECT ? w : d);
-        cycles += costs.dirtyLogCyclesPerSpte();
+        it.next();
       }
-      gpa = (gpa & ~(span - 1)) + span;
     }
+    dirty = new long[(int) ((s.pages4k() + 63) >>> 6)];
     return cycles + flushAll();
   }
 
-  /** Splits a huge leaf down to 4 KiB SPTEs (a 1 GiB page through 2 MiB tables). */
-  private void splitAll(long gpa, int level, boolean writable) {
-    table.split(gpa, writable);
+  /** Splits the huge leaf at [base, base + span) down to 4 KiB SPTEs (1 GiB through 2 MiB). */
+  private void splitAll(long base, long span, boolean writable) {
+    table.splitRange(base, base + span, 1, writable);
     splits.increment();
-    if (level == 3) {
-      for (long off = 0; off < (1L << 30); off += 2L << 20) {
-        table.split(gpa + off, writable);
-      }
-    }
   }
 
   /**
@@ -223,14 +259,16 @@ public final class Ept implements SecondLevelTables {
     long cycles = costs.raceRetryCycles();
     int level = table.leafLevel(gpa);
     if (level > 1) {
-      splitAll(gpa, level, mode == DirtyLogMode.DIRTY_BIT);
-      cycles += (1L << (9 * (level - 1))) * costs.splitCyclesPerSpte() + flushAll();
+      long span = 1L << (12 + 9 * (level - 1));
+      splitAll(gpa & ~(span - 1), span, mode == DirtyLogMode.DIRTY_BIT);
+      cycles += (1L << (9 * (level - 1))) * costs.splitCyclesPerSpte();
+    }
+    if (flushTracker.isFlushPending()) { // the huge SPTE is gone
+      cycles += flushAll();
     }
     long aligned = gpa & ~0xfffL;
+    // Made writable: in write-protect mode the hook marks the page dirty.
     table.updateLeafBits(aligned, EntryFormat.EPT.writableBit(), 0);
-    if (mode == DirtyLogMode.WRITE_PROTECT) {
-      markDirty(aligned);
-    }
     return cycles + costs.dirtyLogCyclesPerSpte();
   }
 
@@ -251,6 +289,50 @@ public final class Ept implements SecondLevelTables {
     return table.leafEntry(gpa);
   }
 
+  /**
+   * The dirty log on the change hook, as KVM's handle_changed_spte_dirty_log: while the slot is
+   * logged, a 4 KiB SPTE that becomes writable (write-protect mode) or whose dirty bit is cleared
+   * (dirty-bit mode: harvested, or lost with the SPTE) marks its page.
+   */
+  private final class DirtyLog implements EntryListener {
+    private boolean logs(long gpa, int level) {
+      return level == 1 && dirty != null && logging && loggedSlot.contains(gpa);
+    }
+
+    @Override
+    public void entryChanged(long gpa, int level, long oldEntry, long newEntry) {
+      if (logs(gpa, level) && written(oldEntry, newEntry)) {
+        markDirty(gpa);
+      }
+    }
+
+    private boolean written(long oldEntry, long newEntry) {
+      EntryFormat f = EntryFormat.EPT;
+      if (mode == DirtyLogMode.WRITE_PROTECT) {
+        return f.isWritable(newEntry)
+            && (!f.isPresent(oldEntry)
+                || !f.isWritable(oldEntry)
+                || EntryFormat.address(oldEntry) != EntryFormat.address(newEntry));
+      }
+      return f.isPresent(oldEntry) && f.isDirty(oldEntry) && !f.isDirty(newEntry);
+    }
+
+    // A table's worth at once: nothing to do unless it holds 4 KiB SPTEs of the logged slot.
+    @Override
+    public void tableFilled(long gpa, int level, long[] entries) {
+      if (logs(gpa, level)) {
+        EntryListener.super.tableFilled(gpa, level, entries);
+      }
+    }
+
+    @Override
+    public void tableUnlinked(long gpa, int level, long[] entries) {
+      if (logs(gpa, level)) {
+        EntryListener.super.tableUnlinked(gpa, level, entries);
+      }
+    }
+  }
+
   private void markDirty(long gpa) {
     long page = (gpa - loggedSlot.gpaBase()) >>> 12;
     dirty[(int) (page >>> 6)] |= 1L << page;
@@ -268,27 +350,36 @@ public final class Ept implements SecondLevelTables {
       throw new IllegalStateException("dirty logging is off");
     }
     Memslot s = loggedSlot;
-    long[] out = new long[dirty.length];
-    long spent = 0;
-    long w = EntryFormat.EPT.writableBit();
-    long d = EntryFormat.EPT.dirtyBit();
-    for (long page = 0; page < s.pages4k(); page++) {
-      long gpa = s.gpaBase() + (page << 12);
-      spent += costs.dirtyLogCyclesPerSpte();
-      boolean wasDirty;
-      if (mode == DirtyLogMode.WRITE_PROTECT) {
-        wasDirty = (dirty[(int) (page >>> 6)] & (1L << page)) != 0;
-        if (wasDirty && table.leafLevel(gpa) == 1) {
-          table.updateLeafBits(gpa, 0, w);
+    long spent = s.pages4k() * costs.dirtyLogCyclesPerSpte(); // KVM walks the slot's bitmap
+    long base = s.gpaBase();
+    boolean writeProtect = mode == DirtyLogMode.WRITE_PROTECT;
+    long clear = writeProtect ? EntryFormat.EPT.writableBit() : EntryFormat.EPT.dirtyBit();
+    if (writeProtect) {
+      // Write-protect again what was written since the last harvest: a range of the table for
+      // each word of the bitmap with a bit set (kvm_arch_mmu_enable_log_dirty_pt_masked).
+      for (int word = 0; word < dirty.length; word++) {
+        long mask = dirty[word];
+        if (mask == 0) {
+          continue;
         }
-      } else {
-        long e = table.leafLevel(gpa) == 1 ? table.updateLeafBits(gpa, 0, d) : 0;
-        wasDirty = EntryFormat.EPT.isDirty(e);
+        long first = base + (((long) word << 6) + Long.numberOfTrailingZeros(mask)) * 4096;
+        long end = base + (((long) word << 6) + 64 - Long.numberOfLeadingZeros(mask)) * 4096;
+        for (TableIterator it = iterator.start(table, first, end); it.valid(); it.next()) {
+          if (it.level() == 1 && (mask & (1L << ((it.address() - base) >>> 12))) != 0) {
+            table.set(it, it.entry() & ~clear);
+          }
+        }
       }
-      if (wasDirty) {
-        out[(int) (page >>> 6)] |= 1L << page;
+    } else {
+      for (TableIterator it = iterator.start(table, base, base + s.bytes());
+          it.valid();
+          it.next()) {
+        if (it.level() == 1 && (it.entry() & clear) != 0) {
+          table.set(it, it.entry() & ~clear); // the hook logs the page
+        }
       }
     }
+    long[] out = dirty.clone();
     java.util.Arrays.fill(dirty, 0);
     cycles[0] = spent + flushAll();
     return out;
@@ -308,51 +399,43 @@ public final class Ept implements SecondLevelTables {
     Memslot s = loggedSlot;
     logging = false;
     loggedSlot = null;
-    long huge = s.backing().pageBytes();
-    PageSize size = PageSize.ofBytes(huge);
+    PageSize size = PageSize.ofBytes(s.backing().pageBytes());
+    long from = s.gpaBase();
+    long to = from + s.bytes();
     long cycles = 0;
-    long w = EntryFormat.EPT.writableBit();
-    for (long gpa = s.gpaBase(); gpa < s.gpaBase() + s.bytes(); gpa += huge) {
-      if (huge > 4096) {
-        if (rebuildHuge) {
-          if (table.leafLevel(gpa) != size.level()) {
-            long unlinked = table.collapse(gpa, s.hpa(gpa), size, true);
-            unlinkedTables += unlinked >= 0 ? 1 + (size == PageSize.SIZE_1G ? 512 : 0) : 0;
-            collapses.increment();
-            cycles += costs.spteInstallCycles();
-          }
-        } else if (zap(gpa, size.level())) {
-          zaps.increment();
-          unlinkedTables += size == PageSize.SIZE_1G ? 513 : 1;
+    if (size == PageSize.SIZE_4K) {
+      long w = EntryFormat.EPT.writableBit();
+      for (TableIterator it = iterator.start(table, from, to); it.valid(); it.next()) {
+        if (it.level() == 1) {
+          table.set(it, it.entry() | w);
           cycles += costs.dirtyLogCyclesPerSpte();
         }
-      } else if (table.leafLevel(gpa) == 1) {
-        table.updateLeafBits(gpa, w, 0);
-        cycles += costs.dirtyLogCyclesPerSpte();
+      }
+    } else if (rebuildHuge) {
+      // Huge leaves over every table of split SPTEs (the tables are freed through the hook).
+      long n = table.collapseRange(from, to, s.hpa(from), size, true);
+      collapses.add(n);
+      cycles += n * costs.spteInstallCycles();
+    } else {
+      // Zap the tables of split SPTEs: the next fault maps the huge page again.
+      int level = size.level();
+      for (TableIterator it = iterator.start(table, from, to, level, false);
+          it.valid();
+          it.next()) {
+        if (it.level() == level && it.isTable()) {
+          table.set(it, 0);
+          zaps.increment();
+          cycles += costs.dirtyLogCyclesPerSpte();
+        }
       }
     }
     return cycles + flushAll();
   }
 
-  /** Clears the entry at {@code level} that covers {@code gpa} if it points to a table. */
-  private boolean zap(long gpa, int level) {
-    TableCursor c = cursor.start(table, gpa);
-    while (c.level() > level) {
-      if (!c.isPresent() || c.isLeaf()) {
-        return false;
-      }
-      c.down();
-    }
-    if (c.isPresent() && !c.isLeaf()) {
-      c.write(0);
-      return true;
-    }
-    return false;
-  }
-
   /** kvm_flush_remote_tlbs: every vCPU drops what it cached from this EPT. */
   public long flushAll() {
     flushes.increment();
+    flushTracker.flushed();
     for (Mmu m : mmus) {
       m.inveptSingleContext(eptSlot);
     }

@@ -156,4 +156,44 @@ class EptTest {
     assertTrue(g.ept.install(g.ram, 0, true));
     assertEquals(2, g.ept.table().leafLevel(0));
   }
+
+  private static void assertTableBytesAreTheTablesWalked(Ept ept) {
+    assertEquals(ept.table().countTablePages() * 4096, ept.tableBytes());
+  }
+
+  @Test
+  void tableBytesAreTheTablesAWalkFindsThroughLoggingAndRestoring() {
+    for (boolean rebuild : new boolean[] {true, false}) {
+      for (boolean eager : new boolean[] {true, false}) {
+        Guest g = new Guest();
+        assertTableBytesAreTheTablesWalked(g.ept);
+        g.ept.enableDirtyLogging(g.ram, DirtyLogMode.DIRTY_BIT, eager);
+        assertFalse(g.ept.isFlushPending(), "enabling ends with a flush");
+        g.write(5);
+        g.write(1500);
+        assertTableBytesAreTheTablesWalked(g.ept);
+        g.harvest();
+        g.ept.disableDirtyLogging(rebuild);
+        assertFalse(g.ept.isFlushPending());
+        assertTableBytesAreTheTablesWalked(g.ept);
+      }
+    }
+  }
+
+  @Test
+  void zappingAOneGibPageFreesOnlyTheTablesThatWereThere() {
+    HostMemory host = new HostMemory(new StatGroup("mem"));
+    Memslot ram = host.add(new Memslot(0, 0, 1L << 30, HOST, Backing.HUGETLB_1G));
+    Ept ept = new Ept(PROFILE.mmu(), host, 4, 1, new StatGroup("ept"));
+    host.faultIn(ram, 0);
+    ept.enableDirtyLogging(ram, DirtyLogMode.WRITE_PROTECT, true);
+    assertTrue(ept.install(ram, 0, true)); // 4 KiB while logged: a PDPT, a PD, two PTs
+    assertTrue(ept.install(ram, 5 * MIB, false));
+    assertEquals(5 * 4096, ept.tableBytes());
+    long[] dirty = ept.harvestDirtyLog(new long[1]);
+    assertEquals(1, dirty[0], "the page written is logged; the one read is not");
+    ept.disableDirtyLogging(false);
+    assertEquals(2 * 4096, ept.tableBytes(), "the PD and its two PTs are freed, no more");
+    assertTableBytesAreTheTablesWalked(ept);
+  }
 }

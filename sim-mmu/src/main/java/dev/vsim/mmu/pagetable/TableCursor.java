@@ -1,10 +1,12 @@
 package dev.vsim.mmu.pagetable;
 
 /**
- * Steps down a radix paging structure for one address, one level at a time, the way KVM's {@code
- * tdp_iter} serves all of its TDP code: every walk, map and update in the simulator is written on
- * top of this cursor. It does no pricing itself; callers charge a memory reference for each entry
- * they read at {@link #entryAddress()}.
+ * Steps down a radix paging structure for one address, one level at a time: the MMU's page walks
+ * and the point operations of {@link PageTable} (a look-up, one mapping) are written on top of this
+ * cursor; range operations use a {@link TableIterator}. It does no pricing itself; callers charge a
+ * memory reference for each entry they read at {@link #entryAddress()}. Its {@link #write} is raw:
+ * software changes of a table go through {@link PageTable}'s setter, which reports them; the walk's
+ * accessed and dirty bit updates ({@link #setBits}) are the hardware's and are not reported.
  */
 public final class TableCursor {
   private PageTable table;

@@ -15,6 +15,10 @@ public final class TableMemory {
   // Indexed by frame number - baseFrame: a walk finds a table with one array index.
   private long[][] pages = new long[16][];
   private int count;
+  // Bit per page: unlinked from its table and freed. A freed page keeps its frame (pages are never
+  // reused, so table addresses, and what the caches make of them, do not depend on frees).
+  private long[] freed = new long[1];
+  private int freedCount;
 
   /**
    * @param basePhysicalAddress where the first table page is placed (4 KiB aligned)
@@ -50,13 +54,61 @@ public final class TableMemory {
     return index >= 0 && index < count;
   }
 
+  /**
+   * Records that the table page at {@code physicalAddress} was unlinked and freed (its entries stay
+   * readable; its frame is not handed out again).
+   *
+   * @throws IllegalArgumentException if no table page lives there or it was freed already
+   */
+  public void free(long physicalAddress) {
+    if (!holds(physicalAddress)) {
+      throw new IllegalArgumentException("no table page at 0x" + Long.toHexString(physicalAddress));
+    }
+    int index = (int) ((physicalAddress >>> PAGE_SHIFT) - baseFrame);
+    if (index >>> 6 >= freed.length) {
+      freed = Arrays.copyOf(freed, Math.max(2 * freed.length, (index >>> 6) + 1));
+    }
+    long bit = 1L << index;
+    if ((freed[index >>> 6] & bit) != 0) {
+      throw new IllegalStateException(
+          "table page 0x" + Long.toHexString(physicalAddress) + " freed twice");
+    }
+    freed[index >>> 6] |= bit;
+    freedCount++;
+  }
+
+  /** Whether the table page at {@code physicalAddress} was freed. */
+  public boolean isFreed(long physicalAddress) {
+    if (!holds(physicalAddress)) {
+      return false;
+    }
+    int index = (int) ((physicalAddress >>> PAGE_SHIFT) - baseFrame);
+    return index >>> 6 < freed.length && (freed[index >>> 6] & (1L << index)) != 0;
+  }
+
+  /** Table pages allocated so far (freed ones included). */
   public int pageCount() {
     return count;
   }
 
-  /** Bytes of memory the tables occupy. */
+  /** Table pages freed so far. */
+  public int freedPageCount() {
+    return freedCount;
+  }
+
+  /** Table pages in use: allocated and not freed. */
+  public int livePageCount() {
+    return count - freedCount;
+  }
+
+  /** Bytes of memory the tables occupy: every page allocated, freed ones included. */
   public long bytes() {
     return (long) count << PAGE_SHIFT;
+  }
+
+  /** Bytes of the table pages in use. */
+  public long liveBytes() {
+    return (long) livePageCount() << PAGE_SHIFT;
   }
 
   /** The physical address range [base, end) the table pages occupy. */
