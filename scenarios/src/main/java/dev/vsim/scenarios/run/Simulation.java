@@ -7,6 +7,7 @@ import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.GuestKernel;
 import dev.vsim.guest.memory.GuestMemory;
@@ -86,9 +87,13 @@ public final class Simulation {
       buildVm(s.vms().get(i), i);
     }
     StatGroup sim = stats.group("sim");
-    sim.gauge("cycles", kernel::now);
-    sim.formula("seconds", () -> (double) kernel.now() / hz);
-    sim.gauge("events", kernel::eventsFired);
+    sim.gauge("cycles", Unit.CYCLES, "Simulated time at the end of the run", kernel::now);
+    sim.formula(
+        "seconds",
+        Unit.SECONDS,
+        "Simulated time at the end of the run",
+        () -> (double) kernel.now() / hz);
+    sim.gauge("events", Unit.COUNT, "Events the event kernel fired", kernel::eventsFired);
   }
 
   /** The paging mode a scenario names, as the MMU knows it. */
