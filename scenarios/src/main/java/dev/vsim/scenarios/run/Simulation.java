@@ -7,6 +7,7 @@ import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.StatSnapshot;
 import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.GuestKernel;
@@ -51,9 +52,25 @@ public final class Simulation {
   private final List<DirtyLogger> loggers = new ArrayList<>();
   private int running;
 
-  /** How a run went. */
+  /**
+   * How a run went.
+   *
+   * @param metrics the value of every counter, gauge and formula by dotted name ({@code
+   *     stats.values()})
+   * @param stats every statistic, typed: with its unit and description, and the distributions
+   */
   public record Outcome(
-      TreeMap<String, Number> metrics, long simulatedCycles, long events, boolean cutOff) {}
+      TreeMap<String, Number> metrics,
+      long simulatedCycles,
+      long events,
+      boolean cutOff,
+      StatSnapshot stats) {
+    /** An outcome without typed statistics (no units, descriptions or distributions). */
+    public Outcome(
+        TreeMap<String, Number> metrics, long simulatedCycles, long events, boolean cutOff) {
+      this(metrics, simulatedCycles, events, cutOff, StatSnapshot.EMPTY);
+    }
+  }
 
   /**
    * Options that do not change results.
@@ -295,6 +312,7 @@ public final class Simulation {
     if (power != null) {
       power.advanceTo(kernel.now()); // residencies cover the whole run
     }
-    return new Outcome(stats.snapshot(), kernel.now(), kernel.eventsFired(), cutOff);
+    StatSnapshot snapshot = stats.stats();
+    return new Outcome(snapshot.values(), kernel.now(), kernel.eventsFired(), cutOff, snapshot);
   }
 }
