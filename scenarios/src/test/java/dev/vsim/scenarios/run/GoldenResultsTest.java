@@ -354,8 +354,8 @@ class GoldenResultsTest {
       }
       if (lines.isEmpty() && !old.sha256().equals(cur.sha256())) {
         out.add(
-            "    result.json changed outside the metrics (published comparisons, cutOff, seed or"
-                + " schema)");
+            "    result.json changed outside the metrics (units, descriptions, distributions, published"
+                + " comparisons, cutOff, seed or schema)");
       }
       out.addAll(lines);
     }
