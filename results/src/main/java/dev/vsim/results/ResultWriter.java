@@ -3,7 +3,9 @@ package dev.vsim.results;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.StringWriter;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -17,8 +19,14 @@ import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramLogWriter;
 
 /**
  * Writes a run's directory atomically: everything goes into a hidden sibling directory first, and
@@ -30,6 +38,17 @@ public final class ResultWriter {
   public static final String SUMMARY_MD = "summary.md";
   public static final String RESOLVED_SCENARIO = "scenario.resolved.json";
   public static final String RUN_INFO = "run-info.json";
+
+  /** Directory of the distributions' histogram logs: {@code histograms/<configuration>/}. */
+  public static final String HISTOGRAMS = "histograms";
+
+  /** Extension of a histogram log (HdrHistogram's log format, one interval histogram). */
+  public static final String HISTOGRAM_EXTENSION = ".hlog";
+
+  /** The percentiles of each distribution that result.json gives beside its file. */
+  private static final double[] PERCENTILES = {50, 90, 99, 99.9};
+
+  private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._-]");
 
   /** Hook for tests: called after each file is written inside the partial directory. */
   interface FileListener {
@@ -101,6 +120,14 @@ public final class ResultWriter {
       writeText(partial.resolve(RESOLVED_SCENARIO), resolvedScenario);
       writeText(partial.resolve(RESULT_JSON), resultJson(result));
       writeText(partial.resolve(RUN_INFO), runInfoJson(runInfo));
+      Map<String, String> dirs = histogramDirectories(result);
+      for (Map.Entry<String, Metrics> c : result.configurations().entrySet()) {
+        for (Map.Entry<String, Metrics.Distribution> d : c.getValue().distributions().entrySet()) {
+          Path file = partial.resolve(histogramFile(dirs.get(c.getKey()), d.getKey()));
+          Files.createDirectories(file.getParent());
+          writeBytes(file, histogramLog(d.getKey(), d.getValue()));
+        }
+      }
       if (!result.tables().isEmpty()) {
         Path tables = Files.createDirectories(partial.resolve("tables"));
         for (Table t : result.tables()) {
@@ -134,12 +161,71 @@ public final class ResultWriter {
   }
 
   private void writeText(Path file, String text) throws IOException {
+    writeBytes(file, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void writeBytes(Path file, byte[] bytes) throws IOException {
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ch.write(java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
       ch.force(true);
     }
     listener.written(file);
+  }
+
+  /**
+   * Per configuration, the name of its directory under {@link #HISTOGRAMS}: its own name with any
+   * character other than letters, digits, '.', '_' and '-' replaced by '_' (and a leading '.' too),
+   * made unique with a suffix {@code -2}, {@code -3}... in run order.
+   */
+  static Map<String, String> histogramDirectories(RunResult r) {
+    Map<String, String> out = new LinkedHashMap<>();
+    Set<String> taken = new HashSet<>();
+    for (String c : r.configurations().keySet()) {
+      String safe = UNSAFE.matcher(c).replaceAll("_");
+      if (safe.startsWith(".")) {
+        safe = "_" + safe.substring(1);
+      }
+      String name = safe;
+      for (int i = 2; !taken.add(name); i++) {
+        name = safe + "-" + i;
+      }
+      out.put(c, name);
+    }
+    return out;
+  }
+
+  /** The path, relative to the run directory, of a distribution's histogram log. */
+  static String histogramFile(String configurationDirectory, String metric) {
+    return HISTOGRAMS
+        + "/"
+        + configurationDirectory
+        + "/"
+        + UNSAFE.matcher(metric).replaceAll("_")
+        + HISTOGRAM_EXTENSION;
+  }
+
+  /**
+   * A distribution in HdrHistogram's log format: a comment naming it, the format version, the
+   * legend and one interval histogram (start and length 0, as simulated time is not wall time;
+   * tagged with the metric's name; its max column in the distribution's own unit). Read it back
+   * with {@code org.HdrHistogram.HistogramLogReader}.
+   */
+  static byte[] histogramLog(String metric, Metrics.Distribution d) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (PrintStream out = new PrintStream(bytes, false, StandardCharsets.UTF_8)) {
+      HistogramLogWriter w = new HistogramLogWriter(out);
+      w.outputComment("vsim distribution " + metric + " [" + d.unit() + "]: " + d.description());
+      w.outputLogFormatVersion();
+      w.outputLegend();
+      Histogram h = d.histogram().copy();
+      h.setTag(metric);
+      w.outputIntervalHistogram(0.0, 0.0, h, 1.0);
+    }
+    return bytes.toByteArray();
   }
 
   /** result.json: schema version, scenario, seed, metrics of base and variants, comparisons. */
@@ -154,11 +240,13 @@ public final class ResultWriter {
       g.writeStringField("scenario", r.scenario());
       g.writeStringField("file", r.file());
       g.writeNumberField("seed", r.seed());
+      Map<String, String> dirs = histogramDirectories(r);
       Metrics base = r.configurations().get(RunResult.BASE);
       if (base != null) {
         g.writeBooleanField("cutOff", r.wasCutOff(RunResult.BASE));
         g.writeFieldName("metrics");
         writeMetrics(g, base);
+        writeAnnotations(g, base, dirs.get(RunResult.BASE));
       }
       boolean anyVariant = r.configurations().keySet().stream().anyMatch(k -> !k.equals("base"));
       if (anyVariant) {
@@ -171,6 +259,7 @@ public final class ResultWriter {
           g.writeBooleanField("cutOff", r.wasCutOff(e.getKey()));
           g.writeFieldName("metrics");
           writeMetrics(g, e.getValue());
+          writeAnnotations(g, e.getValue(), dirs.get(e.getKey()));
           g.writeEndObject();
         }
         g.writeEndObject();
@@ -213,6 +302,46 @@ public final class ResultWriter {
       }
     }
     g.writeEndObject();
+  }
+
+  /**
+   * Beside a configuration's metrics: "units" and "descriptions" (one entry per metric, in the same
+   * order) and "distributions" (each with its unit, description, histogram file and a summary).
+   */
+  private static void writeAnnotations(JsonGenerator g, Metrics m, String dir) throws IOException {
+    g.writeObjectFieldStart("units");
+    for (String name : m.asMap().keySet()) {
+      g.writeStringField(name, m.unit(name));
+    }
+    g.writeEndObject();
+    g.writeObjectFieldStart("descriptions");
+    for (String name : m.asMap().keySet()) {
+      g.writeStringField(name, m.description(name));
+    }
+    g.writeEndObject();
+    g.writeObjectFieldStart("distributions");
+    for (Map.Entry<String, Metrics.Distribution> e : m.distributions().entrySet()) {
+      Metrics.Distribution d = e.getValue();
+      Histogram h = d.histogram();
+      g.writeObjectFieldStart(e.getKey());
+      g.writeStringField("unit", d.unit());
+      g.writeStringField("description", d.description());
+      g.writeStringField("file", histogramFile(dir, e.getKey()));
+      g.writeNumberField("count", h.getTotalCount());
+      g.writeNumberField("min", h.getTotalCount() == 0 ? 0 : h.getMinValue());
+      g.writeNumberField("mean", h.getTotalCount() == 0 ? 0.0 : h.getMean());
+      for (double p : PERCENTILES) {
+        g.writeNumberField(percentileName(p), h.getValueAtPercentile(p));
+      }
+      g.writeNumberField("max", h.getMaxValue());
+      g.writeEndObject();
+    }
+    g.writeEndObject();
+  }
+
+  /** {@code p50}, {@code p99}, {@code p99.9}. */
+  static String percentileName(double p) {
+    return "p" + (p == Math.rint(p) ? String.valueOf((long) p) : String.valueOf(p));
   }
 
   private static String runInfoJson(Map<String, String> info) throws IOException {

@@ -12,7 +12,7 @@ import java.util.Map;
  */
 public final class RunResult {
   /** Version of result.json's layout; bumped on any incompatible change. */
-  public static final int SCHEMA_VERSION = 1;
+  public static final int SCHEMA_VERSION = 2;
 
   /** Name of the base configuration among the configurations. */
   public static final String BASE = "base";

@@ -20,7 +20,12 @@ class ResultWriterTest {
   private static RunResult sample() {
     RunResult r = new RunResult("demo", "demo.json", 7);
     r.configuration(
-        "base", new Metrics().put("vm0.vcpu0.exits.cpuid.count", 3L).put("a.x", 0.5), false);
+        "base",
+        new Metrics()
+            .put("vm0.vcpu0.exits.cpuid.count", 3L)
+            .describe("vm0.vcpu0.exits.cpuid.count", "count", "VM exits for cpuid")
+            .put("a.x", 0.5),
+        false);
     r.configuration("fast", new Metrics().put("vm0.vcpu0.exits.cpuid.count", 6L), true);
     r.table(new Table("t", List.of("name", "value")).row("x,y", 1L).row("q\"z", 2.5));
     r.published(new PublishedComparison("q", "base", "a.x", 0.5, 0.4, 0.6, "s", "paper"));
@@ -33,7 +38,7 @@ class ResultWriterTest {
     String json = ResultWriter.resultJson(sample());
     assertEquals(
         "{\n"
-            + "  \"schemaVersion\" : 1,\n"
+            + "  \"schemaVersion\" : 2,\n"
             + "  \"scenario\" : \"demo\",\n"
             + "  \"file\" : \"demo.json\",\n"
             + "  \"seed\" : 7,\n"
@@ -42,12 +47,28 @@ class ResultWriterTest {
             + "    \"a.x\" : 0.5,\n"
             + "    \"vm0.vcpu0.exits.cpuid.count\" : 3\n"
             + "  },\n"
+            + "  \"units\" : {\n"
+            + "    \"a.x\" : \"unknown\",\n"
+            + "    \"vm0.vcpu0.exits.cpuid.count\" : \"count\"\n"
+            + "  },\n"
+            + "  \"descriptions\" : {\n"
+            + "    \"a.x\" : \"\",\n"
+            + "    \"vm0.vcpu0.exits.cpuid.count\" : \"VM exits for cpuid\"\n"
+            + "  },\n"
+            + "  \"distributions\" : { },\n"
             + "  \"variants\" : {\n"
             + "    \"fast\" : {\n"
             + "      \"cutOff\" : true,\n"
             + "      \"metrics\" : {\n"
             + "        \"vm0.vcpu0.exits.cpuid.count\" : 6\n"
-            + "      }\n"
+            + "      },\n"
+            + "      \"units\" : {\n"
+            + "        \"vm0.vcpu0.exits.cpuid.count\" : \"unknown\"\n"
+            + "      },\n"
+            + "      \"descriptions\" : {\n"
+            + "        \"vm0.vcpu0.exits.cpuid.count\" : \"\"\n"
+            + "      },\n"
+            + "      \"distributions\" : { }\n"
             + "    }\n"
             + "  },\n"
             + "  \"published\" : [ {\n"

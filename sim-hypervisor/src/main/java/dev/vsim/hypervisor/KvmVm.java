@@ -7,6 +7,7 @@ import dev.vsim.cpu.pv.KvmHypercall;
 import dev.vsim.cpu.pv.Msr;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.ExitHandler;
 import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.Vcpu;
@@ -64,14 +65,33 @@ public final class KvmVm implements ExitHandler {
   public KvmVm(HypervisorCosts costs, StatGroup stats) {
     this.costs = costs;
     StatGroup kvm = stats.group("kvm");
-    hypercallsUnknown = kvm.group("hypercalls").counter("unknown");
-    ipisSent = kvm.group("apic").counter("ipis_sent");
-    eois = kvm.group("apic").counter("eois");
-    pvIpiHypercalls = kvm.group("hypercalls").counter("send_ipi");
-    pauseExits = kvm.group("ple").counter("exits");
-    schedYields = kvm.group("hypercalls").counter("sched_yield");
-    directedYields = kvm.group("ple").counter("directed_yields");
-    msrWritesOther = kvm.group("msr").counter("other_writes");
+    hypercallsUnknown =
+        kvm.group("hypercalls")
+            .counter("unknown", Unit.COUNT, "Hypercalls with a number KVM does not handle");
+    ipisSent =
+        kvm.group("apic")
+            .counter("ipis_sent", Unit.COUNT, "IPIs delivered by the emulated local APICs");
+    eois =
+        kvm.group("apic")
+            .counter("eois", Unit.COUNT, "End-of-interrupt writes to the emulated local APICs");
+    pvIpiHypercalls =
+        kvm.group("hypercalls")
+            .counter("send_ipi", Unit.COUNT, "KVM_HC_SEND_IPI hypercalls (paravirtual IPIs)");
+    pauseExits = kvm.group("ple").counter("exits", Unit.COUNT, "Pause-loop exits");
+    schedYields =
+        kvm.group("hypercalls").counter("sched_yield", Unit.COUNT, "KVM_HC_SCHED_YIELD hypercalls");
+    directedYields =
+        kvm.group("ple")
+            .counter(
+                "directed_yields",
+                Unit.COUNT,
+                "Pause-loop exits that yielded to another vCPU of the VM");
+    msrWritesOther =
+        kvm.group("msr")
+            .counter(
+                "other_writes",
+                Unit.COUNT,
+                "MSR writes other than to the x2APIC ICR, EOI and self-IPI registers");
   }
 
   /** Adds a vCPU; its APIC ID is its index. */
@@ -96,7 +116,11 @@ public final class KvmVm implements ExitHandler {
   public void setShadowFaultPath(EptFaultPath path, LongUnaryOperator guestTable, StatGroup stats) {
     this.shadowFaults = path;
     this.guestWalk = guestTable;
-    this.reflectedPageFaults = stats.counter("page_faults_reflected");
+    this.reflectedPageFaults =
+        stats.counter(
+            "page_faults_reflected",
+            Unit.COUNT,
+            "Guest page faults the hypervisor reflected back to the guest");
   }
 
   /**

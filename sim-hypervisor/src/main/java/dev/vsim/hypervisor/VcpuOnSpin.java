@@ -2,6 +2,7 @@ package dev.vsim.hypervisor;
 
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.Vcpu;
 import java.util.List;
 
@@ -86,8 +87,11 @@ public final class VcpuOnSpin {
     inSpinLoop = new boolean[n];
     dyEligible = new boolean[n];
     yieldPending = new boolean[n];
-    noCandidate = stats.counter("no_yield");
-    failedTries = stats.counter("yield_to_failures");
+    noCandidate =
+        stats.counter(
+            "no_yield", Unit.COUNT, "Pause-loop exits after which no vCPU was yielded to");
+    failedTries =
+        stats.counter("yield_to_failures", Unit.COUNT, "yield_to attempts that failed (-ESRCH)");
   }
 
   /**

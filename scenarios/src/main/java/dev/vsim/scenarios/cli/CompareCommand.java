@@ -59,13 +59,15 @@ final class CompareCommand implements Callable<Integer> {
           return VsimCommand.USAGE;
         }
         JsonNode r = mapper.readTree(f.toFile());
-        if (r.path("schemaVersion").asInt() != RunResult.SCHEMA_VERSION) {
+        // Version 2 added units, descriptions and distributions beside the metrics of version 1.
+        int version = r.path("schemaVersion").asInt();
+        if (version < 1 || version > RunResult.SCHEMA_VERSION) {
           System.err.println(
               "vsim: "
                   + f
                   + " has schema version "
                   + r.path("schemaVersion")
-                  + "; expected "
+                  + "; expected 1 to "
                   + RunResult.SCHEMA_VERSION);
           return VsimCommand.USAGE;
         }

@@ -1,5 +1,6 @@
 package dev.vsim.scenarios.run;
 
+import dev.vsim.cpu.stats.Stat;
 import dev.vsim.results.BarPlot;
 import dev.vsim.results.Metrics;
 import dev.vsim.results.PublishedComparison;
@@ -56,7 +57,7 @@ final class Report {
     Table idle = IdleReport.table();
     for (Configuration c : runs) {
       String name = c.plan().variant();
-      Metrics m = new Metrics().putAll(c.outcome().metrics());
+      Metrics m = metrics(c.outcome());
       addTranslation(translation, c, m);
       EptFaultReport.addRow(faults, c, runs.get(0));
       IpiBenchReport.addRow(ipis, c, runs.get(0));
@@ -113,6 +114,23 @@ final class Report {
     }
     r.summary(summary(base, runs, r));
     return r;
+  }
+
+  /**
+   * The metrics of a configuration: the values as the flat snapshot has them, each with the unit
+   * and description it was registered with, and the distributions.
+   */
+  static Metrics metrics(Simulation.Outcome o) {
+    Metrics m = new Metrics().putAll(o.metrics());
+    for (Stat s : o.stats().stats()) {
+      if (s.isScalar()) {
+        m.describe(s.name(), s.unit().symbol(), s.description());
+      } else {
+        m.distribution(
+            s.name(), new Metrics.Distribution(s.unit().symbol(), s.description(), s.histogram()));
+      }
+    }
+    return m;
   }
 
   private static void addExits(Table t, String config, Map<String, Number> metrics) {

@@ -7,6 +7,8 @@ import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.StatSnapshot;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.GuestKernel;
 import dev.vsim.guest.memory.GuestMemory;
@@ -50,9 +52,25 @@ public final class Simulation {
   private final List<DirtyLogger> loggers = new ArrayList<>();
   private int running;
 
-  /** How a run went. */
+  /**
+   * How a run went.
+   *
+   * @param metrics the value of every counter, gauge and formula by dotted name ({@code
+   *     stats.values()})
+   * @param stats every statistic, typed: with its unit and description, and the distributions
+   */
   public record Outcome(
-      TreeMap<String, Number> metrics, long simulatedCycles, long events, boolean cutOff) {}
+      TreeMap<String, Number> metrics,
+      long simulatedCycles,
+      long events,
+      boolean cutOff,
+      StatSnapshot stats) {
+    /** An outcome without typed statistics (no units, descriptions or distributions). */
+    public Outcome(
+        TreeMap<String, Number> metrics, long simulatedCycles, long events, boolean cutOff) {
+      this(metrics, simulatedCycles, events, cutOff, StatSnapshot.EMPTY);
+    }
+  }
 
   /**
    * Options that do not change results.
@@ -86,9 +104,13 @@ public final class Simulation {
       buildVm(s.vms().get(i), i);
     }
     StatGroup sim = stats.group("sim");
-    sim.gauge("cycles", kernel::now);
-    sim.formula("seconds", () -> (double) kernel.now() / hz);
-    sim.gauge("events", kernel::eventsFired);
+    sim.gauge("cycles", Unit.CYCLES, "Simulated time at the end of the run", kernel::now);
+    sim.formula(
+        "seconds",
+        Unit.SECONDS,
+        "Simulated time at the end of the run",
+        () -> (double) kernel.now() / hz);
+    sim.gauge("events", Unit.COUNT, "Events the event kernel fired", kernel::eventsFired);
   }
 
   /** The paging mode a scenario names, as the MMU knows it. */
@@ -294,6 +316,7 @@ public final class Simulation {
     if (power != null) {
       power.advanceTo(kernel.now()); // residencies cover the whole run
     }
-    return new Outcome(stats.snapshot(), kernel.now(), kernel.eventsFired(), cutOff);
+    StatSnapshot snapshot = stats.stats();
+    return new Outcome(snapshot.values(), kernel.now(), kernel.eventsFired(), cutOff, snapshot);
   }
 }

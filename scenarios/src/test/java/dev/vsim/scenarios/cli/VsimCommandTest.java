@@ -49,7 +49,7 @@ class VsimCommandTest {
       assertTrue(Files.isRegularFile(dir.resolve(f)), f);
     }
     String result = Files.readString(dir.resolve("result.json"));
-    assertTrue(result.contains("\"schemaVersion\" : 1"), result);
+    assertTrue(result.contains("\"schemaVersion\" : 2"), result);
     assertTrue(result.contains("\"vm0.vcpu0.exits.cpuid.count\" : 50"), result);
     assertTrue(result.contains("\"8-vcpus\""), "variants are in result.json");
     String resolved = Files.readString(dir.resolve("scenario.resolved.json"));

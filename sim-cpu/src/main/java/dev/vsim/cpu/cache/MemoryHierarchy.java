@@ -4,6 +4,7 @@ import dev.vsim.cpu.profile.CacheHierarchy;
 import dev.vsim.cpu.profile.CacheLevel;
 import dev.vsim.cpu.profile.Dram;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 
 /**
  * Prices one memory reference by physical address through L1D, L2 and LLC (each set-associative
@@ -55,10 +56,15 @@ public final class MemoryHierarchy {
     this.l2Latency = caches.l2().latencyCycles();
     this.llcLatency = caches.llc().latencyCycles();
     this.dramLatency = dram.latencyCycles();
-    stats.gauge("l1d_hits", () -> l1Hits);
-    stats.gauge("l2_hits", () -> l2Hits);
-    stats.gauge("llc_hits", () -> llcHits);
-    stats.gauge("dram_accesses", () -> dramAccesses);
+    stats.gauge("l1d_hits", Unit.COUNT, "Data accesses that hit in the L1D cache", () -> l1Hits);
+    stats.gauge("l2_hits", Unit.COUNT, "Data accesses that missed L1D and hit in L2", () -> l2Hits);
+    stats.gauge(
+        "llc_hits", Unit.COUNT, "Data accesses that missed L2 and hit in the LLC", () -> llcHits);
+    stats.gauge(
+        "dram_accesses",
+        Unit.COUNT,
+        "Data accesses that missed the LLC and went to DRAM",
+        () -> dramAccesses);
   }
 
   private static SetAssociativeCache level(CacheLevel c, int line, long seed) {

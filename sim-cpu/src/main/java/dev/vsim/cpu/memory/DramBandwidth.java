@@ -4,6 +4,7 @@ import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import java.util.Arrays;
 
 /**
@@ -83,8 +84,11 @@ public final class DramBandwidth implements EventHandler {
     this.kernel = kernel;
     this.frequencyHz = frequencyHz;
     this.totalPerCycle = (double) bytesPerSecond / frequencyHz;
-    this.bytes = stats.counter("bytes");
-    this.streams = stats.counter("streams");
+    this.bytes =
+        stats.counter(
+            "bytes", Unit.BYTES, "Bytes moved by memory streams through the DRAM channels");
+    this.streams =
+        stats.counter("streams", Unit.COUNT, "Memory streams that shared the DRAM bandwidth");
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.vsim.cpu.profile.PackageCState;
 import dev.vsim.cpu.profile.Power;
 import dev.vsim.cpu.profile.Topology;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import java.util.List;
 
 /**
@@ -492,13 +493,25 @@ public final class PowerModel {
     for (int c = 0; c < cores; c++) {
       int core = c;
       StatGroup g = stats.group("core" + c);
-      g.formula("c0_residency", () -> coreResidency(core, C0));
+      g.formula(
+          "c0_residency",
+          Unit.RATIO,
+          "Fraction of the run this core spent in C0 (running)",
+          () -> coreResidency(core, C0));
       for (int s = 0; s < n; s++) {
         int state = s;
-        g.formula(states.statName(s) + "_residency", () -> coreResidency(core, state));
+        g.formula(
+            states.statName(s) + "_residency",
+            Unit.RATIO,
+            "Fraction of the run this core spent in " + states.name(s),
+            () -> coreResidency(core, state));
       }
-      g.formula("avg_frequency_hz", () -> averageBusyFrequencyHz(core));
-      g.gauge("wakeups", () -> wakeups[core]);
+      g.formula(
+          "avg_frequency_hz",
+          Unit.HZ,
+          "Mean clock frequency of this core while busy",
+          () -> averageBusyFrequencyHz(core));
+      g.gauge("wakeups", Unit.COUNT, "Exits of this core from an idle state", () -> wakeups[core]);
     }
     for (int p = 0; p < packages; p++) {
       int pkg = p;
@@ -507,6 +520,8 @@ public final class PowerModel {
         int state = k;
         g.formula(
             CoreStateTable.statName(packageStateNames[k]) + "_residency",
+            Unit.RATIO,
+            "Fraction of the run this package spent in " + packageStateNames[k],
             () -> packageResidency(pkg, state));
       }
     }

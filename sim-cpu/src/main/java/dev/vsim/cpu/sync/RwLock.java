@@ -4,6 +4,7 @@ import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -39,18 +40,59 @@ public final class RwLock {
   public RwLock(EventKernel kernel, long handoffCycles, StatGroup stats) {
     this.kernel = kernel;
     this.handoffCycles = handoffCycles;
-    this.acquisitions = stats.counter("acquisitions");
-    this.contended = stats.counter("contended");
+    this.acquisitions =
+        stats.counter("acquisitions", Unit.COUNT, "Read and write acquisitions asked for");
+    this.contended =
+        stats.counter("contended", Unit.COUNT, "Acquisitions that had to wait for the lock");
+    stats.distribution(
+        "wait_cycles", Unit.CYCLES, "Cycles from asking for the lock to holding it", waitCycles);
+    stats.distribution(
+        "write_hold_cycles",
+        Unit.CYCLES,
+        "Cycles the lock was held for writing, per hold",
+        writeHoldCycles);
     stats.gauge(
-        "wait_cycles_total", () -> (long) (waitCycles.getMean() * waitCycles.getTotalCount()));
-    stats.gauge("wait_cycles_p50", () -> waitCycles.getValueAtPercentile(50));
-    stats.gauge("wait_cycles_p90", () -> waitCycles.getValueAtPercentile(90));
-    stats.gauge("wait_cycles_p99", () -> waitCycles.getValueAtPercentile(99));
-    stats.gauge("wait_cycles_max", waitCycles::getMaxValue);
-    stats.gauge("write_hold_cycles_p50", () -> writeHoldCycles.getValueAtPercentile(50));
-    stats.gauge("write_hold_cycles_p99", () -> writeHoldCycles.getValueAtPercentile(99));
-    stats.gauge("write_hold_cycles_max", writeHoldCycles::getMaxValue);
-    stats.gauge("read_held_cycles", () -> readHeldCycles);
+        "wait_cycles_total",
+        Unit.CYCLES,
+        "Cycles spent waiting for the lock, over all acquisitions",
+        () -> (long) (waitCycles.getMean() * waitCycles.getTotalCount()));
+    stats.gauge(
+        "wait_cycles_p50",
+        Unit.CYCLES,
+        "Median wait for the lock",
+        () -> waitCycles.getValueAtPercentile(50));
+    stats.gauge(
+        "wait_cycles_p90",
+        Unit.CYCLES,
+        "90th percentile of the wait for the lock",
+        () -> waitCycles.getValueAtPercentile(90));
+    stats.gauge(
+        "wait_cycles_p99",
+        Unit.CYCLES,
+        "99th percentile of the wait for the lock",
+        () -> waitCycles.getValueAtPercentile(99));
+    stats.gauge(
+        "wait_cycles_max", Unit.CYCLES, "Longest wait for the lock", waitCycles::getMaxValue);
+    stats.gauge(
+        "write_hold_cycles_p50",
+        Unit.CYCLES,
+        "Median time the lock was held for writing",
+        () -> writeHoldCycles.getValueAtPercentile(50));
+    stats.gauge(
+        "write_hold_cycles_p99",
+        Unit.CYCLES,
+        "99th percentile of the time the lock was held for writing",
+        () -> writeHoldCycles.getValueAtPercentile(99));
+    stats.gauge(
+        "write_hold_cycles_max",
+        Unit.CYCLES,
+        "Longest time the lock was held for writing",
+        writeHoldCycles::getMaxValue);
+    stats.gauge(
+        "read_held_cycles",
+        Unit.CYCLES,
+        "Cycles during which at least one reader held the lock",
+        () -> readHeldCycles);
   }
 
   /** Asks for exclusive ownership; {@code granted.onEvent(now, arg)} fires when it is ours. */

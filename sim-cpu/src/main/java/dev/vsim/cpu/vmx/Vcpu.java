@@ -9,6 +9,7 @@ import dev.vsim.cpu.profile.HypervisorCosts;
 import dev.vsim.cpu.profile.VmxCosts;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -154,17 +155,52 @@ public final class Vcpu implements EventHandler {
     this.costs = costs;
     this.stats = stats;
     StatGroup time = stats.group("time");
-    guestCycles = time.counter("guest_cycles");
-    exitCycles = time.counter("exit_transition_cycles");
-    entryCycles = time.counter("entry_transition_cycles");
-    hypervisorCycles = time.counter("hypervisor_cycles");
-    memoryCycles = time.counter("memory_stream_cycles");
-    wakeups = stats.counter("wakeups");
-    preemptedCycles = time.counter("preempted_cycles");
-    kicks = stats.group("interrupts").counter("kicks");
-    sleepCycles = time.counter("sleep_cycles");
-    mwaitCycles = time.counter("mwait_cycles");
-    injections = stats.group("interrupts").counter("injected");
+    guestCycles = time.counter("guest_cycles", Unit.CYCLES, "Cycles spent running guest code");
+    exitCycles =
+        time.counter(
+            "exit_transition_cycles",
+            Unit.CYCLES,
+            "Cycles spent in VM-exit transitions (guest to host)");
+    entryCycles =
+        time.counter(
+            "entry_transition_cycles",
+            Unit.CYCLES,
+            "Cycles spent in VM-entry transitions (host to guest)");
+    hypervisorCycles =
+        time.counter(
+            "hypervisor_cycles", Unit.CYCLES, "Cycles spent in the hypervisor handling exits");
+    memoryCycles =
+        time.counter(
+            "memory_stream_cycles",
+            Unit.CYCLES,
+            "Cycles spent streaming memory (bandwidth-bound copies and fills)");
+    wakeups =
+        stats.counter(
+            "wakeups", Unit.COUNT, "Times this vCPU was woken after blocking (halted) in the host");
+    preemptedCycles =
+        time.counter(
+            "preempted_cycles",
+            Unit.CYCLES,
+            "Cycles this vCPU was runnable but preempted by the host");
+    kicks =
+        stats
+            .group("interrupts")
+            .counter(
+                "kicks",
+                Unit.COUNT,
+                "Kicks (IPIs from the host) that made this vCPU exit to take an interrupt");
+    sleepCycles =
+        time.counter(
+            "sleep_cycles", Unit.CYCLES, "Cycles this vCPU spent halted, out of the guest");
+    mwaitCycles =
+        time.counter(
+            "mwait_cycles",
+            Unit.CYCLES,
+            "Cycles this vCPU spent waiting in MWAIT, with the wake-up latency");
+    injections =
+        stats
+            .group("interrupts")
+            .counter("injected", Unit.COUNT, "Interrupts injected into the guest at VM entry");
   }
 
   /** Connects the guest that runs on this vCPU and the hypervisor that handles its exits. */
@@ -1037,7 +1073,9 @@ public final class Vcpu implements EventHandler {
 
   private void register(int reason) {
     StatGroup g = stats.group("exits").group(ExitReason.values()[reason].statName());
-    exitCount[reason] = g.counter("count");
-    exitRoundTrip[reason] = g.counter("cycles");
+    String why = ExitReason.values()[reason].statName();
+    exitCount[reason] = g.counter("count", Unit.COUNT, "VM exits for " + why);
+    exitRoundTrip[reason] =
+        g.counter("cycles", Unit.CYCLES, "Round-trip cycles of VM exits for " + why);
   }
 }

@@ -11,11 +11,12 @@ class StatGroupTest {
   void flattensTheTreeToSortedDottedNames() {
     StatGroup root = new StatGroup("");
     StatGroup vcpu = root.group("vm0").group("vcpu3");
-    Counter cpuid = vcpu.group("exits").group("cpuid").counter("count");
-    Counter misses = vcpu.group("tlb").group("stlb").counter("misses");
+    Counter cpuid = vcpu.group("exits").group("cpuid").counter("count", Unit.COUNT, "CPUID exits");
+    Counter misses = vcpu.group("tlb").group("stlb").counter("misses", Unit.COUNT, "STLB misses");
     cpuid.add(5);
     misses.increment();
-    vcpu.formula("ratio", () -> (double) misses.value() / cpuid.value());
+    vcpu.formula(
+        "ratio", Unit.RATIO, "Misses per exit", () -> (double) misses.value() / cpuid.value());
 
     var snap = root.snapshot();
     assertEquals(
@@ -28,16 +29,16 @@ class StatGroupTest {
   @Test
   void namedRootPrefixesEveryStatistic() {
     StatGroup vm = new StatGroup("vm1");
-    vm.gauge("vcpus", () -> 4);
+    vm.gauge("vcpus", Unit.COUNT, "vCPUs", () -> 4);
     assertEquals(4L, vm.snapshot().get("vm1.vcpus"));
   }
 
   @Test
   void rejectsDuplicateAndDottedNames() {
     StatGroup g = new StatGroup("g");
-    g.counter("a");
-    assertThrows(IllegalStateException.class, () -> g.counter("a"));
-    assertThrows(IllegalArgumentException.class, () -> g.counter("a.b"));
+    g.counter("a", Unit.COUNT, "a");
+    assertThrows(IllegalStateException.class, () -> g.counter("a", Unit.COUNT, "a"));
+    assertThrows(IllegalArgumentException.class, () -> g.counter("a.b", Unit.COUNT, "a"));
     assertThrows(IllegalArgumentException.class, () -> g.group(""));
   }
 }

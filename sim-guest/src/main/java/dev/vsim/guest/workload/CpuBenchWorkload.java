@@ -2,6 +2,7 @@ package dev.vsim.guest.workload;
 
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
@@ -71,9 +72,11 @@ public final class CpuBenchWorkload implements Workload {
     this.mwaitHint = mwaitHint;
     this.working = new boolean[vcpus];
     StatGroup g = vmStats.group("cpu_bench");
-    bursts = g.counter("bursts");
+    bursts = g.counter("bursts", Unit.COUNT, "Bursts of work completed by all vCPUs");
     g.formula(
         "bursts_per_second",
+        Unit.PER_SECOND,
+        "Bursts completed per second of the benchmark's duration",
         () -> bursts.value() / ((double) params.durationCycles() / params.baseHz()));
   }
 

@@ -1,6 +1,7 @@
 package dev.vsim.guest.workload;
 
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
 import java.util.List;
@@ -73,20 +74,35 @@ public final class DirtierWorkload implements Workload {
     finishedAt = new long[n];
     trafficPerPage = params.trafficPerPage();
     StatGroup all = vmStats.group("dirtier");
-    all.formula("min_seconds", () -> sortedSeconds()[0]);
+    all.formula(
+        "min_seconds",
+        Unit.SECONDS,
+        "Time the fastest vCPU took to dirty its share",
+        () -> sortedSeconds()[0]);
     all.formula(
         "median_seconds",
+        Unit.SECONDS,
+        "Median over the vCPUs of the time to dirty their shares",
         () -> {
           double[] s = sortedSeconds();
           return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
         });
-    all.formula("max_seconds", () -> sortedSeconds()[n - 1]);
+    all.formula(
+        "max_seconds",
+        Unit.SECONDS,
+        "Time the slowest vCPU took to dirty its share",
+        () -> sortedSeconds()[n - 1]);
     for (int i = 0; i < n; i++) {
       int v = i;
       StatGroup g = vcpuStats.get(i).group("dirtier");
-      g.gauge("start_cycles", () -> startedAt[v]);
-      g.gauge("finish_cycles", () -> finishedAt[v]);
-      g.formula("seconds", () -> (double) (finishedAt[v] - startedAt[v]) / params.frequencyHz());
+      g.gauge("start_cycles", Unit.CYCLES, "When this vCPU started dirtying", () -> startedAt[v]);
+      g.gauge(
+          "finish_cycles", Unit.CYCLES, "When this vCPU finished dirtying", () -> finishedAt[v]);
+      g.formula(
+          "seconds",
+          Unit.SECONDS,
+          "Time this vCPU took to dirty its share",
+          () -> (double) (finishedAt[v] - startedAt[v]) / params.frequencyHz());
     }
   }
 

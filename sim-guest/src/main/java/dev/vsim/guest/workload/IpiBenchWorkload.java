@@ -2,6 +2,7 @@ package dev.vsim.guest.workload;
 
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
@@ -95,11 +96,27 @@ public final class IpiBenchWorkload implements Workload {
     sender = new IpiSender(params.mode());
     sendCount = sender.prepare(destinations, n, CALL_FUNCTION_VECTOR);
     StatGroup g = stats.group("ipi_bench");
-    measured = g.counter("iterations");
-    totalCycles = g.counter("cycles");
-    g.gauge("sends_per_iteration", () -> sendCount);
-    g.formula("cycles_per_iteration", () -> per(totalCycles.value()));
-    g.formula("ns_per_iteration", () -> per(totalCycles.value()) * 1e9 / params.frequencyHz());
+    measured =
+        g.counter(
+            "iterations",
+            Unit.COUNT,
+            "Measured iterations (sends to every destination and their acknowledgements)");
+    totalCycles = g.counter("cycles", Unit.CYCLES, "Cycles of the measured iterations");
+    g.gauge(
+        "sends_per_iteration",
+        Unit.COUNT.per("iteration"),
+        "IPI sends (ICR writes or hypercalls) per iteration",
+        () -> sendCount);
+    g.formula(
+        "cycles_per_iteration",
+        Unit.CYCLES.per("iteration"),
+        "Mean cycles of a measured iteration",
+        () -> per(totalCycles.value()));
+    g.formula(
+        "ns_per_iteration",
+        Unit.NANOSECONDS.per("iteration"),
+        "Mean time of a measured iteration",
+        () -> per(totalCycles.value()) * 1e9 / params.frequencyHz());
   }
 
   private double per(long total) {

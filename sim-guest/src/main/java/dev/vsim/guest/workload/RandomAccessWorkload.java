@@ -1,6 +1,7 @@
 package dev.vsim.guest.workload;
 
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
 import java.util.SplittableRandom;
@@ -42,16 +43,42 @@ public final class RandomAccessWorkload implements Workload {
     this.params = params;
     this.random = random;
     StatGroup g = stats.group("random_access");
-    g.gauge("accesses", this::measured);
+    g.gauge("accesses", Unit.COUNT, "Measured random accesses (after the warm-up)", this::measured);
     g.formula(
         "walk_references_per_access",
+        Unit.COUNT.per("access"),
+        "Page-walk memory references per measured access",
         () -> per(vcpu == null ? 0 : vcpu.touchWalkReferences() - walkReferencesAtStart));
-    g.formula("translation_cycles_per_access", () -> per(translationCycles()));
-    g.formula("cycles_per_access", () -> per(translationCycles() + dataCycles()));
-    g.formula("walks_per_access", () -> per(vcpu == null ? 0 : vcpu.mmu().walks() - walksAtStart));
-    g.formula("translation_llc_misses_per_access", () -> per(walkDram()));
-    g.formula("data_llc_misses_per_access", () -> per(dataDram()));
-    g.formula("llc_misses_per_access", () -> per(walkDram() + dataDram()));
+    g.formula(
+        "translation_cycles_per_access",
+        Unit.CYCLES.per("access"),
+        "Cycles spent translating per measured access",
+        () -> per(translationCycles()));
+    g.formula(
+        "cycles_per_access",
+        Unit.CYCLES.per("access"),
+        "Cycles per measured access, translation and data",
+        () -> per(translationCycles() + dataCycles()));
+    g.formula(
+        "walks_per_access",
+        Unit.COUNT.per("access"),
+        "Page walks per measured access",
+        () -> per(vcpu == null ? 0 : vcpu.mmu().walks() - walksAtStart));
+    g.formula(
+        "translation_llc_misses_per_access",
+        Unit.COUNT.per("access"),
+        "Page-walk references that missed the LLC, per measured access",
+        () -> per(walkDram()));
+    g.formula(
+        "data_llc_misses_per_access",
+        Unit.COUNT.per("access"),
+        "Data references that missed the LLC, per measured access",
+        () -> per(dataDram()));
+    g.formula(
+        "llc_misses_per_access",
+        Unit.COUNT.per("access"),
+        "LLC misses (page walk and data) per measured access",
+        () -> per(walkDram() + dataDram()));
   }
 
   private long translationCycles() {

@@ -2,6 +2,7 @@ package dev.vsim.guest.workload;
 
 import dev.vsim.cpu.pv.Msr;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
@@ -90,10 +91,20 @@ public final class VmexitWorkload implements Workload {
       StatGroup g = vcpuStats.get(i).group("vmexit");
       for (int t = 0; t < params.tests().size(); t++) {
         int ti = t;
-        StatGroup tg = g.group(params.tests().get(t).id());
-        tg.gauge("iterations", params::iterations);
-        tg.gauge("cycles", () -> c.cycles[ti]);
-        tg.formula("cycles_per_iteration", () -> (double) c.cycles[ti] / params.iterations());
+        String test = params.tests().get(t).id();
+        StatGroup tg = g.group(test);
+        tg.gauge(
+            "iterations", Unit.COUNT, "Iterations of the " + test + " test", params::iterations);
+        tg.gauge(
+            "cycles",
+            Unit.CYCLES,
+            "Cycles of all iterations of the " + test + " test",
+            () -> c.cycles[ti]);
+        tg.formula(
+            "cycles_per_iteration",
+            Unit.CYCLES.per("iteration"),
+            "Mean cycles of an iteration of the " + test + " test",
+            () -> (double) c.cycles[ti] / params.iterations());
       }
     }
   }

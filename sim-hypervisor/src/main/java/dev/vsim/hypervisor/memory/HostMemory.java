@@ -1,6 +1,7 @@
 package dev.vsim.hypervisor.memory;
 
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,9 +21,13 @@ public final class HostMemory {
    * @param stats the VM's group for memory statistics ({@code vm0.host_memory})
    */
   public HostMemory(StatGroup stats) {
-    stats.gauge("resident_bytes", () -> residentBytes);
-    stats.gauge("pinned_bytes", () -> pinnedBytes);
-    stats.gauge("zeroed_bytes", () -> zeroedBytes);
+    stats.gauge("resident_bytes", Unit.BYTES, "Host memory backing this VM", () -> residentBytes);
+    stats.gauge("pinned_bytes", Unit.BYTES, "Host memory pinned for this VM", () -> pinnedBytes);
+    stats.gauge(
+        "zeroed_bytes",
+        Unit.BYTES,
+        "Host memory zeroed before it backed this VM",
+        () -> zeroedBytes);
   }
 
   /** Registers a memslot, numbered in order from 0; nothing is allocated yet. */

@@ -6,6 +6,7 @@ import dev.vsim.cpu.memory.DramBandwidth;
 import dev.vsim.cpu.profile.MmuCosts;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.sync.RwLock;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.hypervisor.memory.Memslot;
@@ -91,18 +92,44 @@ public final class EptFaultPath implements EventHandler {
     prefaultNext = new long[vcpuCount];
     prefaultEnd = new long[vcpuCount];
     StatGroup g = stats.group("ept_faults");
-    faults = g.counter("count");
-    racesLost = g.counter("races_lost");
-    hostPagesAllocated = g.counter("host_pages_allocated");
-    prefaulted = g.counter("prefaulted_pages");
+    faults = g.counter("count", Unit.COUNT, "EPT violations (or shadow faults) handled");
+    racesLost =
+        g.counter(
+            "races_lost",
+            Unit.COUNT,
+            "Faults found already fixed, or retried, because another vCPU got there first");
+    hostPagesAllocated =
+        g.counter("host_pages_allocated", Unit.COUNT, "Host pages allocated and zeroed by faults");
+    prefaulted =
+        g.counter(
+            "prefaulted_pages",
+            Unit.COUNT,
+            "Pages mapped ahead of any fault by KVM_PRE_FAULT_MEMORY");
     vcpuFaults = new Counter[vcpuCount];
     for (int i = 0; i < vcpuCount; i++) {
-      vcpuFaults[i] = stats.group("ept_faults").group("vcpu" + i).counter("count");
+      vcpuFaults[i] =
+          stats
+              .group("ept_faults")
+              .group("vcpu" + i)
+              .counter("count", Unit.COUNT, "Faults this vCPU took");
     }
-    g.gauge("cycles_p50", () -> faultCycles.getValueAtPercentile(50));
-    g.gauge("cycles_p99", () -> faultCycles.getValueAtPercentile(99));
-    g.gauge("cycles_max", faultCycles::getMaxValue);
-    g.formula("cycles_mean", faultCycles::getMean);
+    g.distribution(
+        "cycles",
+        Unit.CYCLES,
+        "Cycles from the exit to the fault being fixed, per fault",
+        faultCycles);
+    g.gauge(
+        "cycles_p50",
+        Unit.CYCLES,
+        "Median cycles to fix a fault",
+        () -> faultCycles.getValueAtPercentile(50));
+    g.gauge(
+        "cycles_p99",
+        Unit.CYCLES,
+        "99th percentile of the cycles to fix a fault",
+        () -> faultCycles.getValueAtPercentile(99));
+    g.gauge("cycles_max", Unit.CYCLES, "Most cycles to fix a fault", faultCycles::getMaxValue);
+    g.formula("cycles_mean", Unit.CYCLES, "Mean cycles to fix a fault", faultCycles::getMean);
   }
 
   public RwLock lock() {

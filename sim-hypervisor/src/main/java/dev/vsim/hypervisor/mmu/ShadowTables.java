@@ -2,6 +2,7 @@ package dev.vsim.hypervisor.mmu;
 
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.hypervisor.memory.HostMemory;
 import dev.vsim.hypervisor.memory.Memslot;
 import dev.vsim.mmu.pagetable.EntryFormat;
@@ -34,9 +35,14 @@ public final class ShadowTables implements SecondLevelTables {
     this.host = host;
     this.guest = guest;
     this.shadow = new PageTable(EntryFormat.X86, levels, new TableMemory(TABLES_HPA));
-    installs = stats.counter("sptes_installed");
-    pteWrites = stats.counter("guest_pte_writes");
-    stats.gauge("table_bytes", this::tableBytes);
+    installs = stats.counter("sptes_installed", Unit.COUNT, "Shadow page-table entries installed");
+    pteWrites =
+        stats.counter(
+            "guest_pte_writes",
+            Unit.COUNT,
+            "Writes to write-protected guest page tables that the hypervisor trapped");
+    stats.gauge(
+        "table_bytes", Unit.BYTES, "Memory held by the shadow page tables", this::tableBytes);
   }
 
   /** The shadow table the vCPUs' MMUs walk. */

@@ -6,6 +6,7 @@ import dev.vsim.cpu.memory.DramBandwidth;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.registry.Registry;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.hypervisor.memory.Backing;
 import dev.vsim.hypervisor.memory.HostMemory;
@@ -179,7 +180,13 @@ public final class VmMemory {
         Math.min(profile.dram().zeroingBytesPerSecond(), profile.dram().bandwidthBytesPerSecond());
     double seconds =
         (double) installCycles / profile.frequency().baseHz() + (double) ram.bytes() / zeroRate;
-    kvmStats.group("setup").formula("prepopulate_seconds", () -> seconds);
+    kvmStats
+        .group("setup")
+        .formula(
+            "prepopulate_seconds",
+            Unit.SECONDS,
+            "Time to map and zero all of guest RAM before the guest starts",
+            () -> seconds);
   }
 
   /**
@@ -192,7 +199,11 @@ public final class VmMemory {
     long[] doneAt = {0};
     kvmStats
         .group("setup")
-        .formula("prefault_seconds", () -> (double) doneAt[0] / profile.frequency().baseHz());
+        .formula(
+            "prefault_seconds",
+            Unit.SECONDS,
+            "Time until the vCPUs had prefaulted their shares of guest RAM",
+            () -> (double) doneAt[0] / profile.frequency().baseHz());
     for (int i = 0; i < vcpus; i++) {
       faults.prefault(
           i,
@@ -262,12 +273,23 @@ public final class VmMemory {
   /** Registers the VM's page-table statistics under {@code page_tables}. */
   public void reportTables(StatGroup vmStats) {
     StatGroup tables = vmStats.group("page_tables");
-    tables.gauge("guest_bytes", this::guestTableBytes);
-    tables.gauge("ept_bytes", this::eptTableBytes);
-    tables.gauge("shadow_bytes", this::shadowTableBytes);
-    tables.gauge("total_bytes", this::totalTableBytes);
+    tables.gauge(
+        "guest_bytes", Unit.BYTES, "Memory held by the guest's page tables", this::guestTableBytes);
+    tables.gauge(
+        "ept_bytes", Unit.BYTES, "Memory held by the EPT (TDP) tables", this::eptTableBytes);
+    tables.gauge(
+        "shadow_bytes", Unit.BYTES, "Memory held by shadow page tables", this::shadowTableBytes);
+    tables.gauge(
+        "total_bytes",
+        Unit.BYTES,
+        "Memory held by all page tables of this VM",
+        this::totalTableBytes);
     double gib = (double) ram.bytes() / ByteSize.GIB;
-    tables.formula("total_bytes_per_gib", () -> totalTableBytes() / gib);
+    tables.formula(
+        "total_bytes_per_gib",
+        Unit.BYTES.per("GiB"),
+        "Page-table memory per GiB of guest RAM",
+        () -> totalTableBytes() / gib);
   }
 
   /** Bytes of shadow tables (0 unless shadow). */

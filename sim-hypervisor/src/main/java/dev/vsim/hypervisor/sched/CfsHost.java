@@ -4,6 +4,7 @@ import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.random.RandomStreams;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.hypervisor.VcpuOnSpin;
 import java.util.ArrayList;
@@ -78,7 +79,9 @@ final class CfsHost implements HostScheduler {
       flushOnEntry.add(vm.flushOnEntry()[i]);
       stealTime.attach(thread.task(), vm.stealTime()[i]);
       StealTime area = vm.stealTime()[i];
-      vcpuStats.group("steal").gauge("cycles", area::steal);
+      vcpuStats
+          .group("steal")
+          .gauge("cycles", Unit.CYCLES, "Steal time reported to the guest", area::steal);
       tasks[i] = thread.task();
     }
     // kvm_vcpu_on_spin: a pause-loop exit yields to a vCPU of this VM waiting for a pCPU.

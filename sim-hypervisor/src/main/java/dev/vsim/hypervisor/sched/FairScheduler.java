@@ -5,6 +5,7 @@ import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.profile.Topology;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import java.util.Arrays;
 
 /**
@@ -129,18 +130,34 @@ public final class FairScheduler {
     for (int p = 0; p < pcpus; p++) {
       idleMask[p >>> 6] |= 1L << p;
     }
-    decisions = stats.counter("decisions");
-    wakeupPreemptions = stats.counter("wakeup_preemptions");
-    directedYields = stats.counter("directed_yields");
-    sliceExpiries = stats.counter("slice_expiries");
-    idlePulls = stats.counter("idle_pulls");
-    balanceMigrations = stats.counter("balance_migrations");
-    wakeMigrations = stats.counter("wake_migrations");
+    decisions =
+        stats.counter(
+            "decisions",
+            Unit.COUNT,
+            "Scheduling decisions: picks of a task to run and renewed slices");
+    wakeupPreemptions =
+        stats.counter(
+            "wakeup_preemptions",
+            Unit.COUNT,
+            "Running tasks preempted by a woken task with less vruntime");
+    directedYields =
+        stats.counter(
+            "directed_yields", Unit.COUNT, "yield_to calls that gave a pCPU to a chosen task");
+    sliceExpiries = stats.counter("slice_expiries", Unit.COUNT, "Time slices that ran out");
+    idlePulls =
+        stats.counter(
+            "idle_pulls", Unit.COUNT, "Tasks pulled by a pCPU about to go idle (newidle balance)");
+    balanceMigrations =
+        stats.counter("balance_migrations", Unit.COUNT, "Tasks moved by periodic load balancing");
+    wakeMigrations =
+        stats.counter(
+            "wake_migrations", Unit.COUNT, "Tasks woken onto another pCPU than their last");
     for (int p = 0; p < pcpus; p++) {
       int q = p;
       StatGroup g = stats.group("pcpu" + p);
-      g.gauge("busy_cycles", () -> busyCycles(q));
-      g.gauge("context_switches", () -> pcpuSwitches[q]);
+      g.gauge("busy_cycles", Unit.CYCLES, "Cycles this pCPU ran a task", () -> busyCycles(q));
+      g.gauge(
+          "context_switches", Unit.COUNT, "Context switches on this pCPU", () -> pcpuSwitches[q]);
     }
   }
 
@@ -203,12 +220,28 @@ public final class FairScheduler {
       throw new IllegalArgumentException("weight must be positive, got " + weight);
     }
     int id = tasks.add(task, weight);
-    stats.gauge("run_cycles", () -> runCycles(id));
-    stats.gauge("wait_cycles", () -> stealCycles(id));
-    stats.gauge("context_switches", () -> tasks.contextSwitches[id]);
-    stats.gauge("preemptions", () -> tasks.preemptions[id]);
-    stats.gauge("migrations", () -> tasks.migrations[id]);
-    stats.gauge("wakeups", () -> tasks.wakeups[id]);
+    stats.gauge("run_cycles", Unit.CYCLES, "Cycles this task ran on a pCPU", () -> runCycles(id));
+    stats.gauge(
+        "wait_cycles",
+        Unit.CYCLES,
+        "Cycles this task was runnable but queued (steal time)",
+        () -> stealCycles(id));
+    stats.gauge(
+        "context_switches",
+        Unit.COUNT,
+        "Times this task was switched in",
+        () -> tasks.contextSwitches[id]);
+    stats.gauge(
+        "preemptions",
+        Unit.COUNT,
+        "Times this task was preempted while runnable",
+        () -> tasks.preemptions[id]);
+    stats.gauge(
+        "migrations",
+        Unit.COUNT,
+        "Times this task moved to another pCPU",
+        () -> tasks.migrations[id]);
+    stats.gauge("wakeups", Unit.COUNT, "Times this task was woken", () -> tasks.wakeups[id]);
     return id;
   }
 

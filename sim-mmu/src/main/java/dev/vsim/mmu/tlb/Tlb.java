@@ -2,6 +2,7 @@ package dev.vsim.mmu.tlb;
 
 import dev.vsim.cpu.cache.CacheReplacementPolicies.Policy;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 
 /**
  * A set-associative translation cache. Each entry maps a key (a virtual page number, or a
@@ -65,8 +66,9 @@ public final class Tlb {
     }
     this.policy = policy;
     this.lru = policy instanceof ReplacementPolicies.Lru l ? l : null;
-    stats.gauge("hits", () -> hits);
-    stats.gauge("misses", () -> misses);
+    stats.gauge(
+        "hits", Unit.COUNT, "Lookups that found their translation in this cache", () -> hits);
+    stats.gauge("misses", Unit.COUNT, "Lookups that missed in this cache", () -> misses);
   }
 
   private int setOf(long key) {

@@ -5,6 +5,7 @@ import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.profile.PagingStructureCaches;
 import dev.vsim.cpu.profile.TlbHierarchy;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.AddressTranslation;
 import dev.vsim.mmu.pagetable.EntryFormat;
 import dev.vsim.mmu.pagetable.PageSize;
@@ -125,12 +126,28 @@ public final class Mmu implements AddressTranslation {
     pscLatency = p.latencyCycles();
     StatGroup w = stats.group("walk");
     // Every translation looks up the 4 KiB L1 DTLB exactly once.
-    stats.gauge("translations", () -> l1d4k.hits() + l1d4k.misses());
-    w.gauge("count", () -> walks);
-    w.gauge("references", () -> walkReferences);
-    w.gauge("cycles", () -> walkCycles);
-    w.gauge("dram_references", () -> walkDram);
-    w.gauge("faults", () -> faults);
+    stats.gauge(
+        "translations",
+        Unit.COUNT,
+        "Linear addresses translated (L1 DTLB lookups)",
+        () -> l1d4k.hits() + l1d4k.misses());
+    w.gauge("count", Unit.COUNT, "Page walks after a miss in every TLB", () -> walks);
+    w.gauge(
+        "references",
+        Unit.COUNT,
+        "Memory references of page walks, in either dimension",
+        () -> walkReferences);
+    w.gauge("cycles", Unit.CYCLES, "Cycles spent walking page tables", () -> walkCycles);
+    w.gauge(
+        "dram_references",
+        Unit.COUNT,
+        "Page-walk references that missed the LLC and went to DRAM",
+        () -> walkDram);
+    w.gauge(
+        "faults",
+        Unit.COUNT,
+        "Page walks that ended in a fault (guest page fault or EPT violation)",
+        () -> faults);
   }
 
   /**
