@@ -245,12 +245,12 @@ class GoldenResultsTest {
   }
 
   /**
-   * Statistics still registered through the deprecated name-only methods of StatGroup (Ept,
-   * DirtyLogger, ShootdownWorkload, being rewritten elsewhere): they have unit "unknown" and no
-   * description until they are converted.
+   * Statistics still registered through the deprecated name-only methods of StatGroup
+   * (ShootdownWorkload, being rewritten elsewhere): they have unit "unknown" and no description
+   * until they are converted.
    */
   private static final java.util.regex.Pattern UNDESCRIBED =
-      java.util.regex.Pattern.compile("[^.]+\\.(kvm\\.ept|kvm\\.dirty_log|shootdown)\\..*");
+      java.util.regex.Pattern.compile("[^.]+\\.shootdown\\..*");
 
   /**
    * Result schema 2: every metric has a unit and a description beside it, and every statistic but

@@ -4,6 +4,7 @@ import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.sync.RwLock;
 import dev.vsim.hypervisor.memory.Memslot;
 
@@ -68,12 +69,21 @@ public final class DirtyLogger implements EventHandler {
     this.eagerSplit = eagerSplit;
     this.intervalCycles = intervalCycles;
     this.rebuildHuge = design.restoresHugePagesAtOnce();
-    harvests = stats.counter("harvests");
-    dirtyPages = stats.counter("dirty_pages_harvested");
-    heldCycles = stats.counter("lock_held_cycles");
+    harvests =
+        stats.counter("harvests", Unit.COUNT, "KVM_GET_DIRTY_LOG calls of the migration thread");
+    dirtyPages =
+        stats.counter(
+            "dirty_pages_harvested", Unit.COUNT, "4 KiB pages reported dirty, over all harvests");
+    heldCycles =
+        stats.counter(
+            "lock_held_cycles", Unit.CYCLES, "cycles the migration thread held the MMU lock");
     // A page may be reported again if the guest writes it after it was marked but before the
     // harvest that re-protects it completes; the distinct count is the set of pages written.
-    stats.gauge("distinct_dirty_pages", () -> distinct);
+    stats.gauge(
+        "distinct_dirty_pages",
+        Unit.COUNT,
+        "distinct 4 KiB pages ever reported dirty",
+        () -> distinct);
   }
 
   /** Enables logging now; harvests follow every interval until {@link #stop}. */

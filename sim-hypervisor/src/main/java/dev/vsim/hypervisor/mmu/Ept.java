@@ -3,6 +3,7 @@ package dev.vsim.hypervisor.mmu;
 import dev.vsim.cpu.profile.MmuCosts;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.hypervisor.memory.HostMemory;
 import dev.vsim.hypervisor.memory.Memslot;
 import dev.vsim.mmu.pagetable.EntryFormat;
@@ -64,14 +65,33 @@ public final class Ept implements SecondLevelTables {
     this.host = host;
     this.table = new PageTable(EntryFormat.EPT, levels, new TableMemory(TABLES_HPA));
     this.eptSlot = eptSlot;
-    installs = stats.counter("sptes_installed");
-    hugeInstalls = stats.counter("huge_sptes_installed");
-    splits = stats.counter("huge_pages_split");
-    collapses = stats.counter("huge_pages_restored");
-    zaps = stats.counter("split_tables_zapped");
-    flushes = stats.counter("remote_tlb_flushes");
-    writeProtectFaults = stats.counter("write_protect_faults");
-    stats.gauge("table_bytes", this::tableBytes);
+    installs =
+        stats.counter("sptes_installed", Unit.COUNT, "SPTEs installed (faults and pre-population)");
+    hugeInstalls =
+        stats.counter(
+            "huge_sptes_installed", Unit.COUNT, "SPTEs installed that map a 2 MiB or 1 GiB page");
+    splits =
+        stats.counter(
+            "huge_pages_split", Unit.COUNT, "huge SPTEs replaced by a table of smaller ones");
+    collapses =
+        stats.counter(
+            "huge_pages_restored",
+            Unit.COUNT,
+            "huge SPTEs mapped again when dirty logging stopped");
+    zaps =
+        stats.counter(
+            "split_tables_zapped",
+            Unit.COUNT,
+            "split tables zapped for the next faults to rebuild");
+    flushes =
+        stats.counter(
+            "remote_tlb_flushes", Unit.COUNT, "flushes of every vCPU's TLB after an EPT change");
+    writeProtectFaults =
+        stats.counter(
+            "write_protect_faults",
+            Unit.COUNT,
+            "writes to write-protected SPTEs fixed by dirty logging's fast path");
+    stats.gauge("table_bytes", Unit.BYTES, "EPT table pages in use", this::tableBytes);
     table.addListener(flushTracker);
     table.addListener(new DirtyLog());
   }
