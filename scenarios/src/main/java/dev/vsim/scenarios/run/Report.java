@@ -5,6 +5,7 @@ import dev.vsim.results.BarPlot;
 import dev.vsim.results.Metrics;
 import dev.vsim.results.PublishedComparison;
 import dev.vsim.results.RunResult;
+import dev.vsim.results.StatTree;
 import dev.vsim.results.Table;
 import dev.vsim.scenarios.model.PublishedFigure;
 import dev.vsim.scenarios.model.Scenario;
@@ -14,15 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Builds the result of a run, its tables and its summary, from the simulated configurations. */
 final class Report {
-  private static final Pattern EXIT_STAT =
-      Pattern.compile("([^.]+)\\.vcpu(\\d+)\\.exits\\.([^.]+)\\.(count|cycles)");
-  private static final Pattern VMEXIT_STAT =
-      Pattern.compile("([^.]+)\\.vcpu(\\d+)\\.vmexit\\.([^.]+)\\.cycles_per_iteration");
 
   private Report() {}
 
@@ -64,8 +59,9 @@ final class Report {
       ShootdownReport.addRow(shootdowns, c, runs.get(0));
       IdleReport.addRows(idle, c);
       r.configuration(name, m, c.outcome().cutOff());
-      addExits(exits, name, c.outcome().metrics());
-      addVmexit(vmexit, name, c.outcome().metrics());
+      StatTree tree = StatTree.of(c.outcome().metrics());
+      addExits(exits, c, tree);
+      addVmexit(vmexit, c, tree);
       for (PublishedFigure f : c.plan().scenario().published()) {
         Number v = m.get(f.metric());
         r.published(
@@ -133,62 +129,91 @@ final class Report {
     return m;
   }
 
-  private static void addExits(Table t, String config, Map<String, Number> metrics) {
-    // Sum every vCPU's exits per VM and reason.
-    Map<String, long[]> perVmReason = new TreeMap<>();
-    for (Map.Entry<String, Number> e : metrics.entrySet()) {
-      Matcher m = EXIT_STAT.matcher(e.getKey());
-      if (m.matches()) {
-        long[] acc = perVmReason.computeIfAbsent(m.group(1) + "\t" + m.group(3), k -> new long[2]);
-        acc[m.group(4).equals("count") ? 0 : 1] += e.getValue().longValue();
-      }
+  /** Each VM's exits per reason, summed over its vCPUs, with the mean round trip. */
+  private static void addExits(Table t, Configuration c, StatTree stats) {
+    List<VmSpec> vms = c.plan().scenario().vms();
+    TreeMap<String, VmSpec> byName = new TreeMap<>();
+    for (int i = 0; i < vms.size(); i++) {
+      byName.put(vms.get(i).nameOr(i), vms.get(i));
     }
-    for (Map.Entry<String, long[]> e : perVmReason.entrySet()) {
-      String[] k = e.getKey().split("\t");
-      long[] v = e.getValue();
-      t.row(config, k[0], k[1], v[0], v[0] == 0 ? 0.0 : (double) v[1] / v[0]);
+    for (Map.Entry<String, VmSpec> vm : byName.entrySet()) {
+      TreeMap<String, long[]> perReason = new TreeMap<>();
+      for (int v = 0; v < vm.getValue().vcpus(); v++) {
+        stats
+            .at(vm.getKey() + ".vcpu" + v + ".exits")
+            .ifPresent(
+                exits -> {
+                  for (StatTree reason : exits.children()) {
+                    long[] acc = perReason.computeIfAbsent(reason.name(), k -> new long[2]);
+                    acc[0] += (long) reason.valueAt("count");
+                    acc[1] += (long) reason.valueAt("cycles");
+                  }
+                });
+      }
+      for (Map.Entry<String, long[]> e : perReason.entrySet()) {
+        long[] v = e.getValue();
+        t.row(
+            c.plan().variant(),
+            vm.getKey(),
+            e.getKey(),
+            v[0],
+            v[0] == 0 ? 0.0 : (double) v[1] / v[0]);
+      }
     }
   }
 
-  private static void addVmexit(Table t, String config, Map<String, Number> metrics) {
-    Map<String, double[]> perVmTest = new TreeMap<>();
-    for (Map.Entry<String, Number> e : metrics.entrySet()) {
-      Matcher m = VMEXIT_STAT.matcher(e.getKey());
-      if (m.matches()) {
-        double v = e.getValue().doubleValue();
-        double[] acc =
-            perVmTest.computeIfAbsent(
-                m.group(1) + "\t" + m.group(3),
-                k -> new double[] {0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY});
-        acc[0]++;
-        acc[1] = Math.min(acc[1], v);
-        acc[2] = Math.max(acc[2], v);
+  /** Each VM's vmexit loops: per test, the fewest and most cycles an iteration of its vCPUs. */
+  private static void addVmexit(Table t, Configuration c, StatTree stats) {
+    List<VmSpec> vms = c.plan().scenario().vms();
+    TreeMap<String, VmSpec> byName = new TreeMap<>();
+    for (int i = 0; i < vms.size(); i++) {
+      byName.put(vms.get(i).nameOr(i), vms.get(i));
+    }
+    for (Map.Entry<String, VmSpec> vm : byName.entrySet()) {
+      TreeMap<String, double[]> perTest = new TreeMap<>();
+      for (int v = 0; v < vm.getValue().vcpus(); v++) {
+        stats
+            .at(vm.getKey() + ".vcpu" + v + ".vmexit")
+            .ifPresent(
+                loops -> {
+                  for (StatTree test : loops.children()) {
+                    double x = test.valueAt("cycles_per_iteration");
+                    double[] acc =
+                        perTest.computeIfAbsent(
+                            test.name(),
+                            k ->
+                                new double[] {
+                                  0, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY
+                                });
+                    acc[0]++;
+                    acc[1] = Math.min(acc[1], x);
+                    acc[2] = Math.max(acc[2], x);
+                  }
+                });
+      }
+      for (Map.Entry<String, double[]> e : perTest.entrySet()) {
+        double[] v = e.getValue();
+        t.row(c.plan().variant(), vm.getKey(), e.getKey(), (long) v[0], v[1], v[2]);
       }
     }
-    for (Map.Entry<String, double[]> e : perVmTest.entrySet()) {
-      String[] k = e.getKey().split("\t");
-      double[] v = e.getValue();
-      t.row(config, k[0], k[1], (long) v[0], v[1], v[2]);
-    }
   }
-
-  private static final String RA = "vm0.vcpu0.random_access.";
 
   private static void addTranslation(Table t, Configuration c, Metrics m) {
-    if (m.get(RA + "llc_misses_per_access") == null) {
+    var vm = c.plan().scenario().vms().get(0);
+    String ra = vm.nameOr(0) + ".vcpu0.random_access.";
+    if (m.get(ra + "llc_misses_per_access") == null) {
       return;
     }
-    var vm = c.plan().scenario().vms().get(0);
     t.row(
         c.plan().variant(),
         c.plan().scenario().hypervisor().paging().id(),
         vm.guestPageSize().toString(),
         vm.hostPageSize().toString(),
-        m.get(RA + "llc_misses_per_access").doubleValue(),
-        m.get(RA + "translation_llc_misses_per_access").doubleValue(),
-        m.get(RA + "walk_references_per_access").doubleValue(),
-        m.get(RA + "translation_cycles_per_access").doubleValue(),
-        m.get("vm0.page_tables.total_bytes_per_gib").doubleValue());
+        m.get(ra + "llc_misses_per_access").doubleValue(),
+        m.get(ra + "translation_llc_misses_per_access").doubleValue(),
+        m.get(ra + "walk_references_per_access").doubleValue(),
+        m.get(ra + "translation_cycles_per_access").doubleValue(),
+        m.get(vm.nameOr(0) + ".page_tables.total_bytes_per_gib").doubleValue());
   }
 
   /** One bar per configuration for a numeric column of a table whose first column names it. */
