@@ -1,15 +1,19 @@
 package dev.vsim.scenarios.cli;
 
 import dev.vsim.scenarios.run.RunPlan;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.StringJoiner;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Progress of a run: a bar per configuration on a terminal, a log line every few seconds otherwise
- * (CI logs, pipes), nothing with {@code --quiet}.
+ * Progress of a run whose configurations may run at once: on a terminal one bar for the whole run
+ * with the configurations under way beside it, otherwise (CI logs, pipes) a line when each starts
+ * and one every few seconds with how far each is; nothing with {@code --quiet}. Configurations
+ * report from their own threads.
  */
 final class Progress implements AutoCloseable {
   private static final long LOG_EVERY_NANOS = 5_000_000_000L;
@@ -17,9 +21,10 @@ final class Progress implements AutoCloseable {
   private final boolean quiet;
   private final boolean terminal;
   private final int total;
+  private final Map<String, Double> running = new LinkedHashMap<>();
+  private int started;
+  private int finished;
   private ProgressBar bar;
-  private String current;
-  private int index;
   private long lastLog = System.nanoTime();
 
   private Progress(boolean quiet, int total) {
@@ -28,52 +33,61 @@ final class Progress implements AutoCloseable {
     this.total = total;
   }
 
-  static Progress create(boolean quiet, List<RunPlan> plans) {
+  static Progress create(boolean quiet, java.util.List<RunPlan> plans) {
     return new Progress(quiet, plans.size());
   }
 
-  void update(String configuration, double fraction) {
+  synchronized void update(String configuration, double fraction) {
     if (quiet) {
       return;
     }
-    if (!configuration.equals(current)) {
-      closeBar();
-      current = configuration;
-      index++;
-      if (terminal) {
+    if (!running.containsKey(configuration)) {
+      started++;
+      if (!terminal) {
+        System.err.printf(Locale.ROOT, "vsim: [%d/%d] %s%n", started, total, configuration);
+      }
+    }
+    if (fraction >= 1.0) {
+      running.remove(configuration);
+      finished++;
+    } else {
+      running.put(configuration, fraction);
+    }
+    if (terminal) {
+      if (bar == null) {
         bar =
             new ProgressBarBuilder()
-                .setTaskName(String.format(Locale.ROOT, "[%d/%d] %s", index, total, configuration))
-                .setInitialMax(1000)
+                .setTaskName("vsim")
+                .setInitialMax(1000L * total)
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(250)
                 .continuousUpdate()
                 .build();
-      } else {
-        System.err.printf(Locale.ROOT, "vsim: [%d/%d] %s%n", index, total, configuration);
       }
-    }
-    if (bar != null) {
-      bar.stepTo(Math.round(fraction * 1000));
-    } else if (System.nanoTime() - lastLog > LOG_EVERY_NANOS) {
+      double done = finished;
+      for (double f : running.values()) {
+        done += f;
+      }
+      bar.stepTo(Math.round(done * 1000));
+      bar.setExtraMessage(finished + "/" + total + " done; " + under());
+    } else if (System.nanoTime() - lastLog > LOG_EVERY_NANOS && !running.isEmpty()) {
       lastLog = System.nanoTime();
-      System.err.printf(
-          Locale.ROOT,
-          "vsim: %s %.0f%% of the stop time simulated%n",
-          configuration,
-          fraction * 100);
+      System.err.printf(Locale.ROOT, "vsim: %s of the stop time simulated%n", under());
     }
   }
 
-  private void closeBar() {
+  /** The configurations under way, with how far each is. */
+  private String under() {
+    StringJoiner j = new StringJoiner(", ");
+    running.forEach((name, f) -> j.add(String.format(Locale.ROOT, "%s %.0f%%", name, f * 100)));
+    return j.toString();
+  }
+
+  @Override
+  public synchronized void close() {
     if (bar != null) {
       bar.close();
       bar = null;
     }
-  }
-
-  @Override
-  public void close() {
-    closeBar();
   }
 }

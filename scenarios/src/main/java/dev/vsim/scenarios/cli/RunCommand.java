@@ -54,12 +54,23 @@ final class RunCommand implements Callable<Integer> {
   boolean check;
 
   @Option(
+      names = {"-j", "--jobs"},
+      paramLabel = "N",
+      description =
+          "configurations simulated at once (default: the machine's cores); results are the same")
+  int jobs = Runtime.getRuntime().availableProcessors();
+
+  @Option(
       names = {"-q", "--quiet"},
       description = "no progress output")
   boolean quiet;
 
   @Override
   public Integer call() {
+    if (jobs < 1) {
+      System.err.println("vsim run: --jobs must be at least 1, got " + jobs);
+      return VsimCommand.USAGE;
+    }
     ScenarioLoader loader = new ScenarioLoader();
     List<RunPlan> plans;
     try {
@@ -86,7 +97,7 @@ final class RunCommand implements Callable<Integer> {
     try (Progress progress = Progress.create(quiet, plans)) {
       result =
           runner.simulate(
-              file, plans, new Simulation.Options(!noBatching, check), progress::update);
+              file, plans, new Simulation.Options(!noBatching, check), jobs, progress::update);
     } catch (RuntimeException e) {
       System.err.println("vsim: the simulation failed: " + e);
       e.printStackTrace(System.err);

@@ -10,6 +10,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
 
 /** Simulates every configuration of a loaded scenario and writes the run's directory. */
@@ -20,24 +24,77 @@ public final class Runner {
     this.json = json;
   }
 
-  /**
-   * Simulates each plan in order.
-   *
-   * @param progress receives (configuration, fraction done)
-   */
+  /** Simulates each plan in order, one after another. */
   public RunResult simulate(
       String file,
       List<RunPlan> plans,
       Simulation.Options options,
       BiConsumer<String, Double> progress) {
+    return simulate(file, plans, options, 1, progress);
+  }
+
+  /**
+   * Simulates the plans, up to {@code jobs} at a time on threads of their own. Configurations share
+   * nothing, so the result is the same whatever the number of jobs; it lists them in plan order.
+   *
+   * @param progress receives (configuration, fraction done), from the configuration's thread
+   */
+  public RunResult simulate(
+      String file,
+      List<RunPlan> plans,
+      Simulation.Options options,
+      int jobs,
+      BiConsumer<String, Double> progress) {
+    if (jobs < 1) {
+      throw new IllegalArgumentException("jobs must be at least 1, got " + jobs);
+    }
     List<Report.Configuration> done = new ArrayList<>();
-    for (RunPlan p : plans) {
-      Simulation sim = new Simulation(p, options);
-      Simulation.Outcome o = sim.run(f -> progress.accept(p.variant(), f));
-      progress.accept(p.variant(), 1.0);
-      done.add(new Report.Configuration(p, o));
+    if (jobs == 1 || plans.size() == 1) {
+      for (RunPlan p : plans) {
+        done.add(configuration(p, options, progress));
+      }
+      return Report.build(file, done);
+    }
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.min(jobs, plans.size()),
+            r -> {
+              Thread t = new Thread(r, "vsim-configuration");
+              t.setDaemon(true);
+              return t;
+            });
+    try {
+      List<Future<Report.Configuration>> futures = new ArrayList<>();
+      for (RunPlan p : plans) {
+        futures.add(pool.submit(() -> configuration(p, options, progress)));
+      }
+      for (Future<Report.Configuration> f : futures) {
+        done.add(f.get());
+      }
+    } catch (ExecutionException e) {
+      // The first configuration to fail, in plan order, fails the run; the others are stopped.
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } finally {
+      pool.shutdownNow();
     }
     return Report.build(file, done);
+  }
+
+  private static Report.Configuration configuration(
+      RunPlan p, Simulation.Options options, BiConsumer<String, Double> progress) {
+    Simulation sim = new Simulation(p, options);
+    Simulation.Outcome o = sim.run(f -> progress.accept(p.variant(), f));
+    progress.accept(p.variant(), 1.0);
+    return new Report.Configuration(p, o);
   }
 
   /** The scenario as run: every default filled in, each configuration with its full profile. */
