@@ -129,14 +129,19 @@ final class Report {
     return m;
   }
 
-  /** Each VM's exits per reason, summed over its vCPUs, with the mean round trip. */
-  private static void addExits(Table t, Configuration c, StatTree stats) {
+  /** A configuration's VMs by the names their statistics go under, in name order. */
+  private static TreeMap<String, VmSpec> vmsByName(Configuration c) {
     List<VmSpec> vms = c.plan().scenario().vms();
     TreeMap<String, VmSpec> byName = new TreeMap<>();
     for (int i = 0; i < vms.size(); i++) {
       byName.put(vms.get(i).nameOr(i), vms.get(i));
     }
-    for (Map.Entry<String, VmSpec> vm : byName.entrySet()) {
+    return byName;
+  }
+
+  /** Each VM's exits per reason, summed over its vCPUs, with the mean round trip. */
+  private static void addExits(Table t, Configuration c, StatTree stats) {
+    for (Map.Entry<String, VmSpec> vm : vmsByName(c).entrySet()) {
       TreeMap<String, long[]> perReason = new TreeMap<>();
       for (int v = 0; v < vm.getValue().vcpus(); v++) {
         stats
@@ -164,12 +169,7 @@ final class Report {
 
   /** Each VM's vmexit loops: per test, the fewest and most cycles an iteration of its vCPUs. */
   private static void addVmexit(Table t, Configuration c, StatTree stats) {
-    List<VmSpec> vms = c.plan().scenario().vms();
-    TreeMap<String, VmSpec> byName = new TreeMap<>();
-    for (int i = 0; i < vms.size(); i++) {
-      byName.put(vms.get(i).nameOr(i), vms.get(i));
-    }
-    for (Map.Entry<String, VmSpec> vm : byName.entrySet()) {
+    for (Map.Entry<String, VmSpec> vm : vmsByName(c).entrySet()) {
       TreeMap<String, double[]> perTest = new TreeMap<>();
       for (int v = 0; v < vm.getValue().vcpus(); v++) {
         stats
