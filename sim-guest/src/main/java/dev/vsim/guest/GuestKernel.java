@@ -181,6 +181,9 @@ public final class GuestKernel implements GuestCode, GuestServices {
     if (scheduler != null) {
       throw new IllegalStateException("the process's threads were started already");
     }
+    if (ipis == null) {
+      throw new IllegalStateException("scheduling threads needs the kernel's reschedule IPIs");
+    }
     scheduler = new GuestScheduler(cpus.length, threads, sliceCycles);
     this.switchCycles = switchCycles;
     if (tlb != null) {

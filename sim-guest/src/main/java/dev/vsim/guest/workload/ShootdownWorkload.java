@@ -186,8 +186,7 @@ public final class ShootdownWorkload implements Workload {
       unmapping[vcpu.index()] = first;
       return true;
     }
-    unmapping[vcpu.index()] = first;
-    munmapped(vcpu.index());
+    freed(first);
     return false;
   }
 
@@ -195,6 +194,11 @@ public final class ShootdownWorkload implements Workload {
   private void munmapped(int v) {
     long first = unmapping[v];
     unmapping[v] = -1;
+    freed(first);
+  }
+
+  /** The pages unmapped from {@code first} are free: a chunk buffer, or a page for any record. */
+  private void freed(long first) {
     if (pipeline != null) {
       pipeline.free((int) (first / pipeline.chunkPages()));
     } else {
