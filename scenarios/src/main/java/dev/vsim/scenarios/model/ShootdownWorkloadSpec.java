@@ -2,7 +2,9 @@ package dev.vsim.scenarios.model;
 
 import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.cpu.units.TimeSpan;
+import dev.vsim.guest.GuestKernel;
 import dev.vsim.guest.apic.IpiSender;
+import dev.vsim.guest.memory.TlbShootdown;
 import dev.vsim.guest.sched.GuestScheduler;
 import dev.vsim.guest.workload.DedupPipeline;
 import dev.vsim.guest.workload.ShootdownWorkload;
@@ -146,6 +148,14 @@ public record ShootdownWorkloadSpec(
               GuestScheduler.minGranularityCycles(vcpus, hz));
     }
     boolean ebizzy = pipeline == null;
+    // The guest kernel's side: its APIC driver (100 cycles around each ICR write or hypercall) and
+    // its TLB shootdowns (a round of the initiator's wait loop is 50 cycles).
+    GuestKernel guest = c.guest();
+    guest.enableIpis(ipiMode, 100);
+    guest.enableTlbShootdown(
+        new TlbShootdown.Params(pvTlbFlush, 50, c.profile().vmx().invlpgCycles(), pvSchedYield, hz),
+        c.check(),
+        c.stats().group("shootdown"));
     return new ShootdownWorkload(
         new ShootdownWorkload.Params(
             base,
@@ -153,21 +163,12 @@ public record ShootdownWorkloadSpec(
             ebizzy ? record.toCycles(hz) : 0,
             ebizzy ? touchesPerRecord : 0,
             ebizzy ? recordsPerUnmap : Long.MAX_VALUE,
-            pvTlbFlush,
-            ipiMode,
-            100,
-            50,
-            c.profile().vmx().invlpgCycles(),
             duration.toCycles(hz),
-            pvSchedYield,
             hz,
             pipeline),
         vcpus,
-        c.memory(),
-        c.stealTime(),
-        c.check(),
+        guest,
         c.random("shootdown"),
-        c.kernel()::now,
         c.stats());
   }
 

@@ -7,16 +7,18 @@ import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.random.RandomStreams;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.vmx.Vcpu;
+import dev.vsim.guest.GuestKernel;
 import dev.vsim.guest.memory.GuestMemory;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * What a workload is built from: its VM (spec, name, vCPUs), the guest kernel's services (memory,
- * the steal-time areas the guest registered), the host's profile and power model (when modelled),
- * and where its statistics go. A workload only emits operations and calls the guest kernel; it
- * never sees the hypervisor.
+ * What a workload is built from: its VM (spec, name, vCPUs), the guest kernel and its services
+ * (memory, the steal-time areas the guest registered), the host's profile and power model (when
+ * modelled), and where its statistics go. A workload only emits operations and calls the guest
+ * kernel; it never sees the hypervisor.
  *
+ * @param guest the guest kernel that runs the workload (its services: munmap, scheduling, IPIs)
  * @param power the host's power model, or null when the scenario does not model one
  * @param check the checking mode is on (workloads may check their own invariants too)
  */
@@ -25,6 +27,7 @@ public record WorkloadContext(
     String vmName,
     HardwareProfile profile,
     long seed,
+    GuestKernel guest,
     GuestMemory memory,
     List<Vcpu> vcpus,
     StealTime[] stealTime,

@@ -1,6 +1,6 @@
 package dev.vsim.scenarios.run;
 
-import dev.vsim.guest.workload.ShootdownWorkload;
+import dev.vsim.guest.memory.TlbShootdown;
 import dev.vsim.results.CdfPlot;
 import dev.vsim.results.Table;
 import dev.vsim.scenarios.model.ShootdownWorkloadSpec;
@@ -87,9 +87,8 @@ final class ShootdownReport {
       List<Double> values = new ArrayList<>();
       List<Double> fractions = new ArrayList<>();
       double last = 0;
-      for (double q : ShootdownWorkload.PERCENTILES) {
-        double v =
-            Math.max(last, Report.metric(c.outcome().metrics(), p + ShootdownWorkload.label(q)));
+      for (double q : TlbShootdown.PERCENTILES) {
+        double v = Math.max(last, Report.metric(c.outcome().metrics(), p + TlbShootdown.label(q)));
         values.add(v);
         fractions.add(q / 100);
         last = v;

@@ -157,7 +157,8 @@ public final class Simulation {
             memory.guestTablesAddress(),
             memory.guestPhysicalBase());
     GuestKernel guest =
-        new GuestKernel(n, guestMemory, profile.hypervisor().guestInterruptHandlerCycles());
+        new GuestKernel(
+            n, guestMemory, profile.hypervisor().guestInterruptHandlerCycles(), areas, kernel::now);
     List<Vcpu> vmVcpus = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Vcpu v = new Vcpu(i, kernel, profile.vmx(), profile.hypervisor(), vcpuStats.get(i));
@@ -177,6 +178,7 @@ public final class Simulation {
                     name,
                     profile,
                     s.seed(),
+                    guest,
                     guestMemory,
                     List.copyOf(vmVcpus),
                     areas,

@@ -8,7 +8,7 @@ import it.unimi.dsi.fastutil.ints.IntArrayFIFOQueue;
  * previous CPU if that is idle, else on any idle CPU, else queued behind its previous CPU's current
  * thread (select_idle_sibling); a CPU with nothing to run pulls a waiting thread from the longest
  * queue (newidle balance); a thread that has run a whole slice while others wait on its CPU goes to
- * the back of the queue. It decides only; the workload runs the choices.
+ * the back of the queue. It decides only; the guest kernel ({@code GuestKernel}) runs the choices.
  */
 public final class GuestScheduler {
   private final int cpus;

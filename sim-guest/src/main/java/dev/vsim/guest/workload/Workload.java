@@ -5,7 +5,12 @@ import dev.vsim.cpu.vmx.Vcpu;
 
 /** What a guest runs on its vCPUs, one operation at a time. */
 public interface Workload {
-  /** Fills {@code op} with this vCPU's next operation, or {@link GuestOp#done()}. */
+  /**
+   * Fills {@code op} with this vCPU's next operation, or {@link GuestOp#done()}; or leaves it
+   * unfilled after a call of the guest kernel's {@link dev.vsim.guest.GuestServices} that keeps the
+   * vCPU in the kernel (munmap waiting for its shootdown, a wake-up's reschedule IPI, the idle
+   * loop): the kernel runs its own operations and asks again afterwards.
+   */
   void next(Vcpu vcpu, GuestOp op);
 
   /** The guest finished handling an interrupt on this vCPU (its EOI is being written). */
