@@ -245,16 +245,8 @@ class GoldenResultsTest {
   }
 
   /**
-   * Statistics still registered through the deprecated name-only methods of StatGroup
-   * (ShootdownWorkload, being rewritten elsewhere): they have unit "unknown" and no description
-   * until they are converted.
-   */
-  private static final java.util.regex.Pattern UNDESCRIBED =
-      java.util.regex.Pattern.compile("[^.]+\\.shootdown\\..*");
-
-  /**
-   * Result schema 2: every metric has a unit and a description beside it, and every statistic but
-   * the {@link #UNDESCRIBED} ones was registered with a real unit and a non-empty description.
+   * Result schema 2: every metric has a unit and a description beside it, and every statistic was
+   * registered with a real unit and a non-empty description.
    */
   private static void checkUnitsAndDescriptions(String what, JsonNode config) {
     JsonNode units = config.get("units");
@@ -267,8 +259,7 @@ class GoldenResultsTest {
       JsonNode d = descriptions == null ? null : descriptions.get(n);
       if (u == null || d == null || !u.isTextual() || !d.isTextual()) {
         missing.add(n + " (no unit or description entry)");
-      } else if (!UNDESCRIBED.matcher(n).matches()
-          && (u.asText().equals("unknown") || d.asText().isBlank())) {
+      } else if (u.asText().equals("unknown") || d.asText().isBlank()) {
         missing.add(n + " (registered without a unit or description)");
       }
     }

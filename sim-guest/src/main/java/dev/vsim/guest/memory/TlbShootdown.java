@@ -4,6 +4,7 @@ import dev.vsim.cpu.pv.KvmHypercall;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.AddressTranslation;
 import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.GuestOp;
@@ -116,15 +117,38 @@ public final class TlbShootdown {
     shootdownPages = new int[n];
     shootdownStart = new long[n];
     requests = new long[n][(n + 63) >>> 6];
-    shootdowns = stats.counter("count");
-    ipisSkipped = stats.counter("ipis_skipped_preempted");
-    ipisSent = stats.counter("ipis_sent");
-    schedYields = stats.counter("sched_yields");
+    shootdowns = stats.counter("count", Unit.COUNT, "TLB shootdowns (flush_tlb_mm_range calls)");
+    ipisSkipped =
+        stats.counter(
+            "ipis_skipped_preempted",
+            Unit.COUNT,
+            "flush IPIs not sent: the target was preempted and flushes on entry (PV TLB flush)");
+    ipisSent = stats.counter("ipis_sent", Unit.COUNT, "flush IPIs sent to the mm's other CPUs");
+    schedYields =
+        stats.counter(
+            "sched_yields", Unit.COUNT, "KVM_HC_SCHED_YIELD calls to a preempted flush target");
     for (double p : PERCENTILES) {
-      stats.formula("latency_us_p" + label(p), () -> micros(latency.getValueAtPercentile(p)));
+      stats.formula(
+          "latency_us_p" + label(p),
+          Unit.MICROSECONDS,
+          "shootdown latency (PTE change to last acknowledgement), percentile " + p,
+          () -> micros(latency.getValueAtPercentile(p)));
     }
-    stats.formula("latency_us_mean", () -> micros((long) latency.getMean()));
-    stats.formula("latency_us_max", () -> micros(latency.getMaxValue()));
+    stats.formula(
+        "latency_us_mean",
+        Unit.MICROSECONDS,
+        "mean shootdown latency, PTE change to last acknowledgement",
+        () -> micros((long) latency.getMean()));
+    stats.formula(
+        "latency_us_max",
+        Unit.MICROSECONDS,
+        "longest shootdown latency, PTE change to last acknowledgement",
+        () -> micros(latency.getMaxValue()));
+    stats.distribution(
+        "latency_cycles",
+        Unit.CYCLES,
+        "shootdown latency, PTE change to last acknowledgement",
+        latency);
   }
 
   /**
@@ -133,7 +157,11 @@ public final class TlbShootdown {
    */
   public void reportLazySkips() {
     if (lazySkipped == null) {
-      lazySkipped = stats.counter("ipis_skipped_lazy");
+      lazySkipped =
+          stats.counter(
+              "ipis_skipped_lazy",
+              Unit.COUNT,
+              "flush IPIs not sent: the target idled in lazy TLB mode and flushes on switch back");
     }
   }
 

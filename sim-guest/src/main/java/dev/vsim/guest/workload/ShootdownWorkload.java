@@ -2,6 +2,7 @@ package dev.vsim.guest.workload;
 
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.GuestServices;
@@ -94,8 +95,14 @@ public final class ShootdownWorkload implements Workload {
       sinceUnmap[i] = random.nextLong(Math.max(1, params.recordsPerUnmap()));
     }
     StatGroup g = stats.group("shootdown");
-    records = g.counter("records");
-    pageFaults = g.counter("page_faults");
+    records =
+        g.counter(
+            "records", Unit.COUNT, "records (ebizzy) or chunks written out (dedup) by the process");
+    pageFaults =
+        g.counter(
+            "page_faults",
+            Unit.COUNT,
+            "touches of a page another thread was freeing (a guest page fault, skipped)");
     if (params.pipeline() != null) {
       DedupPipeline.Params pp = params.pipeline();
       pipeline = new DedupPipeline(pp, (int) (pages / pp.chunkPages()));
@@ -106,8 +113,13 @@ public final class ShootdownWorkload implements Workload {
       processed = new boolean[threads];
       released = new boolean[threads];
       StatGroup pg = g.group("pipeline");
-      sleeps = pg.counter("sleeps");
-      wakeIpis = pg.counter("wakeup_ipis");
+      sleeps =
+          pg.counter("sleeps", Unit.COUNT, "times a pipeline thread blocked on a queue or buffer");
+      wakeIpis =
+          pg.counter(
+              "wakeup_ipis",
+              Unit.COUNT,
+              "reschedule IPIs sent to wake idle vCPUs for woken threads");
     } else {
       pipeline = null;
       held = null;
@@ -116,6 +128,8 @@ public final class ShootdownWorkload implements Workload {
     }
     g.formula(
         "records_per_second",
+        Unit.PER_SECOND,
+        "records (or chunks) per simulated second",
         () -> kernel.now() == 0 ? 0 : records.value() / seconds(kernel.now()));
   }
 
