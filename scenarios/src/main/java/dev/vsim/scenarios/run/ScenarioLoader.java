@@ -133,6 +133,7 @@ public final class ScenarioLoader {
         profiles.resolve(
             s.host().profile(), "/host/profile", s.host().overrides(), "/host/overrides", sources);
     checkHost(s, p, sources);
+    new TimeRange(p.profile().frequency().baseHz(), p.profile().name()).check(s, sources);
     checkComposition(s, sources);
     return new RunPlan(name, s, p.profile(), p.tree());
   }
@@ -149,6 +150,14 @@ public final class ScenarioLoader {
         String at = "/hypervisor/faultDesign";
         throw ScenarioException.at(sources.locate(at), at, conflict);
       }
+    }
+    if (hv.paging() == HypervisorSpec.Paging.NATIVE && hv.faultDesign().equals("prefault")) {
+      String at = "/hypervisor/faultDesign";
+      throw ScenarioException.at(
+          sources.locate(at),
+          at,
+          "KVM_PRE_FAULT_MEMORY maps EPT tables, and native paging has none: use \"paging\":"
+              + " \"ept\" or another faultDesign");
     }
     if (hv.paging() != HypervisorSpec.Paging.EPT && hv.dirtyLogging() != null) {
       String at = "/hypervisor/dirtyLogging";
