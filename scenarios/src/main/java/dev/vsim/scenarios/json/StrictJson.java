@@ -381,6 +381,9 @@ public final class StrictJson {
       if (next == null && node.isObject()) {
         // Create the objects the pointer passes through; binding checks their keys.
         next = ((ObjectNode) node).putObject(t);
+        if (sources != null) {
+          sources.override(walked, origin); // an unknown key there is the override's mistake
+        }
       }
       if (!(next.isObject() || next.isArray())) {
         throw ScenarioException.at(

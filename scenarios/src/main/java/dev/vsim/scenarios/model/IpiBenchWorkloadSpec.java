@@ -43,7 +43,9 @@ public record IpiBenchWorkloadSpec(
   public void checkWork(long maxCycles) {
     if (Work.product(iterations, Work.sum(sendCycles, pollCycles)) > maxCycles) {
       throw new IllegalArgumentException(
-          (sendCycles + pollCycles > iterations ? (sendCycles > pollCycles ? "sendCycles" : "pollCycles") : "iterations")
+          (sendCycles + pollCycles > iterations
+                  ? (sendCycles > pollCycles ? "sendCycles" : "pollCycles")
+                  : "iterations")
               + ": the sender's guest work, "
               + iterations
               + " iterations × ("

@@ -50,6 +50,15 @@ public final class ScenarioLoader {
     try {
       text = Files.readString(path, StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
+      if (path.getParent() != null) {
+        Path dir = path.getParent();
+        String why =
+            Files.isDirectory(dir)
+                ? "no such file"
+                : "no such file: directory " + dir + " does not exist";
+        throw new ScenarioException(
+            fileOrName, 0, 0, null, why + " (a bundled scenario is named without a directory)");
+      }
       text =
           BundledScenarios.read(path.getFileName().toString())
               .orElseThrow(

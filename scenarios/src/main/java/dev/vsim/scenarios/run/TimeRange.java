@@ -7,15 +7,15 @@ import dev.vsim.scenarios.json.ScenarioException;
 import dev.vsim.scenarios.json.SourceMap;
 import dev.vsim.scenarios.model.Scenario;
 import dev.vsim.scenarios.model.VmSpec;
-import java.math.BigDecimal;
 import java.lang.reflect.RecordComponent;
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * The simulator's time range ({@link EventKernel#MAX_TIME} cycles) at a host's clock: every time
- * of a scenario, and the guest work its workloads declare, must fit in it, or the scenario is
- * refused at load with what the range is.
+ * The simulator's time range ({@link EventKernel#MAX_TIME} cycles) at a host's clock: every time of
+ * a scenario, and the guest work its workloads declare, must fit in it, or the scenario is refused
+ * at load with what the range is.
  */
 public final class TimeRange {
   private static final double SECONDS_PER_YEAR = 365.25 * 24 * 3600;
@@ -33,7 +33,9 @@ public final class TimeRange {
     return BigDecimal.valueOf(hz, 9).stripTrailingZeros().toPlainString() + " GHz";
   }
 
-  /** What the range is: {@code 4611686018427387903 cycles, 48.7 years at host "x"'s 3 GHz clock}. */
+  /**
+   * What the range is: {@code 4611686018427387903 cycles, 48.7 years at host "x"'s 3 GHz clock}.
+   */
   public String describe() {
     return EventKernel.MAX_TIME
         + " cycles, "

@@ -33,8 +33,10 @@ class PreconditionsAtLoadTest {
 
   @Test
   void cpuBenchOfZeroDuration() {
-    assertEquals("--set /vms/0/workload/duration=\"0cycles\": duration must be at least one cycle of the"
-            + " host's clock, got 0cycles (at /vms/0/workload/duration)", error(CPU_BENCH, "/vms/0/workload/duration=\"0cycles\""));
+    assertEquals(
+        "--set /vms/0/workload/duration=\"0cycles\": duration must be at least one cycle of the"
+            + " host's clock, got 0cycles (at /vms/0/workload/duration)",
+        error(CPU_BENCH, "/vms/0/workload/duration=\"0cycles\""));
   }
 
   @Test
@@ -51,16 +53,20 @@ class PreconditionsAtLoadTest {
 
   @Test
   void harvestEveryZero() {
-    assertEquals("--set /hypervisor/dirtyLogging={\"harvestEvery\": \"0cycles\"}: harvestEvery of 0cycles is"
+    assertEquals(
+        "--set /hypervisor/dirtyLogging={\"harvestEvery\": \"0cycles\"}: harvestEvery of 0cycles is"
             + " less than one cycle of host \"xeon-gold-6142\"'s 2.6 GHz clock; give at least"
-            + " \"1cycle\" (at /hypervisor/dirtyLogging/harvestEvery)", error(VMEXIT, "/hypervisor/dirtyLogging={\"harvestEvery\": \"0cycles\"}"));
+            + " \"1cycle\" (at /hypervisor/dirtyLogging/harvestEvery)",
+        error(VMEXIT, "/hypervisor/dirtyLogging={\"harvestEvery\": \"0cycles\"}"));
   }
 
   @Test
   void cacheWaysThatDoNotGiveWholeSets() {
-    assertEquals("--set /host/overrides={\"/caches/llc/ways\": 7}: caches/llc: 22MiB of 64-byte lines is"
+    assertEquals(
+        "--set /host/overrides={\"/caches/llc/ways\": 7}: caches/llc: 22MiB of 64-byte lines is"
             + " 360448 lines, which 7 ways do not divide into whole sets; use a number of ways that"
-            + " divides 360448 (at /host/overrides/caches/llc/ways)", error(VMEXIT, "/host/overrides={\"/caches/llc/ways\": 7}"));
+            + " divides 360448 (at /host/overrides/caches/llc/ways)",
+        error(VMEXIT, "/host/overrides={\"/caches/llc/ways\": 7}"));
   }
 
   @Test
@@ -89,16 +95,20 @@ class PreconditionsAtLoadTest {
 
   @Test
   void threadCountThatOverflowsAnInt() {
-    assertEquals("--set /host/overrides={\"/topology/coresPerSocket\": 1073741824}: coresPerSocket: 2"
+    assertEquals(
+        "--set /host/overrides={\"/topology/coresPerSocket\": 1073741824}: coresPerSocket: 2"
             + " sockets × 1073741824 cores × 2 threads is 4294967296 hardware threads; the simulator"
-            + " holds at most 4096 (at /host/overrides/topology/coresPerSocket)", error(VMEXIT, "/host/overrides={\"/topology/coresPerSocket\": 1073741824}"));
+            + " holds at most 4096 (at /host/overrides/topology/coresPerSocket)",
+        error(VMEXIT, "/host/overrides={\"/topology/coresPerSocket\": 1073741824}"));
   }
 
   @Test
   void aMillionCoresPerSocket() {
-    assertEquals("--set /host/overrides={\"/topology/coresPerSocket\": 1000000}: coresPerSocket: 2 sockets"
+    assertEquals(
+        "--set /host/overrides={\"/topology/coresPerSocket\": 1000000}: coresPerSocket: 2 sockets"
             + " × 1000000 cores × 2 threads is 4000000 hardware threads; the simulator holds at most"
-            + " 4096 (at /host/overrides/topology/coresPerSocket)", error(VMEXIT, "/host/overrides={\"/topology/coresPerSocket\": 1000000}"));
+            + " 4096 (at /host/overrides/topology/coresPerSocket)",
+        error(VMEXIT, "/host/overrides={\"/topology/coresPerSocket\": 1000000}"));
   }
 
   @Test

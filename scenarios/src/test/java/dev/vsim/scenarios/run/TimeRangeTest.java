@@ -58,10 +58,13 @@ class TimeRangeTest {
 
   @Test
   void aLoopLongerThanTheRangeRunsBatchedAsStepped() throws Exception {
-    List<String> sets = List.of("/vms/0/workload/iterations=10000000000000000", "/stop/after=\"1ms\"");
+    List<String> sets =
+        List.of("/vms/0/workload/iterations=10000000000000000", "/stop/after=\"1ms\"");
     RunPlan p = new ScenarioLoader().load("t.json", TEXT, sets, List.of()).get(0);
-    Simulation.Outcome batched = new Simulation(p, new Simulation.Options(true, false)).run(f -> {});
-    Simulation.Outcome stepped = new Simulation(p, new Simulation.Options(false, false)).run(f -> {});
+    Simulation.Outcome batched =
+        new Simulation(p, new Simulation.Options(true, false)).run(f -> {});
+    Simulation.Outcome stepped =
+        new Simulation(p, new Simulation.Options(false, false)).run(f -> {});
     TreeMap<String, Number> b = new TreeMap<>(batched.metrics());
     TreeMap<String, Number> s = new TreeMap<>(stepped.metrics());
     b.remove("sim.events");

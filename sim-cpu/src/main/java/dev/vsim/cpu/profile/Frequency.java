@@ -7,7 +7,9 @@ package dev.vsim.cpu.profile;
  * @param maxTurboHz the highest single-core turbo frequency
  */
 public record Frequency(long baseHz, long maxTurboHz) {
-  /** The fastest clock the simulator takes: 1 THz (cycle counts of seconds stay far from overflow). */
+  /**
+   * The fastest clock the simulator takes: 1 THz (cycle counts of seconds stay far from overflow).
+   */
   public static final long MAX_HZ = 1_000_000_000_000L;
 
   public Frequency {
