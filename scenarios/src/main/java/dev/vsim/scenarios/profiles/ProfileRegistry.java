@@ -90,17 +90,7 @@ public final class ProfileRegistry {
     ObjectNode tree = d.root().deepCopy();
     SourceMap sources = d.sources().copy();
     json.applyOverrides(tree, sources, overrides, overridesPointer, scenarioSources);
-    HardwareProfile profile;
-    try {
-      profile = bind(tree, sources);
-    } catch (ScenarioException e) {
-      // A value from the scenario's overrides is reported there, under the overrides' pointer.
-      if (e.pointer() == null || e.file().equals(d.sources().file())) {
-        throw e;
-      }
-      throw new ScenarioException(
-          e.file(), e.line(), e.column(), overridesPointer + e.pointer(), e.problem());
-    }
+    HardwareProfile profile = bind(tree, sources);
     checkReplacement(profile, sources, d.sources().file(), overridesPointer);
     checkSets(profile, sources, d.sources().file(), overridesPointer);
     return new Resolved(profile, tree, sources);

@@ -31,7 +31,7 @@ class InputErrorsTest {
   void anOverridePointerThatDoesNotExistIsReportedInTheScenario() {
     assertEquals(
         "t.json:1:73: unknown key \"nope\"; allowed keys: l1d1g, l1d2m, l1d4k, replacement, stlb,"
-            + " stlb1g (at /host/overrides/tlb/nope)",
+            + " stlb1g (at /tlb/nope)",
         error(
             "{\"name\":\"a\",\"vms\":[{\"workload\":{\"type\":\"vmexit\"}}],"
                 + "\"host\":{\"overrides\":{\"/tlb/nope/x\":1}}}"));

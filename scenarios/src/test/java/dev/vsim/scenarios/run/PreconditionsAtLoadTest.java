@@ -86,7 +86,7 @@ class PreconditionsAtLoadTest {
     assertEquals(
         "--set /host/overrides={\"/frequency/baseHz\": 9000000000000000000,"
             + " \"/frequency/maxTurboHz\": 9000000000000000000}: baseHz must be at most"
-            + " 1000000000000 (1 THz), got 9000000000000000000 (at /host/overrides/frequency/baseHz)",
+            + " 1000000000000 (1 THz), got 9000000000000000000 (at /frequency/baseHz)",
         error(
             VMEXIT,
             "/host/overrides={\"/frequency/baseHz\": 9000000000000000000,"
@@ -98,7 +98,7 @@ class PreconditionsAtLoadTest {
     assertEquals(
         "--set /host/overrides={\"/topology/coresPerSocket\": 1073741824}: coresPerSocket: 2"
             + " sockets × 1073741824 cores × 2 threads is 4294967296 hardware threads; the simulator"
-            + " holds at most 4096 (at /host/overrides/topology/coresPerSocket)",
+            + " holds at most 4096 (at /topology/coresPerSocket)",
         error(VMEXIT, "/host/overrides={\"/topology/coresPerSocket\": 1073741824}"));
   }
 
@@ -107,7 +107,7 @@ class PreconditionsAtLoadTest {
     assertEquals(
         "--set /host/overrides={\"/topology/coresPerSocket\": 1000000}: coresPerSocket: 2 sockets"
             + " × 1000000 cores × 2 threads is 4000000 hardware threads; the simulator holds at most"
-            + " 4096 (at /host/overrides/topology/coresPerSocket)",
+            + " 4096 (at /topology/coresPerSocket)",
         error(VMEXIT, "/host/overrides={\"/topology/coresPerSocket\": 1000000}"));
   }
 
