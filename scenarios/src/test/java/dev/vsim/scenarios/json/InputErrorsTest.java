@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.vsim.scenarios.run.ScenarioLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +20,68 @@ class InputErrorsTest {
             ScenarioException.class,
             () -> new ScenarioLoader().load("t.json", text, List.of(sets), List.of()))
         .getMessage();
+  }
+
+  private static String fileError(byte[] content) throws Exception {
+    Path f = Files.createTempFile("vsim", ".json");
+    try {
+      Files.write(f, content);
+      String m =
+          assertThrows(
+                  ScenarioException.class,
+                  () -> new ScenarioLoader().load(f.toString(), List.of(), List.of()))
+              .getMessage();
+      return m.replace(f.toString(), "t.json");
+    } finally {
+      Files.delete(f);
+    }
+  }
+
+  @Test
+  void aFileLargerThanTheLimitIsRefusedWithoutReadingIt() throws Exception {
+    assertEquals(
+        "t.json: the file is larger than 1MiB; a scenario is far smaller: is it one?",
+        fileError(new byte[(1 << 20) + 1]));
+  }
+
+  @Test
+  void aByteThatIsNotUtf8IsReportedAtItsPosition() throws Exception {
+    assertEquals(
+        "t.json:2:15: byte 0xE9 is not UTF-8; save the file as UTF-8",
+        fileError(
+            "{\n  \"name\": \"caf\u00e9\",\n  \"description\": \"x\"}"
+                .replace('\u00e9', '\u0001')
+                .replace("\u0001", "\u00e9")
+                .getBytes(StandardCharsets.ISO_8859_1)));
+  }
+
+  @Test
+  void aByteOrderMark() {
+    assertEquals(
+        "t.json:1:1: the file starts with a byte order mark (U+FEFF); save it as UTF-8 without one",
+        error("\uFEFF" + VMEXIT));
+  }
+
+  @Test
+  void notANumber() {
+    assertEquals(
+        "t.json:1:23: NaN is not a number in JSON; write a number such as 1.5",
+        error("{\"name\": \"a\", \"seed\": NaN}"));
+  }
+
+  @Test
+  void aComment() {
+    assertEquals(
+        "t.json:2:3: comments are not allowed: a scenario is strict JSON; remove the comment",
+        error("{\"name\": \"a\",\n  // the VMs\n  \"vms\": []}"));
+  }
+
+  @Test
+  void nestingTooDeepIsReportedWithinItsLine() {
+    assertEquals(
+        "t.json:2:64: objects and arrays nest more than 64 deep here; a scenario nests a few"
+            + " levels: look for brackets left open",
+        error("{\"a\":\n" + "[".repeat(70) + "\n}"));
   }
 
   @Test
