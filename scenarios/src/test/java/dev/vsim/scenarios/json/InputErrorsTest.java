@@ -85,6 +85,33 @@ class InputErrorsTest {
   }
 
   @Test
+  void anUnknownKeyAVariantCreatesIsReportedInTheVariant() {
+    assertEquals(
+        "t.json:5:11: unknown key \"vcpuz\"; did you mean \"vcpus\"? (at /vms/0/vcpuz)",
+        error(
+            "{\n  \"name\": \"t\",\n  \"vms\": [{\"workload\": {\"type\": \"vmexit\"}}],\n"
+                + "  \"variants\": {\n    \"x\": {\"/vms/0/vcpuz\": 2}\n  }\n}\n"));
+  }
+
+  @Test
+  void setOfAVariantIsBlamedOnTheSet() {
+    assertEquals(
+        "--set /variants/x=1: unknown key \"variants\"; allowed keys: description, host,"
+            + " hypervisor, name, published, seed, stop, vms (at /variants)",
+        error(VMEXIT, "/variants/x=1"));
+  }
+
+  @Test
+  void aBadVmNameIsReportedAtTheName() {
+    assertEquals(
+        "t.json:3:11: name \"VM\" must start with a lower-case letter and use a-z, 0-9, _ (at"
+            + " /vms/0/name)",
+        error(
+            "{\n  \"name\": \"t\",\n  \"vms\": [{\"name\": \"VM\", \"workload\": {\"type\":"
+                + " \"vmexit\"}}]\n}\n"));
+  }
+
+  @Test
   void aTimeWithASpaceIsRejected() {
     assertEquals(
         "--set /stop/after=\"10 ms\": time \"10 ms\" has spaces; write it without them, e.g."
