@@ -104,7 +104,7 @@ class InputErrorsTest {
   @Test
   void aBadVmNameIsReportedAtTheName() {
     assertEquals(
-        "t.json:3:11: name \"VM\" must start with a lower-case letter and use a-z, 0-9, _ (at"
+        "t.json:3:20: name \"VM\" must start with a lower-case letter and use a-z, 0-9, _ (at"
             + " /vms/0/name)",
         error(
             "{\n  \"name\": \"t\",\n  \"vms\": [{\"name\": \"VM\", \"workload\": {\"type\":"
