@@ -365,6 +365,12 @@ public final class StrictJson {
   private static void setAt(
       ObjectNode root, String pointer, JsonNode value, Origin origin, SourceMap sources)
       throws ScenarioException {
+    if (pointer.matches("(?s).*~(?![01]).*")) {
+      throw ScenarioException.at(
+          origin,
+          pointer,
+          "a '~' in a pointer starts an escape: write ~0 for '~' and ~1 for '/' in a key");
+    }
     String[] tokens = pointer.substring(1).split("/", -1);
     JsonNode node = root;
     String walked = "";

@@ -112,6 +112,16 @@ class InputErrorsTest {
   }
 
   @Test
+  void aBadEscapeInAnOverridePointerIsReportedInTheScenario() {
+    assertEquals(
+        "t.json:1:73: a '~' in a pointer starts an escape: write ~0 for '~' and ~1 for '/' in a"
+            + " key (at /t~x)",
+        error(
+            "{\"name\":\"a\",\"vms\":[{\"workload\":{\"type\":\"vmexit\"}}],"
+                + "\"host\":{\"overrides\":{\"/t~x\":1}}}"));
+  }
+
+  @Test
   void aTimeWithASpaceIsRejected() {
     assertEquals(
         "--set /stop/after=\"10 ms\": time \"10 ms\" has spaces; write it without them, e.g."
