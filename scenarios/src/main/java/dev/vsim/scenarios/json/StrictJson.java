@@ -168,6 +168,20 @@ public final class StrictJson {
       String field = msg.split("[ (:]", 2)[0];
       JsonNode object = tree.at(pointer);
       if (object.isObject() && object.has(field)) {
+        // Of the fields the message names, blame one the user wrote over one they did not (a
+        // profile's value that a scenario's override no longer fits).
+        if (sources.locate(Pointers.child(pointer, field)).file().equals(sources.file())) {
+          Iterator<String> names = object.fieldNames();
+          while (names.hasNext()) {
+            String k = names.next();
+            if (!k.equals(field)
+                && msg.matches("(?s).*\\b" + java.util.regex.Pattern.quote(k) + "\\b.*")
+                && !sources.locate(Pointers.child(pointer, k)).file().equals(sources.file())) {
+              field = k;
+              break;
+            }
+          }
+        }
         String p = Pointers.child(pointer, field);
         return ScenarioException.at(sources.locate(p), p, msg);
       }

@@ -122,6 +122,15 @@ class InputErrorsTest {
   }
 
   @Test
+  void aProfileValueAnOverrideNoLongerFitsBlamesTheOverride() {
+    assertEquals(
+        "t.json:3:54: ways (12) must divide entries (8) (at /tlb/stlb/entries)",
+        error(
+            "{\n  \"name\": \"a\", \"vms\": [{\"workload\": {\"type\": \"vmexit\"}}],\n"
+                + "  \"host\": {\"overrides\": {\"tlb\": {\"stlb\": {\"entries\": 8}}}}\n}"));
+  }
+
+  @Test
   void aTimeWithASpaceIsRejected() {
     assertEquals(
         "--set /stop/after=\"10 ms\": time \"10 ms\" has spaces; write it without them, e.g."
