@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * What {@code validate} accepts, {@code run} runs: scenarios combining every plug point's names
@@ -156,6 +157,7 @@ class ValidatedRunsTest {
   }
 
   @Test
+  @Timeout(120) // a run that does not end (or fills the heap building a machine) fails, not hangs
   void whateverValidatesRunsForATinyStopTime() {
     List<String> failures = new ArrayList<>();
     int ran = 0;
