@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -19,6 +20,10 @@ import java.io.IOException;
  */
 final class DocumentParser {
   private static final int MAX_DEPTH = 64;
+
+  /** The largest scenario or profile accepted, in characters (and bytes, when read from a file). */
+  static final int MAX_CHARS = 1 << 20;
+
   private static final JsonFactory FACTORY =
       new JsonFactoryBuilder()
           .streamReadConstraints(
@@ -57,6 +62,18 @@ final class DocumentParser {
   }
 
   private SourceDocument document(String text) throws ScenarioException {
+    if (text.length() > MAX_CHARS) {
+      throw new ScenarioException(
+          file, 0, 0, null, "the file is larger than 1MiB; a scenario is far smaller: is it one?");
+    }
+    if (text.startsWith("\uFEFF")) {
+      throw new ScenarioException(
+          file,
+          1,
+          1,
+          null,
+          "the file starts with a byte order mark (U+FEFF); save it as UTF-8 without one");
+    }
     JsonParser p;
     try {
       p = FACTORY.createParser(text);
@@ -85,10 +102,32 @@ final class DocumentParser {
             "unexpected text after the end of the document; remove it");
       }
       return new SourceDocument(file, (ObjectNode) root, sources);
+    } catch (StreamConstraintsException e) {
+      // Limits come without a location: the token that passed the limit is where it is.
+      JsonLocation loc = p.currentTokenLocation();
+      String msg = e.getOriginalMessage();
+      if (msg.contains("nesting depth")) {
+        throw error(
+            loc,
+            null,
+            "objects and arrays nest more than "
+                + MAX_DEPTH
+                + " deep here; a scenario nests a few levels: look for brackets left open");
+      }
+      if (msg.contains("String value length")) {
+        throw error(loc, null, "a string longer than 1MiB; no value of a scenario is that long");
+      }
+      throw error(loc, null, "a number with too many digits; write it in fewer than 1000");
     } catch (JsonProcessingException e) {
       // Limits (nesting depth, number length) come without a location: use the parser's.
       JsonLocation loc = e.getLocation() != null ? e.getLocation() : p.currentLocation();
       String msg = e.getOriginalMessage();
+      if (msg.startsWith("Non-standard token '") && e.getLocation() != null) {
+        // Where the token starts, not where reading stopped after it.
+        int length = msg.indexOf('\'', 20) - 20;
+        throw new ScenarioException(
+            file, loc.getLineNr(), Math.max(1, loc.getColumnNr() - length), null, plain(msg));
+      }
       int nl = msg.indexOf('\n');
       throw error(loc, null, plain(nl > 0 ? msg.substring(0, nl) : msg));
     } catch (IOException e) {
@@ -167,6 +206,35 @@ final class DocumentParser {
 
   /** Jackson's parse messages, without the character codes that mean nothing to a user. */
   private static String plain(String msg) {
+    if (msg.startsWith("Non-standard token '")) {
+      String token = msg.substring("Non-standard token '".length(), msg.indexOf('\'', 20));
+      return token + " is not a number in JSON; write a number such as 1.5";
+    }
+    if (msg.contains("maybe a (non-standard) comment")) {
+      return "comments are not allowed: a scenario is strict JSON; remove the comment";
+    }
+    java.util.regex.Matcher open =
+        java.util.regex.Pattern.compile(
+                "expected close marker for (Object|Array) \\(start marker at \\[.*; line: (\\d+),"
+                    + " column: (\\d+)\\]\\).*")
+            .matcher(msg);
+    if (open.find()) {
+      return plain(msg.substring(0, open.start()))
+          + "the "
+          + (open.group(1).equals("Object") ? "object" : "array")
+          + " opened at line "
+          + open.group(2)
+          + ", column "
+          + open.group(3)
+          + " is not closed";
+    }
+    // Whatever else the parser says, without the names of its classes and features.
+    msg = msg.replaceAll("\\s*\\([^()]*`[^()]*\\)", "");
+    int tick = msg.indexOf('`');
+    if (tick >= 0) {
+      int cut = msg.lastIndexOf(':', tick);
+      msg = msg.substring(0, cut > 0 ? cut : tick).strip();
+    }
     return msg.replaceAll(" \\(code \\d+\\)", "")
         .replace("Unexpected character", "unexpected character")
         .replace("Unexpected end-of-input", "unexpected end of file")

@@ -1,14 +1,14 @@
 package dev.vsim.scenarios.json;
 
 /** JSON pointer (RFC 6901) escaping. */
-final class Pointers {
+public final class Pointers {
   private Pointers() {}
 
-  static String child(String parent, String name) {
+  public static String child(String parent, String name) {
     return parent + "/" + name.replace("~", "~0").replace("/", "~1");
   }
 
-  static String child(String parent, int index) {
+  public static String child(String parent, int index) {
     return parent + "/" + index;
   }
 

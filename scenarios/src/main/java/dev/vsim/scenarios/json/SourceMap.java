@@ -47,6 +47,10 @@ public final class SourceMap {
     Map<String, Origin> n = new HashMap<>();
     other.values.forEach((p, o) -> rebase(p, from, to, o, v));
     other.names.forEach((p, o) -> rebase(p, from, to, o, n));
+    if (!v.containsKey(to)) {
+      // Written as part of a larger value (a whole --set object): that value's position.
+      v.put(to, other.locate(from));
+    }
     values.keySet().removeIf(p -> p.equals(to) || p.startsWith(to + "/"));
     names.keySet().removeIf(p -> p.equals(to) || p.startsWith(to + "/"));
     values.putAll(v);

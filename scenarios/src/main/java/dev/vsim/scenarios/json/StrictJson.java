@@ -168,6 +168,20 @@ public final class StrictJson {
       String field = msg.split("[ (:]", 2)[0];
       JsonNode object = tree.at(pointer);
       if (object.isObject() && object.has(field)) {
+        // Of the fields the message names, blame one the user wrote over one they did not (a
+        // profile's value that a scenario's override no longer fits).
+        if (sources.locate(Pointers.child(pointer, field)).file().equals(sources.file())) {
+          Iterator<String> names = object.fieldNames();
+          while (names.hasNext()) {
+            String k = names.next();
+            if (!k.equals(field)
+                && msg.matches("(?s).*\\b" + java.util.regex.Pattern.quote(k) + "\\b.*")
+                && !sources.locate(Pointers.child(pointer, k)).file().equals(sources.file())) {
+              field = k;
+              break;
+            }
+          }
+        }
         String p = Pointers.child(pointer, field);
         return ScenarioException.at(sources.locate(p), p, msg);
       }
@@ -365,6 +379,12 @@ public final class StrictJson {
   private static void setAt(
       ObjectNode root, String pointer, JsonNode value, Origin origin, SourceMap sources)
       throws ScenarioException {
+    if (pointer.matches("(?s).*~(?![01]).*")) {
+      throw ScenarioException.at(
+          origin,
+          pointer,
+          "a '~' in a pointer starts an escape: write ~0 for '~' and ~1 for '/' in a key");
+    }
     String[] tokens = pointer.substring(1).split("/", -1);
     JsonNode node = root;
     String walked = "";
@@ -381,6 +401,9 @@ public final class StrictJson {
       if (next == null && node.isObject()) {
         // Create the objects the pointer passes through; binding checks their keys.
         next = ((ObjectNode) node).putObject(t);
+        if (sources != null) {
+          sources.override(walked, origin); // an unknown key there is the override's mistake
+        }
       }
       if (!(next.isObject() || next.isArray())) {
         throw ScenarioException.at(

@@ -39,6 +39,20 @@ public record CpuBenchWorkloadSpec(
     duration = duration == null ? TimeSpan.parse("1s") : duration;
   }
 
+  @Override
+  public void checkAtClock(long hz) {
+    if (duration.toCycles(hz) < 1) {
+      throw new IllegalArgumentException(
+          "duration must be at least one cycle of the host's clock, got " + duration);
+    }
+    if (idleTime.toCycles(hz) < 1) {
+      throw new IllegalArgumentException(
+          "idleTime must be at least one cycle of the host's clock (the guest idles between"
+              + " bursts, or between timer ticks), got "
+              + idleTime);
+    }
+  }
+
   /** Bursts run at the current clock of the vCPU's core; idle MWAITs ask for a C-state. */
   @Override
   public Workload create(WorkloadContext c) {

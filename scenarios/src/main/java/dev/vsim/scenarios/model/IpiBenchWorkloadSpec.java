@@ -40,6 +40,24 @@ public record IpiBenchWorkloadSpec(
   }
 
   @Override
+  public void checkWork(long maxCycles) {
+    if (Work.product(iterations, Work.sum(sendCycles, pollCycles)) > maxCycles) {
+      throw new IllegalArgumentException(
+          (sendCycles + pollCycles > iterations
+                  ? (sendCycles > pollCycles ? "sendCycles" : "pollCycles")
+                  : "iterations")
+              + ": the sender's guest work, "
+              + iterations
+              + " iterations × ("
+              + sendCycles
+              + " sendCycles + "
+              + pollCycles
+              + " pollCycles), passes the simulator's time range; use fewer iterations or"
+              + " cycles");
+    }
+  }
+
+  @Override
   public Workload create(WorkloadContext c) {
     return new IpiBenchWorkload(
         new IpiBenchWorkload.Params(

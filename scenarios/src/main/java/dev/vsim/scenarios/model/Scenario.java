@@ -41,8 +41,13 @@ public record Scenario(
     host = host == null ? new HostSpec(null, null, null) : host;
     hypervisor =
         hypervisor == null ? new HypervisorSpec(null, null, null, null, null, null) : hypervisor;
-    if (vms == null || vms.isEmpty()) {
+    if (vms == null) {
       throw new IllegalArgumentException("a scenario needs at least one VM in \"vms\"");
+    }
+    if (vms.isEmpty()) {
+      throw new IllegalArgumentException(
+          "vms is empty; a scenario needs at least one VM, e.g. [{\"workload\": {\"type\":"
+              + " \"vmexit\"}}]");
     }
     vms = List.copyOf(vms);
     stop = stop == null ? new StopSpec(null) : stop;

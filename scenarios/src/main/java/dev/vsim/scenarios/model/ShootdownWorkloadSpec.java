@@ -130,6 +130,18 @@ public record ShootdownWorkloadSpec(
     pvSchedYield = pvSchedYield != null && pvSchedYield;
   }
 
+  @Override
+  public void checkFits(int vcpus, ByteSize memory) {
+    if (buffer.bytes() > memory.bytes()) {
+      throw new IllegalArgumentException(
+          "workload: its buffer ("
+              + buffer
+              + ") is larger than the VM's memory ("
+              + memory
+              + "); give a smaller \"buffer\" or more \"memory\"");
+    }
+  }
+
   /** The buffer is the process's mapping, shared by its threads. */
   @Override
   public Workload create(WorkloadContext c) {

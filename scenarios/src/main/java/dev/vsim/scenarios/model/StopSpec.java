@@ -12,7 +12,7 @@ public record StopSpec(TimeSpan after) {
   public StopSpec {
     after = after == null ? TimeSpan.seconds(600) : after;
     if (after.amount() == 0) {
-      throw new IllegalArgumentException("stop.after must be longer than zero");
+      throw new IllegalArgumentException("after must be longer than zero, e.g. \"10ms\"");
     }
   }
 }

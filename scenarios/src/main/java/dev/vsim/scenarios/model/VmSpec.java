@@ -45,7 +45,7 @@ public record VmSpec(
     }
     if (name != null && !name.matches("[a-z][a-z0-9_]*")) {
       throw new IllegalArgumentException(
-          "VM name \"" + name + "\" must start with a lower-case letter and use a-z, 0-9, _");
+          "name \"" + name + "\" must start with a lower-case letter and use a-z, 0-9, _");
     }
     if (workload == null) {
       throw new IllegalArgumentException("a VM needs a \"workload\"");

@@ -33,6 +33,22 @@ public record VmexitWorkloadSpec(List<Test> tests, Long iterations, Long loopCyc
   }
 
   @Override
+  public void checkWork(long maxCycles) {
+    if (Work.product(Work.product(iterations, loopCycles), tests.size()) > maxCycles) {
+      throw new IllegalArgumentException(
+          (loopCycles > iterations ? "loopCycles" : "iterations")
+              + ": the loops' guest work, "
+              + tests.size()
+              + " test(s) × "
+              + iterations
+              + " iterations × "
+              + loopCycles
+              + " loopCycles, passes the simulator's time range; use fewer iterations or"
+              + " loopCycles");
+    }
+  }
+
+  @Override
   public Workload create(WorkloadContext c) {
     return new VmexitWorkload(
         new VmexitWorkload.Params(tests, iterations, loopCycles), c.vcpuStats());

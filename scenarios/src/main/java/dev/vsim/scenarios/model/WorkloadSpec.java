@@ -20,6 +20,21 @@ public interface WorkloadSpec {
    */
   default void checkFits(int vcpus, ByteSize memory) {}
 
+  /**
+   * Checks that the guest work the workload declares (counts times cycles) fits in {@code
+   * maxCycles}, the simulator's time range, without overflowing.
+   *
+   * @throws IllegalArgumentException naming the field to change first, then what does not fit
+   */
+  default void checkWork(long maxCycles) {}
+
+  /**
+   * Checks what depends on the host's clock: times that must last at least one cycle of it.
+   *
+   * @throws IllegalArgumentException naming the field to change first, then what does not fit
+   */
+  default void checkAtClock(long hz) {}
+
   /** Whether the workload touches memory (its vCPUs then get MMUs and cache models). */
   default boolean touchesMemory() {
     return false;

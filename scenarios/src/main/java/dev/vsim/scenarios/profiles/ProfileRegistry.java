@@ -92,6 +92,7 @@ public final class ProfileRegistry {
     json.applyOverrides(tree, sources, overrides, overridesPointer, scenarioSources);
     HardwareProfile profile = bind(tree, sources);
     checkReplacement(profile, sources, d.sources().file(), overridesPointer);
+    checkSets(profile, sources, d.sources().file(), overridesPointer);
     return new Resolved(profile, tree, sources);
   }
 
@@ -149,6 +150,43 @@ public final class ProfileRegistry {
           sources,
           profileFile,
           overridesPointer);
+    }
+  }
+
+  /** Checks that each data cache level's size and ways give a whole number of sets. */
+  private static void checkSets(
+      HardwareProfile p, SourceMap sources, String profileFile, String overridesPointer)
+      throws ScenarioException {
+    Map<String, CacheLevel> caches = new LinkedHashMap<>();
+    caches.put("/caches/l1d", p.caches().l1d());
+    caches.put("/caches/l2", p.caches().l2());
+    caches.put("/caches/llc", p.caches().llc());
+    int lineBytes = p.caches().lineBytes();
+    for (Map.Entry<String, CacheLevel> e : caches.entrySet()) {
+      CacheLevel c = e.getValue();
+      long lines = c.size().bytes() / lineBytes;
+      if (lines == 0 || lines % c.ways() != 0) {
+        String size = e.getKey() + "/size";
+        boolean sizeChanged =
+            !sources.locate(size).file().equals(profileFile)
+                && sources.locate(e.getKey() + "/ways").file().equals(profileFile);
+        throw at(
+            sources,
+            sizeChanged ? size : e.getKey() + "/ways",
+            profileFile,
+            overridesPointer,
+            e.getKey().substring(1)
+                + ": "
+                + c.size()
+                + " of "
+                + lineBytes
+                + "-byte lines is "
+                + lines
+                + " lines, which "
+                + c.ways()
+                + " ways do not divide into whole sets; use a number of ways that divides "
+                + lines);
+      }
     }
   }
 

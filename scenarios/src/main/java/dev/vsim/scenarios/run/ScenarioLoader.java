@@ -12,6 +12,12 @@ import dev.vsim.scenarios.model.HypervisorSpec;
 import dev.vsim.scenarios.model.Scenario;
 import dev.vsim.scenarios.profiles.ProfileRegistry;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -48,8 +54,17 @@ public final class ScenarioLoader {
     Path path = Path.of(fileOrName);
     String text;
     try {
-      text = Files.readString(path, StandardCharsets.UTF_8);
+      text = read(fileOrName, path);
     } catch (NoSuchFileException e) {
+      if (path.getParent() != null) {
+        Path dir = path.getParent();
+        String why =
+            Files.isDirectory(dir)
+                ? "no such file"
+                : "no such file: directory " + dir + " does not exist";
+        throw new ScenarioException(
+            fileOrName, 0, 0, null, why + " (a bundled scenario is named without a directory)");
+      }
       text =
           BundledScenarios.read(path.getFileName().toString())
               .orElseThrow(
@@ -65,6 +80,51 @@ public final class ScenarioLoader {
       throw new ScenarioException(fileOrName, 0, 0, null, "cannot read: " + e.getMessage());
     }
     return load(fileOrName, text, sets, onlyVariants);
+  }
+
+  /** The largest scenario file read: 1 MiB. */
+  static final int MAX_BYTES = 1 << 20;
+
+  /** Reads at most {@link #MAX_BYTES} of strict UTF-8; a bad byte is reported at its position. */
+  private static String read(String file, Path path) throws IOException, ScenarioException {
+    byte[] bytes;
+    try (InputStream in = Files.newInputStream(path)) {
+      bytes = in.readNBytes(MAX_BYTES + 1);
+    }
+    if (bytes.length > MAX_BYTES) {
+      throw new ScenarioException(
+          file, 0, 0, null, "the file is larger than 1MiB; a scenario is far smaller: is it one?");
+    }
+    CharsetDecoder d =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length);
+    CoderResult r = d.decode(in, out, true);
+    if (r.isError()) {
+      String before = out.flip().toString();
+      int line = 1;
+      int column = 1;
+      for (int i = 0; i < before.length(); i++) {
+        if (before.charAt(i) == '\n') {
+          line++;
+          column = 1;
+        } else if (!Character.isLowSurrogate(before.charAt(i))) {
+          column++;
+        }
+      }
+      throw new ScenarioException(
+          file,
+          line,
+          column,
+          null,
+          String.format(
+              "byte 0x%02X is not UTF-8; save the file as UTF-8", bytes[in.position()] & 0xff));
+    }
+    d.flush(out);
+    return out.flip().toString();
   }
 
   /** Loads a scenario from its text; {@code file} names it in error messages. */
@@ -133,6 +193,7 @@ public final class ScenarioLoader {
         profiles.resolve(
             s.host().profile(), "/host/profile", s.host().overrides(), "/host/overrides", sources);
     checkHost(s, p, sources);
+    new TimeRange(p.profile().frequency().baseHz(), p.profile().name()).check(s, sources);
     checkComposition(s, sources);
     return new RunPlan(name, s, p.profile(), p.tree());
   }
@@ -149,6 +210,14 @@ public final class ScenarioLoader {
         String at = "/hypervisor/faultDesign";
         throw ScenarioException.at(sources.locate(at), at, conflict);
       }
+    }
+    if (hv.paging() == HypervisorSpec.Paging.NATIVE && hv.faultDesign().equals("prefault")) {
+      String at = "/hypervisor/faultDesign";
+      throw ScenarioException.at(
+          sources.locate(at),
+          at,
+          "KVM_PRE_FAULT_MEMORY maps EPT tables, and native paging has none: use \"paging\":"
+              + " \"ept\" or another faultDesign");
     }
     if (hv.paging() != HypervisorSpec.Paging.EPT && hv.dirtyLogging() != null) {
       String at = "/hypervisor/dirtyLogging";

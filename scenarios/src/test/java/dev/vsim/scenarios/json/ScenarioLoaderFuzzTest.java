@@ -16,7 +16,7 @@ import java.util.List;
 class ScenarioLoaderFuzzTest {
   private final ScenarioLoader loader = new ScenarioLoader();
 
-  @FuzzTest(maxDuration = "30s")
+  @FuzzTest(maxDuration = "25s")
   void everyMistakeIsAScenarioException(FuzzedDataProvider data) {
     String set = data.consumeBoolean() ? data.consumeString(40) : null;
     String text = data.consumeRemainingAsString();

@@ -21,6 +21,12 @@ import java.util.Arrays;
  * events however many far events are cancelled before their time.
  */
 public final class EventKernel {
+  /**
+   * The simulator's time range: the latest cycle a run may reach. Half of {@code Long.MAX_VALUE},
+   * so that a time in range plus a span in range never wraps around.
+   */
+  public static final long MAX_TIME = Long.MAX_VALUE / 2;
+
   private static final int NIL = -1;
   private static final byte FREE = 0;
   private static final byte IN_WHEEL = 1;

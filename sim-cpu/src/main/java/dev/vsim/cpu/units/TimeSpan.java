@@ -74,7 +74,11 @@ public record TimeSpan(long amount, Unit unit) {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("time \"" + text + "\" is too large");
     }
-    String unit = t.substring(i).strip();
+    String unit = t.substring(i);
+    if (!unit.equals(unit.strip()) || !t.equals(text)) {
+      throw new IllegalArgumentException(
+          "time \"" + text + "\" has spaces; write it without them, e.g. \"10ms\"");
+    }
     try {
       return switch (unit) {
         case "cycles", "cycle" -> cycles(n);

@@ -101,6 +101,7 @@ public final class Vcpu implements EventHandler {
   private long batchEvent = -1;
   private boolean batchOpen; // the loop's accounting may be ahead of time (see settleAt)
   private long batchCounted; // iterations of the loop whose costs are counted
+  private long batchRest; // iterations left for after the batch (those past the time range)
 
   // Memory touches: the vCPU's MMU, and the touch in progress (see fillTouch).
   private AddressTranslation mmu;
@@ -653,13 +654,13 @@ public final class Vcpu implements EventHandler {
       case (int) BATCH_DONE -> {
         batchEvent = -1;
         batchOpen = false;
-        remaining = 0;
+        remaining = batchRest;
         runGuest(now);
       }
       case (int) BATCH_CUT -> {
         batchOpen = false;
         // The entry that ends the iteration in progress injects the interrupt.
-        remaining = batchTimes;
+        remaining = batchTimes + batchRest;
         batchTimes = 0;
         int v = highestPending();
         clearPending(v);
@@ -735,8 +736,7 @@ public final class Vcpu implements EventHandler {
     }
     if (batching && remaining > 1 && pendingCount == 0) {
       long h = handler.handleRepeated(this, op.exit(), remaining);
-      if (h >= 0) {
-        startBatch(now, h);
+      if (h >= 0 && startBatch(now, h)) {
         return;
       }
     }
@@ -920,11 +920,29 @@ public final class Vcpu implements EventHandler {
     }
   }
 
-  private void startBatch(long now, long handlerCycles) {
-    long hv = vmx.exitDispatchCycles() + handlerCycles;
-    long roundTrip = vmx.vmExitCycles() + hv + vmx.vmEntryCycles();
+  /**
+   * Costs the next {@code remaining} iterations of the loop in one event, or as many of them as end
+   * within the simulator's time range (a run never gets past it: the rest follow if it did).
+   *
+   * @return false if not even one iteration fits, none is counted and the loop is stepped
+   */
+  private boolean startBatch(long now, long handlerCycles) {
+    long hv = Math.addExact(vmx.exitDispatchCycles(), handlerCycles);
+    long roundTrip = Math.addExact(Math.addExact(vmx.vmExitCycles(), hv), vmx.vmEntryCycles());
+    long period = Math.addExact(op.cycles(), roundTrip);
+    long fit = period == 0 ? remaining : (EventKernel.MAX_TIME - now) / period;
+    if (fit < 2) {
+      handler.repeatedUndone(this, op.exit(), remaining);
+      return false;
+    }
+    batchRest = 0;
+    if (fit < remaining) {
+      handler.repeatedUndone(this, op.exit(), remaining - fit);
+      batchRest = remaining - fit;
+      remaining = fit;
+    }
     batchStart = now;
-    batchPeriod = op.cycles() + roundTrip;
+    batchPeriod = period;
     batchExitCycles = roundTrip;
     batchGuestCycles = op.cycles();
     batchTimes = remaining;
@@ -938,6 +956,7 @@ public final class Vcpu implements EventHandler {
     hypervisorCycles.add(remaining * hv);
     entryCycles.add(remaining * vmx.vmEntryCycles());
     batchEvent = step(now + remaining * batchPeriod, BATCH_DONE);
+    return true;
   }
 
   /**
