@@ -29,15 +29,42 @@ public final class ScenarioException extends Exception {
   }
 
   private static String format(String file, int line, int column, String pointer, String problem) {
-    StringBuilder sb = new StringBuilder(file);
+    StringBuilder sb = new StringBuilder(oneLine(file));
     if (line > 0) {
       sb.append(':').append(line).append(':').append(column);
     }
-    sb.append(": ").append(problem);
+    sb.append(": ").append(oneLine(problem));
     if (pointer != null) {
-      sb.append(" (at ").append(pointer.isEmpty() ? "/" : pointer).append(')');
+      sb.append(" (at ").append(pointer.isEmpty() ? "/" : oneLine(pointer)).append(')');
     }
     return sb.toString();
+  }
+
+  /**
+   * The text with its control characters written as escapes ({@code \n}, {@code \t}, {@code
+   * \u0001}): a key or value quoted from the file keeps the message on one line.
+   */
+  static String oneLine(String text) {
+    StringBuilder sb = null;
+    for (int i = 0; i < text.length(); i++) {
+      char ch = text.charAt(i);
+      if (ch >= 0x20 && ch != 0x7f) {
+        if (sb != null) {
+          sb.append(ch);
+        }
+        continue;
+      }
+      if (sb == null) {
+        sb = new StringBuilder(text.substring(0, i));
+      }
+      switch (ch) {
+        case '\n' -> sb.append("\\n");
+        case '\t' -> sb.append("\\t");
+        case '\r' -> sb.append("\\r");
+        default -> sb.append(String.format("\\u%04x", (int) ch));
+      }
+    }
+    return sb == null ? text : sb.toString();
   }
 
   public String file() {

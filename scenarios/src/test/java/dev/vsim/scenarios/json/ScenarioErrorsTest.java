@@ -38,6 +38,15 @@ class ScenarioErrorsTest {
     return e.getMessage();
   }
 
+  /** A fuzzer's finding: a key with a newline in it split the message over lines. */
+  @Test
+  void aKeyWithControlCharactersIsQuotedOnOneLine() {
+    assertEquals(
+        "t.json:6:7: unknown key \"ov\\nr\\t\"; allowed keys: backing, cacheModel, guestPageSize,"
+            + " hostPageSize, memory, name, pagingLevels, vcpus, workload (at /vms/0/ov\\nr\\t)",
+        error(scenario("      \"name\": \"vm0\",\n      \"ov\\nr\\t\": 2,\n" + WORKLOAD)));
+  }
+
   @Test
   void unknownKeySuggestsTheClosestKnownKey() {
     assertEquals(
