@@ -66,16 +66,22 @@ public final class ResultWriter {
   }
 
   /**
-   * A new directory name under {@code runsRoot}: {@code <scenario>-<yyyyMMdd-HHmmss>}, with a
-   * suffix {@code -2}, {@code -3}... if taken.
+   * Creates a fresh, empty run directory {@code runs/<scenario>-<time>} (with {@code -2}, {@code
+   * -3}... when taken) in one atomic step, so that two runs started in the same second never pick
+   * the same one; {@link #write} later replaces the empty directory with the complete results.
    */
-  public static Path defaultRunDirectory(Path runsRoot, String scenario, Clock clock) {
+  public static Path reserveRunDirectory(Path runsRoot, String scenario, Clock clock)
+      throws IOException {
+    Files.createDirectories(runsRoot);
     String stamp = LocalDateTime.now(clock).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    Path p = runsRoot.resolve(scenario + "-" + stamp);
-    for (int i = 2; Files.exists(p); i++) {
-      p = runsRoot.resolve(scenario + "-" + stamp + "-" + i);
+    for (int i = 1; ; i++) {
+      Path p = runsRoot.resolve(scenario + "-" + stamp + (i == 1 ? "" : "-" + i));
+      try {
+        return Files.createDirectory(p);
+      } catch (FileAlreadyExistsException taken) {
+        // Another run has it: the next suffix.
+      }
     }
-    return p;
   }
 
   /**

@@ -153,4 +153,22 @@ class ResultWriterTest {
     assertThrows(IllegalArgumentException.class, () -> new Metrics().put("a", Double.NaN));
     assertThrows(IllegalArgumentException.class, () -> new Metrics().put("a.", 1L));
   }
+
+  /** Two runs started in the same second get two directories, each made in one step. */
+  @Test
+  void runDirectoriesReservedInTheSameSecondDiffer() throws Exception {
+    java.time.Clock clock =
+        java.time.Clock.fixed(
+            java.time.Instant.parse("2026-12-02T10:15:30Z"), java.time.ZoneOffset.UTC);
+    Path runs = tmp.resolve("runs");
+    Path first = ResultWriter.reserveRunDirectory(runs, "vmexit", clock);
+    Path second = ResultWriter.reserveRunDirectory(runs, "vmexit", clock);
+    org.junit.jupiter.api.Assertions.assertEquals(runs.resolve("vmexit-20261202-101530"), first);
+    org.junit.jupiter.api.Assertions.assertEquals(runs.resolve("vmexit-20261202-101530-2"), second);
+    org.junit.jupiter.api.Assertions.assertTrue(java.nio.file.Files.isDirectory(second));
+    // The reserved, empty directory is replaced by the complete results.
+    new ResultWriter().write(first, sample(), "{}", java.util.Map.of());
+    org.junit.jupiter.api.Assertions.assertTrue(
+        java.nio.file.Files.exists(first.resolve(ResultWriter.SUMMARY_MD)));
+  }
 }

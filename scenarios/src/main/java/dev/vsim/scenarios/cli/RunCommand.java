@@ -8,6 +8,7 @@ import dev.vsim.scenarios.run.Runner;
 import dev.vsim.scenarios.run.ScenarioLoader;
 import dev.vsim.scenarios.run.Simulation;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -79,16 +80,21 @@ final class RunCommand implements Callable<Integer> {
       System.err.println(e.getMessage());
       return VsimCommand.USAGE;
     }
-    Path dir =
-        output != null
-            ? output
-            : ResultWriter.defaultRunDirectory(
-                Path.of("runs"), plans.get(0).scenario().name(), Clock.systemDefaultZone());
+    Path dir;
+    boolean reserved = output == null;
     try {
-      ResultWriter.checkWritable(dir);
+      if (reserved) {
+        dir =
+            ResultWriter.reserveRunDirectory(
+                Path.of("runs"), plans.get(0).scenario().name(), Clock.systemDefaultZone());
+      } else {
+        dir = output;
+        ResultWriter.checkWritable(dir);
+      }
     } catch (IOException e) {
+      Path shown = output != null ? output : Path.of("runs");
       System.err.println(
-          "vsim: cannot write results to " + dir + ": " + e.getMessage() + "; choose another -o");
+          "vsim: cannot write results to " + shown + ": " + e.getMessage() + "; choose another -o");
       return VsimCommand.USAGE;
     }
     Runner runner = new Runner(loader.json());
@@ -101,6 +107,13 @@ final class RunCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       System.err.println("vsim: the simulation failed: " + e);
       e.printStackTrace(System.err);
+      if (reserved) {
+        try {
+          Files.deleteIfExists(dir); // the empty directory reserved for the results
+        } catch (IOException ignored) {
+          // Left empty: a later run picks another name.
+        }
+      }
       return VsimCommand.FAILURE;
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
