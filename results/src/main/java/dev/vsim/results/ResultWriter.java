@@ -18,9 +18,11 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -82,6 +84,42 @@ public final class ResultWriter {
         // Another run has it: the next suffix.
       }
     }
+  }
+
+  /** Whether {@code dir} is the partial directory of a run being written, or of one killed. */
+  public static boolean isPartial(Path dir) {
+    Path name = dir.toAbsolutePath().normalize().getFileName();
+    return name != null && name.toString().matches("\\..+\\.partial-\\d+");
+  }
+
+  /**
+   * Removes the partial directories that runs into {@code target} left when they were killed before
+   * they could clean up ({@code kill -9}: their process is gone).
+   *
+   * @return the directories removed
+   */
+  public static List<Path> removeStalePartials(Path target) throws IOException {
+    target = target.toAbsolutePath().normalize();
+    Path parent = target.getParent();
+    List<Path> removed = new ArrayList<>();
+    if (parent == null || !Files.isDirectory(parent)) {
+      return removed;
+    }
+    String prefix = "." + target.getFileName() + ".partial-";
+    try (Stream<Path> s = Files.list(parent)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        String n = p.getFileName().toString();
+        if (n.startsWith(prefix) && n.substring(prefix.length()).matches("\\d+")) {
+          long pid = Long.parseLong(n.substring(prefix.length()));
+          if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            continue; // a run still writing
+          }
+          deleteTree(p);
+          removed.add(p);
+        }
+      }
+    }
+    return removed;
   }
 
   /**

@@ -171,4 +171,23 @@ class ResultWriterTest {
     org.junit.jupiter.api.Assertions.assertTrue(
         java.nio.file.Files.exists(first.resolve(ResultWriter.SUMMARY_MD)));
   }
+
+  /** kill -9 leaves a partial directory: the next run into the same place removes it. */
+  @Test
+  void aKilledRunsPartialDirectoryIsRecognisedAndRemovedByTheNextRun() throws Exception {
+    Path target = tmp.resolve("out");
+    long dead = Long.MAX_VALUE / 2; // no process has this id
+    Path killed = tmp.resolve(".out.partial-" + dead);
+    Path writing = tmp.resolve(".out.partial-" + ProcessHandle.current().pid());
+    java.nio.file.Files.createDirectories(killed.resolve("tables"));
+    java.nio.file.Files.createDirectories(writing);
+    org.junit.jupiter.api.Assertions.assertTrue(ResultWriter.isPartial(killed));
+    org.junit.jupiter.api.Assertions.assertFalse(ResultWriter.isPartial(target));
+    org.junit.jupiter.api.Assertions.assertEquals(
+        java.util.List.of(killed.toAbsolutePath().normalize()),
+        ResultWriter.removeStalePartials(target));
+    org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(killed));
+    org.junit.jupiter.api.Assertions.assertTrue(
+        java.nio.file.Files.exists(writing), "a live process's partial directory stays");
+  }
 }

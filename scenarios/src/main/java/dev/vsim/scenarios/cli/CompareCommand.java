@@ -53,9 +53,18 @@ final class CompareCommand implements Callable<Integer> {
     try {
       for (Path d : dirs) {
         Path f = d.resolve(ResultWriter.RESULT_JSON);
-        if (!Files.isRegularFile(f)) {
+        if (ResultWriter.isPartial(d)) {
           System.err.println(
-              "vsim: " + d + " is not a complete results directory (no result.json)");
+              "vsim: "
+                  + d
+                  + " holds the partial results of an interrupted run; compare complete ones");
+          return VsimCommand.USAGE;
+        }
+        if (!Files.isRegularFile(f) || !Files.isRegularFile(d.resolve(ResultWriter.SUMMARY_MD))) {
+          System.err.println(
+              "vsim: "
+                  + d
+                  + " is not a complete results directory (no result.json and summary.md)");
           return VsimCommand.USAGE;
         }
         JsonNode r = mapper.readTree(f.toFile());

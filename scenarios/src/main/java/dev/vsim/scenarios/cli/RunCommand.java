@@ -97,6 +97,47 @@ final class RunCommand implements Callable<Integer> {
           "vsim: cannot write results to " + shown + ": " + e.getMessage() + "; choose another -o");
       return VsimCommand.USAGE;
     }
+    try {
+      for (Path stale : ResultWriter.removeStalePartials(dir)) {
+        System.err.println("vsim: removed the partial results of a killed run: " + stale);
+      }
+    } catch (IOException e) {
+      System.err.println("vsim: cannot clean up beside " + dir + ": " + e.getMessage());
+      return VsimCommand.USAGE;
+    }
+    // SIGINT or SIGTERM: one line, and no results directory that looks complete (the writer
+    // removes its partial directory; an empty reserved one goes too).
+    boolean[] finished = {false};
+    Path reservedDir = reserved ? dir : null;
+    Thread interrupted =
+        new Thread(
+            () -> {
+              if (!finished[0]) {
+                System.err.println("vsim: interrupted; no results were written");
+                if (reservedDir != null) {
+                  try {
+                    Files.deleteIfExists(reservedDir);
+                  } catch (IOException ignored) {
+                    // Not empty (another writer) or gone.
+                  }
+                }
+              }
+            },
+            "vsim-interrupted");
+    Runtime.getRuntime().addShutdownHook(interrupted);
+    try {
+      return simulateAndWrite(loader, plans, dir, reserved, finished);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(interrupted);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook runs: the run was interrupted.
+      }
+    }
+  }
+
+  private int simulateAndWrite(
+      ScenarioLoader loader, List<RunPlan> plans, Path dir, boolean reserved, boolean[] finished) {
     Runner runner = new Runner(loader.json());
     long start = System.nanoTime();
     RunResult result;
@@ -114,6 +155,7 @@ final class RunCommand implements Callable<Integer> {
           // Left empty: a later run picks another name.
         }
       }
+      finished[0] = true;
       return VsimCommand.FAILURE;
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
@@ -121,6 +163,7 @@ final class RunCommand implements Callable<Integer> {
       runner.write(dir, result, plans, elapsed);
     } catch (IOException e) {
       System.err.println("vsim: cannot write results to " + dir + ": " + e.getMessage());
+      finished[0] = true;
       return VsimCommand.FAILURE;
     }
     System.out.printf(
@@ -131,6 +174,7 @@ final class RunCommand implements Callable<Integer> {
         elapsed,
         dir);
     System.out.println("Read " + dir.resolve(ResultWriter.SUMMARY_MD) + " first.");
+    finished[0] = true;
     return VsimCommand.OK;
   }
 }

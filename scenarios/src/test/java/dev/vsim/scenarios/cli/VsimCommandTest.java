@@ -161,4 +161,19 @@ class VsimCommandTest {
         o.err());
     assertEquals("", o.out());
   }
+
+  /** A killed run's partial directory has a result.json but is refused, with the reason. */
+  @Test
+  void compareRefusesThePartialResultsOfAKilledRun() throws Exception {
+    Path partial = tmp.resolve(".out.partial-12345");
+    Files.createDirectories(partial);
+    Files.writeString(partial.resolve("result.json"), "{\"schemaVersion\": 2}");
+    Outcome o = vsim("compare", partial.toString());
+    assertEquals(2, o.code());
+    assertEquals(
+        "vsim: "
+            + partial
+            + " holds the partial results of an interrupted run; compare complete ones\n",
+        o.err());
+  }
 }
