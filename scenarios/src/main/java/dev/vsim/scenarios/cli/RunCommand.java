@@ -81,20 +81,24 @@ final class RunCommand implements Callable<Integer> {
       return VsimCommand.USAGE;
     }
     Path dir;
-    boolean reserved = output == null;
+    boolean reserved = output == null || !Files.exists(output);
     try {
-      if (reserved) {
+      if (output == null) {
         dir =
             ResultWriter.reserveRunDirectory(
                 Path.of("runs"), plans.get(0).scenario().name(), Clock.systemDefaultZone());
       } else {
         dir = output;
         ResultWriter.checkWritable(dir);
+        if (reserved) {
+          // Made now, so that a place that cannot be written is refused before simulating.
+          Files.createDirectories(dir);
+        }
       }
     } catch (IOException e) {
       Path shown = output != null ? output : Path.of("runs");
       System.err.println(
-          "vsim: cannot write results to " + shown + ": " + e.getMessage() + "; choose another -o");
+          "vsim: cannot write results to " + shown + ": " + reason(e) + "; choose another -o");
       return VsimCommand.USAGE;
     }
     try {
@@ -136,6 +140,23 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
+  /** What the operating system said, in words: the exceptions' messages are only the path. */
+  private static String reason(IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file or directory: " + e.getMessage();
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied: " + e.getMessage();
+    }
+    if (e instanceof java.nio.file.FileAlreadyExistsException f && f.getReason() != null) {
+      return f.getReason(); // our own words about what is there
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getReason() + ": " + f.getFile();
+    }
+    return e.getMessage();
+  }
+
   private int simulateAndWrite(
       ScenarioLoader loader, List<RunPlan> plans, Path dir, boolean reserved, boolean[] finished) {
     Runner runner = new Runner(loader.json());
@@ -145,9 +166,16 @@ final class RunCommand implements Callable<Integer> {
       result =
           runner.simulate(
               file, plans, new Simulation.Options(!noBatching, check), jobs, progress::update);
-    } catch (RuntimeException e) {
-      System.err.println("vsim: the simulation failed: " + e);
-      e.printStackTrace(System.err);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      if (e instanceof OutOfMemoryError) {
+        System.err.println(
+            "vsim: the simulation needs more memory than the Java heap has; run again with a"
+                + " larger heap, e.g. VSIM_JAVA_OPTS=\"-Xmx16g -XX:+UseParallelGC\" (or fewer"
+                + " configurations at once: -j 1)");
+      } else {
+        System.err.println("vsim: the simulation failed: " + e);
+        e.printStackTrace(System.err);
+      }
       if (reserved) {
         try {
           Files.deleteIfExists(dir); // the empty directory reserved for the results

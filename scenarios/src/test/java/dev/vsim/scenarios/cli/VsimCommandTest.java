@@ -176,4 +176,20 @@ class VsimCommandTest {
             + " holds the partial results of an interrupted run; compare complete ones\n",
         o.err());
   }
+
+  /** A results place that cannot be made is refused before simulating, with the system's words. */
+  @Test
+  void anOutputUnderAFileIsRefusedBeforeSimulating() throws Exception {
+    Path out = Files.writeString(tmp.resolve("a-file"), "x").resolve("out");
+    Outcome o = vsim("run", "vmexit", "-q", "-o", out.toString());
+    assertEquals(2, o.code());
+    assertEquals(
+        "vsim: cannot write results to "
+            + out
+            + ": Not a directory: "
+            + out
+            + "; choose another -o\n",
+        o.err());
+    assertEquals("", o.out()); // nothing was simulated
+  }
 }
