@@ -10,7 +10,6 @@ import dev.vsim.cpu.profile.VmxCosts;
 import dev.vsim.cpu.pv.Msr;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.stats.StatGroup;
-import dev.vsim.cpu.vmx.AddressTranslation;
 import dev.vsim.cpu.vmx.ExitHandler;
 import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.GuestOp;
@@ -18,6 +17,7 @@ import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.cpu.vmx.VmExit;
 import dev.vsim.guest.apic.IpiSender;
 import dev.vsim.guest.memory.GuestMemory;
+import dev.vsim.guest.memory.RecordingTlb;
 import dev.vsim.guest.memory.TlbShootdown;
 import dev.vsim.guest.workload.Workload;
 import dev.vsim.mmu.pagetable.PageSize;
@@ -38,62 +38,11 @@ class GuestKernelServicesTest {
   private final EventKernel kernel = new EventKernel();
   private final StatGroup stats = new StatGroup("vm");
   private final Vcpu[] vcpus = new Vcpu[2];
-  private final CountingTlb[] tlbs = {new CountingTlb(), new CountingTlb()};
+  private final RecordingTlb[] tlbs = {new RecordingTlb(), new RecordingTlb()};
   private final List<String> icrWrites = new ArrayList<>();
   private final GuestMemory memory = new GuestMemory(64L << 20, PageSize.SIZE_4K, 4, 32L << 20, 0);
   private final long base = memory.map(1L << 20);
   private GuestKernel guest;
-
-  /** Counts flushes; every page stays cached until flushed (the check then looks). */
-  private static final class CountingTlb implements AddressTranslation {
-    int invlpgs;
-    int fullFlushes;
-
-    @Override
-    public long translate(long linear, boolean write) {
-      return linear;
-    }
-
-    @Override
-    public long lastCycles() {
-      return 0;
-    }
-
-    @Override
-    public int lastReferences() {
-      return 0;
-    }
-
-    @Override
-    public long lastFaultGpa() {
-      return -1;
-    }
-
-    @Override
-    public void invlpg(long linear) {
-      invlpgs++;
-    }
-
-    @Override
-    public void flushContext() {
-      fullFlushes++;
-    }
-
-    @Override
-    public boolean hasCachedTranslation(long linear) {
-      return invlpgs == 0 && fullFlushes == 0;
-    }
-
-    @Override
-    public long walks() {
-      return 0;
-    }
-
-    @Override
-    public long walkDramReferences() {
-      return 0;
-    }
-  }
 
   private final ExitHandler hypervisor =
       new ExitHandler() {

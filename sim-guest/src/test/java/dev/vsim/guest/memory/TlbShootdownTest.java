@@ -12,14 +12,11 @@ import dev.vsim.cpu.profile.VmxCosts;
 import dev.vsim.cpu.pv.KvmHypercall;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.stats.StatGroup;
-import dev.vsim.cpu.vmx.AddressTranslation;
 import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.GuestOp;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.mmu.pagetable.PageSize;
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,65 +27,6 @@ import org.junit.jupiter.api.Test;
 class TlbShootdownTest {
   private static final long INVLPG = 200;
   private static final int CPUS = 4;
-
-  /** A TLB that caches every page of the buffer until it is told to drop it. */
-  private static final class RecordingTlb implements AddressTranslation {
-    final Set<Long> dropped = new HashSet<>();
-    int invlpgs;
-    int fullFlushes;
-    boolean ignoresFlushes; // a broken TLB, for the check
-
-    @Override
-    public long translate(long linear, boolean write) {
-      return linear;
-    }
-
-    @Override
-    public long lastCycles() {
-      return 0;
-    }
-
-    @Override
-    public int lastReferences() {
-      return 0;
-    }
-
-    @Override
-    public long lastFaultGpa() {
-      return -1;
-    }
-
-    @Override
-    public void invlpg(long linear) {
-      invlpgs++;
-      if (!ignoresFlushes) {
-        dropped.add(linear);
-      }
-    }
-
-    @Override
-    public void flushContext() {
-      fullFlushes++;
-      if (!ignoresFlushes) {
-        dropped.add(-1L); // everything
-      }
-    }
-
-    @Override
-    public boolean hasCachedTranslation(long linear) {
-      return !dropped.contains(-1L) && !dropped.contains(linear);
-    }
-
-    @Override
-    public long walks() {
-      return 0;
-    }
-
-    @Override
-    public long walkDramReferences() {
-      return 0;
-    }
-  }
 
   private final EventKernel kernel = new EventKernel();
   private final StatGroup stats = new StatGroup("shootdown");
