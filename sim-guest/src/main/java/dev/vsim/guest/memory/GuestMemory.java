@@ -56,15 +56,6 @@ public final class GuestMemory {
     return table;
   }
 
-  public PageSize pageSize() {
-    return page;
-  }
-
-  /** Guest RAM in bytes. */
-  public long physicalBytes() {
-    return physicalBytes;
-  }
-
   /**
    * Maps {@code bytes} (rounded up to whole pages) of the guest's RAM, populated, at the next free
    * linear address, and returns that address.

@@ -1,7 +1,6 @@
 package dev.vsim.hypervisor.mmu;
 
 import dev.vsim.cpu.registry.Registry;
-import java.util.List;
 
 /**
  * How the hypervisor builds a VM's second-level tables (EPT, or the shadow tables), picked by name
@@ -80,10 +79,5 @@ public interface FaultDesign {
   /** The design named {@code id} (a did-you-mean if there is none). */
   static FaultDesign of(String id) {
     return REGISTRY.get(id);
-  }
-
-  /** Every design's name, for messages. */
-  static List<String> ids() {
-    return REGISTRY.names();
   }
 }

@@ -11,7 +11,6 @@ import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.hypervisor.memory.Backing;
 import dev.vsim.hypervisor.memory.HostMemory;
 import dev.vsim.hypervisor.memory.Memslot;
-import dev.vsim.mmu.pagetable.PageSize;
 import dev.vsim.mmu.pagetable.PageTable;
 import dev.vsim.mmu.walk.Mmu;
 import dev.vsim.mmu.walk.TranslationMode;
@@ -338,10 +337,5 @@ public final class VmMemory {
             return s == null ? -1 : s.hpa(gpa);
           };
     };
-  }
-
-  /** Page sizes: the size EPT maps RAM at. */
-  public PageSize hostPageSize() {
-    return PageSize.ofBytes(backing.pageBytes());
   }
 }
