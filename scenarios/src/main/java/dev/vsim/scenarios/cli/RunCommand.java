@@ -3,6 +3,7 @@ package dev.vsim.scenarios.cli;
 import dev.vsim.results.ResultWriter;
 import dev.vsim.results.RunResult;
 import dev.vsim.scenarios.json.ScenarioException;
+import dev.vsim.scenarios.run.HeapEstimate;
 import dev.vsim.scenarios.run.RunPlan;
 import dev.vsim.scenarios.run.Runner;
 import dev.vsim.scenarios.run.ScenarioLoader;
@@ -79,6 +80,11 @@ final class RunCommand implements Callable<Integer> {
     } catch (ScenarioException e) {
       System.err.println(e.getMessage());
       return VsimCommand.USAGE;
+    }
+    String tooLarge = HeapEstimate.refusal(plans, jobs, Runtime.getRuntime().maxMemory());
+    if (tooLarge != null) {
+      System.err.println(tooLarge);
+      return VsimCommand.FAILURE;
     }
     Path dir;
     boolean reserved = output == null || !Files.exists(output);

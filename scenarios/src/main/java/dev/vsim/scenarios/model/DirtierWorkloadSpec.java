@@ -71,4 +71,9 @@ public record DirtierWorkloadSpec(ByteSize bytesPerVcpu, ByteSize stride, Intege
   public boolean touchesMemory() {
     return true;
   }
+
+  @Override
+  public long mapsUpFront(VmSpec vm) {
+    return vm.memory().bytes();
+  }
 }

@@ -62,4 +62,9 @@ public record RandomAccessWorkloadSpec(
   public boolean touchesMemory() {
     return true;
   }
+
+  @Override
+  public long mapsUpFront(VmSpec vm) {
+    return vm.memory().bytes();
+  }
 }

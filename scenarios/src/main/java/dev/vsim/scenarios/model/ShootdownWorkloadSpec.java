@@ -188,4 +188,9 @@ public record ShootdownWorkloadSpec(
   public boolean touchesMemory() {
     return true;
   }
+
+  @Override
+  public long mapsUpFront(VmSpec vm) {
+    return buffer.bytes();
+  }
 }

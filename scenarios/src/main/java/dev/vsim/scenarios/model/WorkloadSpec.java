@@ -40,6 +40,14 @@ public interface WorkloadSpec {
     return false;
   }
 
+  /**
+   * Bytes of the VM's memory the workload maps (populated) before its vCPUs run: their guest page
+   * tables exist from the start.
+   */
+  default long mapsUpFront(VmSpec vm) {
+    return 0;
+  }
+
   /** Whether the workload reads the pCPUs' C-states and frequency (a power model is needed). */
   default boolean needsPowerModel() {
     return false;
