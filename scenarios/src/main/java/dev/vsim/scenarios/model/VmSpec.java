@@ -2,6 +2,7 @@ package dev.vsim.scenarios.model;
 
 import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.hypervisor.memory.Backing;
+import dev.vsim.hypervisor.mmu.VmMemory;
 
 /**
  * One virtual machine.
@@ -42,6 +43,13 @@ public record VmSpec(
     if (memory.bytes() < ByteSize.MIB || memory.bytes() % (4 * ByteSize.KIB) != 0) {
       throw new IllegalArgumentException(
           "memory must be at least 1MiB and a multiple of 4KiB, got " + memory);
+    }
+    if (memory.bytes() > VmMemory.MAX_RAM_BYTES) {
+      throw new IllegalArgumentException(
+          "memory must be at most "
+              + ByteSize.ofBytes(VmMemory.MAX_RAM_BYTES)
+              + " (the simulator's physical layout), got "
+              + memory);
     }
     if (name != null && !name.matches("[a-z][a-z0-9_]*")) {
       throw new IllegalArgumentException(

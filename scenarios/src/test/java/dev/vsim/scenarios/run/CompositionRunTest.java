@@ -130,4 +130,21 @@ class CompositionRunTest {
     }
     assertTrue(steal > 0, "8 vCPU threads on 4 pCPUs wait for them");
   }
+
+  @Test
+  void aGuestOfMoreRamThanTheTablesUsualPlaceKeepsItsTablesPastRam() throws Exception {
+    // 1 TiB of RAM passes 512 GiB, where the guest's tables live in smaller guests: their memslot
+    // moves past RAM instead of overlapping it. vmexit maps no RAM: the guest's table is its root
+    // page alone, and that page (4 KiB backing) is all the host holds resident.
+    Map<String, Number> m =
+        CheckedRuns.run(
+            "vmexit",
+            List.of(
+                "/vms/0/memory=\"1TiB\"",
+                "/vms/0/workload/tests=[\"cpuid\"]",
+                "/vms/0/workload/iterations=10"),
+            "base");
+    assertEquals(10, CheckedRuns.count(m, "vm0.vcpu0.exits.cpuid.count"));
+    assertEquals(PAGE, CheckedRuns.count(m, "vm0.host_memory.resident_bytes"));
+  }
 }

@@ -47,13 +47,13 @@ class HeapEstimateTest {
 
   @Test
   void aRunBeyondTheHeapIsRefusedWithTheHeapToAskFor() throws Exception {
-    List<RunPlan> huge = plans("/vms/0/memory=\"64TiB\"");
+    List<RunPlan> huge = plans("/vms/0/memory=\"4TiB\"");
     String refusal = HeapEstimate.refusal(huge, 1, 4L << 30);
     assertTrue(
         refusal.startsWith(
-            "vsim: configuration \"base\" needs at least 257.0 GiB of heap for the page tables"),
+            "vsim: configuration \"base\" needs at least 16.1 GiB of heap for the page tables"),
         refusal);
-    assertTrue(refusal.endsWith("VSIM_JAVA_OPTS=\"-Xmx386g -XX:+UseParallelGC\""), refusal);
+    assertTrue(refusal.endsWith("VSIM_JAVA_OPTS=\"-Xmx25g -XX:+UseParallelGC\""), refusal);
     assertNull(HeapEstimate.refusal(plans(), 1, 4L << 30));
   }
 

@@ -128,4 +128,12 @@ class PreconditionsAtLoadTest {
             + " /vms/0/workload)",
         error(VMEXIT, "/vms/0/workload={\"type\": \"shootdown\"}", "/vms/0/memory=\"16MiB\""));
   }
+
+  @Test
+  void guestMemoryBeyondTheLayout() {
+    assertEquals(
+        "--set /vms/0/memory=\"5TiB\": memory must be at most 4TiB (the simulator's physical"
+            + " layout), got 5TiB (at /vms/0/memory)",
+        error(VMEXIT, "/vms/0/memory=\"5TiB\""));
+  }
 }

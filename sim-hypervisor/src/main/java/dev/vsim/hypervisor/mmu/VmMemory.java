@@ -25,14 +25,21 @@ import java.util.function.LongUnaryOperator;
  * built from the guest's page table, or nothing (native: the guest's tables map host memory).
  *
  * <p>Layout: guest RAM is guest-physical [0, bytes) at host-physical {@link #HOST_OFFSET}; the
- * guest's page tables live at guest-physical {@link #GUEST_TABLES_GPA} in a memslot of their own.
+ * guest's page tables live in a memslot of their own above it, at guest-physical {@link
+ * #GUEST_TABLES_GPA} (or, for RAM beyond it, at the next multiple of it past RAM).
  */
 public final class VmMemory {
   /** Host-physical address = guest-physical address + this. */
   public static final long HOST_OFFSET = 0x100_0000_0000L; // 1 TiB
 
-  /** Where the guest keeps its page tables (guest-physical). */
+  /** Where the guest keeps its page tables (guest-physical) when RAM ends below. */
   public static final long GUEST_TABLES_GPA = 0x80_0000_0000L; // 512 GiB
+
+  /**
+   * The largest guest RAM the layout holds: RAM, then the guest's tables, stay below the host's EPT
+   * and shadow table memory ({@link Ept#TABLES_HPA} at 8 TiB host-physical).
+   */
+  public static final long MAX_RAM_BYTES = 0x400_0000_0000L; // 4 TiB
 
   /** Natively the page tables sit in host memory of their own (where EPT's would be). */
   public static final long NATIVE_TABLES_HPA = Ept.TABLES_HPA;
@@ -63,6 +70,7 @@ public final class VmMemory {
   private final StatGroup kvmStats;
   private final HostMemory host;
   private final Memslot ram;
+  private final long guestTablesGpa;
   private final Ept ept;
   private final DramBandwidth bandwidth;
   private ShadowTables shadow; // built once the guest has its page table
@@ -99,7 +107,14 @@ public final class VmMemory {
     this.vcpus = vcpus;
     this.kvmStats = vmStats.group("kvm");
     this.host = new HostMemory(vmStats.group("host_memory"));
+    if (bytes > MAX_RAM_BYTES) {
+      throw new IllegalArgumentException(
+          "guest memory of " + bytes + " bytes is beyond the simulator's 4 TiB");
+    }
     this.ram = host.add(new Memslot(0, 0, bytes, HOST_OFFSET, backing));
+    this.guestTablesGpa =
+        Math.max(
+            GUEST_TABLES_GPA, (bytes + GUEST_TABLES_GPA - 1) / GUEST_TABLES_GPA * GUEST_TABLES_GPA);
     this.bandwidth = bandwidth;
     if (mode == TranslationMode.NESTED) {
       ept = new Ept(profile.mmu(), host, levels, 1, kvmStats.group("ept"));
@@ -155,7 +170,7 @@ public final class VmMemory {
 
   /** Where the guest's page tables live: guest-physical, or host-physical natively. */
   public long guestTablesAddress() {
-    return mode == TranslationMode.NATIVE ? NATIVE_TABLES_HPA : GUEST_TABLES_GPA;
+    return mode == TranslationMode.NATIVE ? NATIVE_TABLES_HPA : guestTablesGpa;
   }
 
   /** What guest-physical 0 is to the guest's page table: 0, or host-physical natively. */
@@ -228,10 +243,10 @@ public final class VmMemory {
       return;
     }
     long page = backing.pageBytes();
-    long used = table.memory().endAddress() - GUEST_TABLES_GPA;
+    long used = table.memory().endAddress() - guestTablesGpa;
     long span = Math.max(page, (used + page - 1) / page * page);
     Memslot tables =
-        host.add(new Memslot(1, GUEST_TABLES_GPA, span, GUEST_TABLES_GPA + HOST_OFFSET, backing));
+        host.add(new Memslot(1, guestTablesGpa, span, guestTablesGpa + HOST_OFFSET, backing));
     if (ept != null) {
       ept.prepopulate(tables);
     } else {
