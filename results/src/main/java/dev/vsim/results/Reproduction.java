@@ -104,6 +104,7 @@ public final class Reproduction {
    * @param plots the run's own plots (and bars drawn from its tables)
    * @param commands the commands that re-run it
    * @param runDirectory the run's results directory, relative to the report
+   * @param missing what the figure should show and the run did not produce (a plot, a table)
    */
   public record FigureReport(
       String id,
@@ -113,7 +114,12 @@ public final class Reproduction {
       List<Verdict> verdicts,
       List<PlotFile> plots,
       List<String> commands,
-      String runDirectory) {}
+      String runDirectory,
+      List<String> missing) {
+    public FigureReport {
+      missing = missing == null ? List.of() : List.copyOf(missing);
+    }
+  }
 
   /** A talk: its figures, and the ones no bundled scenario reproduces yet. */
   public record TalkReport(

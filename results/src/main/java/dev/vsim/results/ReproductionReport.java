@@ -194,6 +194,7 @@ public final class ReproductionReport {
               .append(relative(dir, p.svg()))
               .append(")\n\n");
         }
+        f.missing().forEach(m -> sb.append("Missing: ").append(m).append("\n\n"));
         sb.append("Results: `").append(f.runDirectory()).append("`. Re-run:\n\n```sh\n");
         f.commands().forEach(c -> sb.append(c).append('\n'));
         sb.append("```\n\n");
@@ -352,6 +353,9 @@ public final class ReproductionReport {
               .append(esc(p.caption()))
               .append("</figcaption>\n</figure>\n");
         }
+        for (String m : f.missing()) {
+          sb.append("<p class=\"missing\">Missing: ").append(esc(m)).append("</p>\n");
+        }
         sb.append("<p>Results: <code>").append(esc(f.runDirectory())).append("</code>. ");
         sb.append("Re-run:</p>\n<pre>");
         f.commands().forEach(c -> sb.append(esc(c)).append('\n'));
@@ -376,7 +380,8 @@ public final class ReproductionReport {
   /**
    * An SVG file's text made fit to sit inside HTML: without its XML prolog, DOCTYPE and namespace
    * declarations (HTML's parser puts an {@code <svg>} element in the SVG namespace itself), and
-   * with every id prefixed so that the clip paths of two plots never clash.
+   * with its ids renamed {@code PREFIX-1}, {@code PREFIX-2}... so that the clip paths of two plots
+   * never clash and the page does not depend on the ids the plotting library drew.
    */
   static String inlineSvg(String svg, String prefix) {
     String s = PROLOG.matcher(svg).replaceFirst("");
@@ -387,8 +392,9 @@ public final class ReproductionReport {
     while (m.find()) {
       ids.add(m.group(1));
     }
-    for (String id : ids) {
-      String to = prefix + "-" + id;
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
+      String to = prefix + "-" + (i + 1);
       s =
           s.replace("id=\"" + id + "\"", "id=\"" + to + "\"")
               .replace("url(#" + id + ")", "url(#" + to + ")")

@@ -53,7 +53,7 @@ class ReproductionReportTest {
     assertFalse(in.contains("http"), in);
     assertFalse(in.contains("<?xml"), in);
     assertTrue(in.startsWith("<svg role=\"img\""), in);
-    assertTrue(in.contains("id=\"p7-clip1\"") && in.contains("url(#p7-clip1)"), in);
+    assertTrue(in.contains("id=\"p7-1\"") && in.contains("url(#p7-1)"), in);
     assertFalse(in.contains("\"clip1\"") || in.contains("#clip1)"), in);
   }
 
@@ -75,7 +75,8 @@ class ReproductionReportTest {
                 Verdict.order("faster with PV", "pv", 1, 2, true, "us", "talk")),
             List.of(new PlotFile("the run's plot", runPlots.resolve("finish.svg"))),
             List.of("./vsim run x --set /vms/0/vcpus=8"),
-            "runs/x");
+            "runs/x",
+            List.of("plot cdf: not produced by the run of x"));
     TalkReport t =
         new TalkReport("003", "slug", "A talk", "Someone, 2020", List.of(f), List.of("zeroing"));
     new ReproductionReport("vsim reproduce", List.of("Made by `./vsim reproduce 003`."), List.of(t))
@@ -86,6 +87,7 @@ class ReproductionReportTest {
       assertTrue(s.contains("./vsim run x --set /vms/0/vcpus=8"), "the re-run command");
       assertTrue(s.contains("zeroing"), "figures no scenario reproduces are listed");
       assertTrue(s.contains("below 2.000"), "an ordering's other side");
+      assertTrue(s.contains("Missing: plot cdf: not produced by the run of x"), "said, not hidden");
     }
     assertTrue(md.contains("| median time, MMU lock | 19.50 | 13.50 – 26.25 | s | yes |"), md);
     assertTrue(md.contains("| median time, pre-populated | 4.000 | 1.500 – 3.125 | s | no |"), md);

@@ -74,6 +74,7 @@ final class ReproduceCommand implements Callable<Integer> {
       return VsimCommand.USAGE;
     }
     Path dir;
+    boolean created = output == null || !Files.exists(output);
     try {
       if (output == null) {
         dir =
@@ -102,6 +103,35 @@ final class ReproduceCommand implements Callable<Integer> {
     Reproducer reproducer = new Reproducer(catalogue, quick, jobs);
     long start = System.nanoTime();
     Listener listener = new Listener();
+    // SIGINT or SIGTERM: one line. The runs finished so far stay (each written atomically); the
+    // one under way leaves nothing, and there is no report.
+    boolean[] finished = {false};
+    Path shownDir = dir;
+    Thread interrupted =
+        new Thread(
+            () -> {
+              if (!finished[0]) {
+                Path runs = shownDir.resolve(Reproducer.RUNS);
+                if (Files.isDirectory(runs)) {
+                  System.err.println(
+                      "vsim reproduce: interrupted; no report was written (the runs that"
+                          + " finished are in "
+                          + runs
+                          + ")");
+                } else {
+                  System.err.println("vsim reproduce: interrupted; nothing was written");
+                  if (created) {
+                    try {
+                      Files.deleteIfExists(shownDir); // made, empty, for the report
+                    } catch (IOException notEmpty) {
+                      // Something else is in it: left as it is.
+                    }
+                  }
+                }
+              }
+            },
+            "vsim-reproduce-interrupted");
+    Runtime.getRuntime().addShutdownHook(interrupted);
     try {
       reproducer.run(talks, dir, command.toString(), listener);
     } catch (ScenarioException e) {
@@ -122,7 +152,13 @@ final class ReproduceCommand implements Callable<Integer> {
       }
       return VsimCommand.FAILURE;
     } finally {
+      finished[0] = true;
       listener.close();
+      try {
+        Runtime.getRuntime().removeShutdownHook(interrupted);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook runs: the reproduction was interrupted.
+      }
     }
     System.out.printf(
         Locale.ROOT,

@@ -227,17 +227,23 @@ public final class Reproducer {
     }
     Path runDir = dir.resolve(RUNS).resolve(f.scenario());
     List<PlotFile> plots = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
     for (String p : f.plots()) {
       Path svg = runDir.resolve("plots").resolve(p + ".svg");
       if (Files.exists(svg)) {
         plots.add(new PlotFile("The run's plot " + p + " (" + f.scenario() + ")", svg));
+      } else {
+        missing.add("plot " + p + ": not produced by the run of " + f.scenario());
       }
     }
     int n = 0;
     for (Bars b : f.bars()) {
       n++;
       BarPlot plot = bars(t.id() + "-" + f.id() + "-bars-" + n, b, r);
-      if (plot != null) {
+      if (plot == null) {
+        missing.add(
+            "bars of " + b.table() + "." + b.column() + ": no such table or column in the run");
+      } else {
         plot.write(plotsDir);
         plots.add(
             new PlotFile(
@@ -253,7 +259,8 @@ public final class Reproducer {
         verdicts,
         plots,
         commands,
-        RUNS + "/" + f.scenario());
+        RUNS + "/" + f.scenario(),
+        missing);
   }
 
   /** A bar per row of a run's table: the row's configuration (and VM) and a numeric column. */

@@ -90,6 +90,7 @@ class ReproduceCommandTest {
       n++;
     }
     assertEquals(11, n, md);
+    assertFalse(md.contains("| missing |") || md.contains("Missing: "), "every value and plot");
     assertTrue(
         md.contains(
             "| cache misses per random access, 2D 2MiB guest / 2MiB host pages | 0.9993 |"
