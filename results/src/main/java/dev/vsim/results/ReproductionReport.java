@@ -80,6 +80,10 @@ public final class ReproductionReport {
         }
       }
       String axis = unit.isEmpty() ? "value" : unit;
+      // A plot whose every bar is zero has no scale to draw (XChart writes NaN coordinates); the
+      // table says it all.
+      bands.removeIf(v -> v.simulated() == 0 && v.low() == 0 && v.high() == 0);
+      orders.removeIf(v -> v.simulated() == 0 && v.compared() == 0);
       if (!bands.isEmpty()) {
         n++;
         BarPlot p =

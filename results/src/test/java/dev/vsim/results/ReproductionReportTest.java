@@ -104,6 +104,30 @@ class ReproductionReportTest {
     assertTrue(Files.isRegularFile(tmp.resolve("plots/003-times-order-2.svg")));
   }
 
+  @Test
+  void aComparisonWhoseBarsAreAllZeroIsNotDrawnAndNoPlotHasNaNCoordinates() throws Exception {
+    FigureReport f =
+        new FigureReport(
+            "f",
+            "t",
+            "",
+            "x",
+            List.of(
+                Verdict.band("no faults", "a", 0, 0, 0, "faults", ""),
+                Verdict.band("restored per split", "b", 1, 1, 1, "ratio", ""),
+                Verdict.order("more than none", "c", 0, 0, false, "ratio", "")),
+            List.of(),
+            List.of("./vsim run x"),
+            "runs/x",
+            List.of());
+    var plots = ReproductionReport.comparisonPlots(f);
+    assertEquals(1, plots.size(), plots.keySet().toString());
+    for (BarPlot p : plots.values()) {
+      p.write(tmp);
+      assertFalse(Files.readString(tmp.resolve(p.name() + ".svg")).contains("NaN"), p.name());
+    }
+  }
+
   private static int count(String s, String what) {
     Matcher m = Pattern.compile(Pattern.quote(what)).matcher(s);
     int n = 0;
