@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       CompareCommand.class,
       ProfilesCommand.class,
+      ReproduceCommand.class,
       ScenariosCommand.class,
       PluginsCommand.class,
       CommandLine.HelpCommand.class
