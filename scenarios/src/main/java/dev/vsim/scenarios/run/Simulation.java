@@ -248,8 +248,8 @@ public final class Simulation {
               memory.faults().lock(),
               memory.design(),
               memory.ram(),
-              logging.logMode(),
-              logging.eager(),
+              hv.dirtyLogMode(),
+              hv.eagerPageSplit(),
               logging.harvestEvery().toCycles(profile.frequency().baseHz()),
               vmStats.group("kvm").group("dirty_log")));
     }

@@ -73,8 +73,8 @@ class ValidatedRunsTest {
           "",
           "",
           ", \"dirtyLogging\": {\"harvestEvery\": \"1us\"}",
-          ", \"dirtyLogging\": {\"mode\": \"write-protect\", \"split\": \"on-write\","
-              + " \"harvestEvery\": \"1cycle\"}",
+          ", \"pml\": false, \"eagerPageSplit\": false,"
+              + " \"dirtyLogging\": {\"harvestEvery\": \"1cycle\"}",
           ", \"dirtyLogging\": {\"harvestEvery\": \"0cycles\"}");
   // Mostly the profile as it is; now and then a value at an edge of its range.
   private static final List<String> OVERRIDES =
