@@ -5,6 +5,7 @@ import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.profile.HypervisorCosts;
 import dev.vsim.cpu.pv.KvmHypercall;
 import dev.vsim.cpu.pv.Msr;
+import dev.vsim.cpu.pv.Ucall;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
@@ -13,6 +14,7 @@ import dev.vsim.cpu.vmx.ExitReason;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.cpu.vmx.VmExit;
 import dev.vsim.hypervisor.mmu.EptFaultPath;
+import dev.vsim.hypervisor.vmm.UserspaceExit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntPredicate;
@@ -47,6 +49,7 @@ public final class KvmVm implements ExitHandler {
   private final Counter eois;
   private final Counter pvIpiHypercalls;
   private EptFaultPath eptFaults;
+  private UserspaceExit userspace;
   private EptFaultPath shadowFaults;
   private LongUnaryOperator guestWalk; // shadow paging: the guest's page table read in software
   private Counter reflectedPageFaults;
@@ -100,6 +103,11 @@ public final class KvmVm implements ExitHandler {
       throw new IllegalArgumentException("vCPUs must be added in index order");
     }
     vcpus.add(v);
+  }
+
+  /** The VMM in user space that takes the I/O exits KVM does not emulate (the selftests' ucall). */
+  public void setUserspaceExit(UserspaceExit program) {
+    this.userspace = program;
   }
 
   /** The EPT fault handler of this VM (a VM without one takes no EPT violations). */
@@ -188,6 +196,18 @@ public final class KvmVm implements ExitHandler {
         }
         // Error code bit 1: the access was a write.
         yield shadowFaults.handle(vcpu, linear, (exit.qualification() & EPT_WRITE) != 0);
+      }
+      case IO_INSTRUCTION -> {
+        if (userspace == null) {
+          throw new IllegalStateException(
+              "I/O exit to port 0x"
+                  + Integer.toHexString(Ucall.port(exit.qualification()))
+                  + " with no VMM program in user space to take it");
+        }
+        // KVM_EXIT_IO: KVM_RUN returns; the program runs the vCPU again when it is ready.
+        vcpu.block();
+        userspace.exited(vcpu, exit);
+        yield 0L;
       }
       case HLT -> {
         // kvm_emulate_halt: block unless an interrupt is already pending.

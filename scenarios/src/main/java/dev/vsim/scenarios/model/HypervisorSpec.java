@@ -3,6 +3,7 @@ package dev.vsim.scenarios.model;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import dev.vsim.cpu.units.TimeSpan;
+import dev.vsim.hypervisor.mmu.DirtyLogMode;
 import dev.vsim.hypervisor.mmu.FaultDesign;
 import dev.vsim.hypervisor.mmu.VmMemory;
 import dev.vsim.hypervisor.sched.HostScheduler;
@@ -21,6 +22,11 @@ import dev.vsim.hypervisor.sched.HostScheduler;
  * @param pauseLoopExiting whether a vCPU spinning with PAUSE exits after the PLE window and KVM
  *     yields to a preempted vCPU of the VM (default on, as KVM on Intel)
  * @param pleWindow cycles of PAUSE loop before the exit (KVM's ple_window default: 4096)
+ * @param eagerPageSplit kvm.eager_page_split (default on, as upstream): enabling dirty logging (or,
+ *     for a slot initially all dirty, the first clear of its log) splits the huge pages at once;
+ *     off, each huge page is split (TDP MMU) or zapped (legacy MMU) by the first write to it
+ * @param pml kvm_intel.enable_pml (default on): dirty logging tracks 4 KiB pages by the EPT dirty
+ *     bits the processor logs; off, by write-protecting them
  */
 public record HypervisorSpec(
     Paging paging,
@@ -28,7 +34,9 @@ public record HypervisorSpec(
     DirtyLoggingSpec dirtyLogging,
     String hostScheduler,
     Boolean pauseLoopExiting,
-    TimeSpan pleWindow) {
+    TimeSpan pleWindow,
+    Boolean eagerPageSplit,
+    Boolean pml) {
 
   /** Memory virtualization mode. */
   public enum Paging {
@@ -64,6 +72,8 @@ public record HypervisorSpec(
     hostScheduler = hostScheduler == null ? "none" : hostScheduler;
     pauseLoopExiting = pauseLoopExiting == null || pauseLoopExiting;
     pleWindow = pleWindow == null ? TimeSpan.parse("4096cycles") : pleWindow;
+    eagerPageSplit = eagerPageSplit == null || eagerPageSplit;
+    pml = pml == null || pml;
     if (!HostScheduler.REGISTRY.contains(hostScheduler)) {
       throw new IllegalArgumentException(
           "hostScheduler: " + HostScheduler.REGISTRY.unknown(hostScheduler));
@@ -77,6 +87,11 @@ public record HypervisorSpec(
   /** The host scheduler this spec names. */
   public HostScheduler.Factory scheduler() {
     return HostScheduler.REGISTRY.get(hostScheduler);
+  }
+
+  /** How dirty logging tracks 4 KiB pages: PML's dirty bits or write protection. */
+  public DirtyLogMode dirtyLogMode() {
+    return pml ? DirtyLogMode.DIRTY_BIT : DirtyLogMode.WRITE_PROTECT;
   }
 
   /** The fault design this spec names. */

@@ -35,6 +35,14 @@ public interface WorkloadSpec {
    */
   default void checkAtClock(long hz) {}
 
+  /**
+   * The VMM program in user space that comes with the workload (a selftest's host side, which takes
+   * its ucalls and drives KVM's ioctls), or null: the VM's exits to user space go to it.
+   */
+  default dev.vsim.hypervisor.vmm.UserspaceExit hostProgram(HostProgramContext context) {
+    return null;
+  }
+
   /** Whether the workload touches memory (its vCPUs then get MMUs and cache models). */
   default boolean touchesMemory() {
     return false;

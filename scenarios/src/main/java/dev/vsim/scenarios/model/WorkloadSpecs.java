@@ -25,6 +25,11 @@ public final class WorkloadSpecs {
               "seed 003: each vCPU writes its own range of guest memory, page after page",
               DirtierWorkloadSpec.class)
           .register(
+              "dirty-log-perf",
+              "the kvm selftest dirty_log_perf_test: populate, enable dirty logging, dirty"
+                  + " iterations with get/clear of the log, disable",
+              DirtyLogPerfWorkloadSpec.class)
+          .register(
               "ipi-bench",
               "the ipi_benchmark module: vCPU 0 sends function-call IPIs to one or all others",
               IpiBenchWorkloadSpec.class)

@@ -50,6 +50,7 @@ final class Report {
     Table ipis = IpiBenchReport.table();
     Table shootdowns = ShootdownReport.table();
     Table idle = IdleReport.table();
+    Table dirtyLogPerf = DirtyLogPerfReport.table();
     for (Configuration c : runs) {
       String name = c.plan().variant();
       Metrics m = metrics(c.outcome());
@@ -58,6 +59,7 @@ final class Report {
       IpiBenchReport.addRow(ipis, c, runs.get(0));
       ShootdownReport.addRow(shootdowns, c, runs.get(0));
       IdleReport.addRows(idle, c);
+      DirtyLogPerfReport.addRows(dirtyLogPerf, c);
       r.configuration(name, m, c.outcome().cutOff());
       StatTree tree = StatTree.of(c.outcome().metrics());
       addExits(exits, c, tree);
@@ -94,6 +96,9 @@ final class Report {
     }
     if (!idle.rows().isEmpty()) {
       r.table(idle);
+    }
+    if (!dirtyLogPerf.rows().isEmpty()) {
+      r.table(dirtyLogPerf);
     }
     if (!shootdowns.rows().isEmpty()) {
       r.table(shootdowns);
@@ -350,6 +355,10 @@ final class Report {
         continue;
       }
       sb.append("## ").append(title(t.name())).append("\n\n");
+      if (t.name().equals("dirty_log_perf")) {
+        sb.append(DirtyLogPerfReport.printout(t));
+        continue;
+      }
       sb.append(t.toMarkdown()).append('\n');
     }
     sb.append(
@@ -361,6 +370,7 @@ final class Report {
   private static String title(String table) {
     return switch (table) {
       case "exits" -> "VM exits per reason (all vCPUs)";
+      case "dirty_log_perf" -> "dirty_log_perf_test: each phase as the selftest prints it";
       case "vmexit" -> "vmexit loops: cycles per iteration across vCPUs";
       case "translation" -> "Address translation per random access, and page-table memory";
       case "idle" ->

@@ -8,6 +8,7 @@ import dev.vsim.scenarios.json.ScenarioException;
 import dev.vsim.scenarios.json.SourceDocument;
 import dev.vsim.scenarios.json.SourceMap;
 import dev.vsim.scenarios.json.StrictJson;
+import dev.vsim.scenarios.model.DirtyLogPerfWorkloadSpec;
 import dev.vsim.scenarios.model.HypervisorSpec;
 import dev.vsim.scenarios.model.Scenario;
 import dev.vsim.scenarios.profiles.ProfileRegistry;
@@ -218,6 +219,26 @@ public final class ScenarioLoader {
           at,
           "KVM_PRE_FAULT_MEMORY maps EPT tables, and native paging has none: use \"paging\":"
               + " \"ept\" or another faultDesign");
+    }
+    for (int i = 0; i < s.vms().size(); i++) {
+      if (!(s.vms().get(i).workload() instanceof DirtyLogPerfWorkloadSpec)) {
+        continue;
+      }
+      if (hv.paging() != HypervisorSpec.Paging.EPT) {
+        String at = "/vms/" + i + "/workload/type";
+        throw ScenarioException.at(
+            sources.locate(at),
+            at,
+            "dirty_log_perf_test logs dirty pages in EPT: it needs \"paging\": \"ept\"");
+      }
+      if (hv.dirtyLogging() != null) {
+        String at = "/hypervisor/dirtyLogging";
+        throw ScenarioException.at(
+            sources.locate(at),
+            at,
+            "the dirty-log-perf workload enables, gets, clears and disables dirty logging itself:"
+                + " remove \"dirtyLogging\" (the migration thread)");
+      }
     }
     if (hv.paging() != HypervisorSpec.Paging.EPT && hv.dirtyLogging() != null) {
       String at = "/hypervisor/dirtyLogging";

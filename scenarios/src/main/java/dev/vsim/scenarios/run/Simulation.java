@@ -21,6 +21,7 @@ import dev.vsim.mmu.pagetable.PageSize;
 import dev.vsim.mmu.walk.Mmu;
 import dev.vsim.mmu.walk.TranslationMode;
 import dev.vsim.scenarios.model.DirtyLoggingSpec;
+import dev.vsim.scenarios.model.HostProgramContext;
 import dev.vsim.scenarios.model.HypervisorSpec;
 import dev.vsim.scenarios.model.Scenario;
 import dev.vsim.scenarios.model.VmSpec;
@@ -238,6 +239,11 @@ public final class Simulation {
       }
     }
     host.addVm(new HostScheduler.Vm(vmVcpus, kvm, areas, flushOnEntry, vcpuStats, vmStats));
+    kvm.setUserspaceExit(
+        spec.workload()
+            .hostProgram(
+                new HostProgramContext(
+                    spec, hv, profile, kernel, memory, List.copyOf(vmVcpus), vmStats)));
 
     DirtyLoggingSpec logging = hv.dirtyLogging();
     if (logging != null && index == 0) {
@@ -248,8 +254,8 @@ public final class Simulation {
               memory.faults().lock(),
               memory.design(),
               memory.ram(),
-              logging.logMode(),
-              logging.eager(),
+              hv.dirtyLogMode(),
+              hv.eagerPageSplit(),
               logging.harvestEvery().toCycles(profile.frequency().baseHz()),
               vmStats.group("kvm").group("dirty_log")));
     }

@@ -64,7 +64,7 @@ class CompositionErrorsTest {
         error(
             scenario(
                 "",
-                "\"paging\": \"native\", \"dirtyLogging\": {\"mode\": \"dirty-bit\"}",
+                "\"paging\": \"native\", \"dirtyLogging\": {\"harvestEvery\": \"1ms\"}",
                 "dirtier")));
   }
 
@@ -95,7 +95,7 @@ class CompositionErrorsTest {
   @Test
   void aMisspeltWorkloadTypeListsTheRegisteredOnes() {
     assertEquals(
-        "t.json:5:45: unknown type \"dirtyer\"; use one of: vmexit, random-access, dirtier,"
+        "t.json:5:45: unknown type \"dirtyer\"; use one of: vmexit, random-access, dirtier, dirty-log-perf,"
             + " ipi-bench, shootdown, cpu-bench (at /vms/0/workload/type)",
         error(scenario("", "", "dirtyer")));
   }

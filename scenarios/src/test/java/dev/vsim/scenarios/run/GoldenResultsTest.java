@@ -106,7 +106,14 @@ class GoldenResultsTest {
           "ebizzy",
           p -> shootdown(p.scenario().vms().size(), "60ms"),
           "idle-exits",
-          p -> List.of("/vms/0/workload/duration=20ms", "/vms/1/workload/duration=20ms"));
+          p -> List.of("/vms/0/workload/duration=20ms", "/vms/1/workload/duration=20ms"),
+          "dirty-log-perf",
+          // 8 MiB per vCPU: 2,048 pages, 4 huge pages of 2 MiB (one 1 GiB page holds them all).
+          p -> {
+            var vm = p.scenario().vms().get(0);
+            long memory = vm.backing().equals("hugetlb-1g") ? 1024 : 8L * vm.vcpus();
+            return List.of("/vms/0/workload/bytesPerVcpu=8MiB", "/vms/0/memory=" + memory + "MiB");
+          });
 
   /** 4-vCPU VMs on a host of 2 cores x 2 threads: 2 and 3 VMs overcommit it. */
   private static List<String> shootdown(int vms, String duration) {

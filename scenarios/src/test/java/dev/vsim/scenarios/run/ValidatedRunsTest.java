@@ -42,6 +42,12 @@ class ValidatedRunsTest {
               "", "\"accesses\": 1, \"warmup\": 0", "\"workingSet\": \"4KiB\"", "\"writes\": true"),
           "dirtier",
           List.of("", "\"passes\": 1, \"stride\": \"4KiB\"", "\"bytesPerVcpu\": \"4KiB\""),
+          "dirty-log-perf",
+          List.of(
+              "\"bytesPerVcpu\": \"256KiB\"",
+              "\"bytesPerVcpu\": \"256KiB\", \"manualProtect\": false, \"writePercent\": 50",
+              "\"bytesPerVcpu\": \"4KiB\", \"iterations\": 3, \"partitionVcpuMemory\": false",
+              "\"bytesPerVcpu\": \"64KiB\", \"writePercent\": 0"),
           "ipi-bench",
           List.of(
               "",
@@ -73,8 +79,8 @@ class ValidatedRunsTest {
           "",
           "",
           ", \"dirtyLogging\": {\"harvestEvery\": \"1us\"}",
-          ", \"dirtyLogging\": {\"mode\": \"write-protect\", \"split\": \"on-write\","
-              + " \"harvestEvery\": \"1cycle\"}",
+          ", \"pml\": false, \"eagerPageSplit\": false,"
+              + " \"dirtyLogging\": {\"harvestEvery\": \"1cycle\"}",
           ", \"dirtyLogging\": {\"harvestEvery\": \"0cycles\"}");
   // Mostly the profile as it is; now and then a value at an edge of its range.
   private static final List<String> OVERRIDES =

@@ -18,6 +18,9 @@ package dev.vsim.cpu.profile;
  *     the VM to yield to
  * @param vcpuWakeupCycles waking a vCPU thread that sleeps in the host after a HLT exit: the
  *     wake-up, the host scheduler and the switch to the thread, until it re-enters the guest
+ * @param userspaceExitCycles an exit that KVM hands to the VMM in user space (KVM_EXIT_IO, as the
+ *     selftests' ucall): returning from the KVM_RUN ioctl, the VMM's dispatch, and the next KVM_RUN
+ *     back into KVM, on top of the common exit path
  */
 public record HypervisorCosts(
     int cpuidHandlerCycles,
@@ -29,7 +32,8 @@ public record HypervisorCosts(
     int guestInterruptHandlerCycles,
     int ipiPerDestinationCycles,
     int vcpuWakeupCycles,
-    int pauseExitHandlerCycles) {
+    int pauseExitHandlerCycles,
+    int userspaceExitCycles) {
   public HypervisorCosts {
     Checks.nonNegative("cpuidHandlerCycles", cpuidHandlerCycles);
     Checks.nonNegative("vmcallHandlerCycles", vmcallHandlerCycles);
@@ -41,5 +45,6 @@ public record HypervisorCosts(
     Checks.nonNegative("ipiPerDestinationCycles", ipiPerDestinationCycles);
     Checks.nonNegative("vcpuWakeupCycles", vcpuWakeupCycles);
     Checks.nonNegative("pauseExitHandlerCycles", pauseExitHandlerCycles);
+    Checks.nonNegative("userspaceExitCycles", userspaceExitCycles);
   }
 }

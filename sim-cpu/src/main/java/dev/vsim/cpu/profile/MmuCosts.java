@@ -21,6 +21,9 @@ package dev.vsim.cpu.profile;
  * @param splitCyclesPerSpte splitting a huge SPTE: cost per 4 KiB SPTE written into the new table
  * @param dirtyLogCyclesPerSpte scanning or write-protecting one SPTE for get/clear dirty log
  * @param remoteTlbFlushCycles kvm_flush_remote_tlbs: requesting a flush on every vCPU and waiting
+ * @param tablePageAllocCycles allocating one EPT table page for a split or a zapped huge page
+ *     (kmem_cache_zalloc of the kvm_mmu_page header and a zeroed 4 KiB page from the page
+ *     allocator), clearing its 4 KiB included
  */
 public record MmuCosts(
     int faultEntryCycles,
@@ -32,7 +35,8 @@ public record MmuCosts(
     int spteInstallCycles,
     int splitCyclesPerSpte,
     int dirtyLogCyclesPerSpte,
-    int remoteTlbFlushCycles) {
+    int remoteTlbFlushCycles,
+    int tablePageAllocCycles) {
   public MmuCosts {
     Checks.nonNegative("faultEntryCycles", faultEntryCycles);
     Checks.nonNegative("hostPageAllocCycles", hostPageAllocCycles);
@@ -44,5 +48,6 @@ public record MmuCosts(
     Checks.nonNegative("splitCyclesPerSpte", splitCyclesPerSpte);
     Checks.nonNegative("dirtyLogCyclesPerSpte", dirtyLogCyclesPerSpte);
     Checks.nonNegative("remoteTlbFlushCycles", remoteTlbFlushCycles);
+    Checks.nonNegative("tablePageAllocCycles", tablePageAllocCycles);
   }
 }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class VcpuBatchingTest {
   private static final VmxCosts VMX = new VmxCosts(300, 300, 200, 0, 0);
-  private static final HypervisorCosts HV = new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0);
+  private static final HypervisorCosts HV = new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0);
   private static final long LOOP = 1000;
   private static final long GUEST_WORK = 20;
   private static final long HANDLER = 400;

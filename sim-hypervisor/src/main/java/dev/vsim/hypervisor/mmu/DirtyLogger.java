@@ -32,6 +32,8 @@ public final class DirtyLogger implements EventHandler {
   private final long intervalCycles;
   private final boolean rebuildHuge;
   private boolean stopping;
+  private long stoppedAt = -1; // when the guest was done
+  private long lastHarvestAt = -1; // when the last harvest read the log
   private boolean stopped;
   private long nextHarvest = -1;
   private final long[] cycles = new long[1];
@@ -94,6 +96,7 @@ public final class DirtyLogger implements EventHandler {
   /** Harvests one last time and disables logging. */
   public void stop() {
     stopping = true;
+    stoppedAt = kernel.now();
     if (nextHarvest >= 0) {
       kernel.cancel(nextHarvest);
       nextHarvest = -1;
@@ -121,6 +124,7 @@ public final class DirtyLogger implements EventHandler {
       if (op == ENABLE) {
         spent = ept.enableDirtyLogging(slot, mode, eagerSplit);
       } else if (op == HARVEST) {
+        lastHarvestAt = now;
         long[] bits = ept.harvestDirtyLog(cycles);
         spent = cycles[0];
         harvests.increment();
@@ -148,7 +152,9 @@ public final class DirtyLogger implements EventHandler {
       if (op == DISABLE) {
         stopped = true;
       } else if (stopping) {
-        acquire(op == HARVEST ? DISABLE : HARVEST); // a last harvest, then disable
+        // A last harvest that read the log after the guest was done, then disable (a harvest
+        // under way when the guest finished may have missed its last writes).
+        acquire(op == HARVEST && lastHarvestAt >= stoppedAt ? DISABLE : HARVEST);
       } else {
         nextHarvest = kernel.schedule(now + intervalCycles, this, HARVEST);
       }

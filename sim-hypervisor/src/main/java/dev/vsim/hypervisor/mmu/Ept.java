@@ -45,12 +45,18 @@ public final class Ept implements SecondLevelTables {
   private boolean logging;
   private Memslot loggedSlot;
   private DirtyLogMode mode;
+  private boolean eagerSplit;
+  private boolean initiallySet;
+  private boolean protecting; // protecting pages again: a dirty bit cleared is not a new write
   // Bit per 4 KiB page of the logged slot, set by the change hook; null until logging is armed.
   private long[] dirty;
 
   private final Counter installs;
   private final Counter hugeInstalls;
   private final Counter splits;
+  private final Counter eagerSplits;
+  private final Counter faultSplits;
+  private final Counter faultZaps;
   private final Counter collapses;
   private final Counter zaps;
   private final Counter flushes;
@@ -73,6 +79,22 @@ public final class Ept implements SecondLevelTables {
     splits =
         stats.counter(
             "huge_pages_split", Unit.COUNT, "huge SPTEs replaced by a table of smaller ones");
+    eagerSplits =
+        stats.counter(
+            "huge_pages_split_eagerly",
+            Unit.COUNT,
+            "huge SPTEs split by eager page splitting (enabling dirty logging, or a clear)");
+    faultSplits =
+        stats.counter(
+            "huge_pages_split_on_fault",
+            Unit.COUNT,
+            "huge SPTEs split in place by a write fault under dirty logging (TDP MMU)");
+    faultZaps =
+        stats.counter(
+            "huge_pages_zapped_on_fault",
+            Unit.COUNT,
+            "huge SPTEs zapped by a write fault under dirty logging, only the faulting 4 KiB page"
+                + " mapped (legacy MMU)");
     collapses =
         stats.counter(
             "huge_pages_restored",
@@ -223,73 +245,137 @@ public final class Ept implements SecondLevelTables {
     return logging;
   }
 
+  /** {@link #enableDirtyLogging(Memslot, DirtyLogMode, boolean, boolean)}, not initially set. */
+  public long enableDirtyLogging(Memslot s, DirtyLogMode logMode, boolean eagerSplit) {
+    return enableDirtyLogging(s, logMode, eagerSplit, false);
+  }
+
   /**
-   * Starts dirty logging on a slot: huge SPTEs are split now ({@code eagerSplit}) or
-   * write-protected so the first write splits them; 4 KiB SPTEs are write-protected or get their
-   * dirty bit cleared, by {@code logMode}.
+   * Sets KVM_MEM_LOG_DIRTY_PAGES on a slot, as kvm_mmu_slot_apply_flags does. With manual protect
+   * and KVM_DIRTY_LOG_INITIALLY_SET ({@code initiallySet}) every page starts dirty and nothing is
+   * touched: protection (and eager splitting) waits for the first {@link #clearDirtyLog}. Otherwise
+   * huge SPTEs are split now if {@code eagerSplit} (kvm.eager_page_split: each into 512 SPTEs that
+   * keep its mapping and permissions, in a new table page), then write access is removed: from
+   * every leaf in write-protect mode, from the huge leaves only under PML ({@link
+   * DirtyLogMode#DIRTY_BIT}), whose 4 KiB leaves get their dirty bit cleared instead; one remote
+   * TLB flush at the end.
    *
    * @return cycles spent (under the MMU lock in KVM)
    */
-  public long enableDirtyLogging(Memslot s, DirtyLogMode logMode, boolean eagerSplit) {
+  public long enableDirtyLogging(
+      Memslot s, DirtyLogMode logMode, boolean eagerSplit, boolean initiallySet) {
     if (logging) {
       throw new IllegalStateException("dirty logging is already on");
     }
     logging = true;
     loggedSlot = s;
     mode = logMode;
+    this.eagerSplit = eagerSplit;
+    this.initiallySet = initiallySet;
     dirty = null; // what was written before logging started is not logged
-    long cycles = 0;
-    boolean writableSplit = logMode == DirtyLogMode.DIRTY_BIT;
+    long words = (s.pages4k() + 63) >>> 6;
+    if (initiallySet) {
+      dirty = new long[(int) words];
+      java.util.Arrays.fill(dirty, -1L);
+      if ((s.pages4k() & 63) != 0) {
+        dirty[dirty.length - 1] = (1L << (s.pages4k() & 63)) - 1;
+      }
+      return 0;
+    }
+    long end = s.gpaBase() + s.bytes();
+    long cycles = eagerSplit ? splitHugePages(s.gpaBase(), end) : 0;
     long w = EntryFormat.EPT.writableBit();
     long small = logMode == DirtyLogMode.WRITE_PROTECT ? w : EntryFormat.EPT.dirtyBit();
-    TableIterator it = iterator.start(table, s.gpaBase(), s.gpaBase() + s.bytes());
-    while (it.valid()) {
-      if (!it.isLeaf()) {
-        it.next();
-      } else if (it.level() > 1 && eagerSplit) {
-        splitAll(it.address(), it.span(), writableSplit);
-        cycles += (it.span() >>> 12) * costs.splitCyclesPerSpte();
-        it.skip(); // past the 4 KiB SPTEs just made
-      } else {
+    for (TableIterator it = iterator.start(table, s.gpaBase(), end); it.valid(); it.next()) {
+      if (it.isLeaf()) {
         table.set(it, it.entry() & ~(it.level() > 1 ? w : small));
         cycles += costs.dirtyLogCyclesPerSpte();
-        it.next();
       }
     }
-    dirty = new long[(int) ((s.pages4k() + 63) >>> 6)];
+    dirty = new long[(int) words];
     return cycles + flushAll();
   }
 
-  /** Splits the huge leaf at [base, base + span) down to 4 KiB SPTEs (1 GiB through 2 MiB). */
-  private void splitAll(long base, long span, boolean writable) {
-    table.splitRange(base, base + span, 1, writable);
-    splits.increment();
+  /** Cycles of splitting one huge SPTE: a new table page, 512 SPTEs written, the link. */
+  public long splitCycles() {
+    return costs.tablePageAllocCycles()
+        + (long) TableMemory.ENTRIES * costs.splitCyclesPerSpte()
+        + costs.spteInstallCycles();
   }
 
   /**
-   * A write hit a present, write-protected SPTE while logging: the lockless fast path makes it
-   * writable and marks the page dirty; a write-protected huge SPTE is split first (splitting on the
-   * next write).
+   * Eager page splitting (kvm_tdp_mmu_try_split_huge_pages to 4 KiB): every huge leaf mapping part
+   * of [from, to) becomes a table of 512 smaller leaves with its permissions (a 1 GiB page goes
+   * through 2 MiB leaves, each split in turn). No flush: the translations are the same.
    *
-   * @return cycles spent; the caller holds the MMU lock if a split was needed ({@link #needsSplit})
+   * @return cycles spent
+   */
+  private long splitHugePages(long from, long to) {
+    long cycles = 0;
+    for (TableIterator it = iterator.start(table, from, to, 2, false); it.valid(); it.next()) {
+      if (it.isLeaf()) {
+        table.split(it, EntryFormat.EPT.isWritable(it.entry()));
+        splits.increment();
+        eagerSplits.increment();
+        cycles += splitCycles();
+      }
+    }
+    return cycles;
+  }
+
+  /**
+   * A write hit a present, write-protected 4 KiB SPTE while logging: the lockless fast path
+   * (fast_page_fault) makes it writable, which logs the page; no flush (only a permission is
+   * added).
+   *
+   * @return cycles spent
    */
   @Override
   public long writeProtectFault(Memslot s, long gpa) {
     writeProtectFaults.increment();
-    long cycles = costs.raceRetryCycles();
-    int level = table.leafLevel(gpa);
-    if (level > 1) {
-      long span = 1L << (12 + 9 * (level - 1));
-      splitAll(gpa & ~(span - 1), span, mode == DirtyLogMode.DIRTY_BIT);
-      cycles += (1L << (9 * (level - 1))) * costs.splitCyclesPerSpte();
-    }
-    if (flushTracker.isFlushPending()) { // the huge SPTE is gone
-      cycles += flushAll();
-    }
-    long aligned = gpa & ~0xfffL;
     // Made writable: in write-protect mode the hook marks the page dirty.
-    table.updateLeafBits(aligned, EntryFormat.EPT.writableBit(), 0);
-    return cycles + costs.dirtyLogCyclesPerSpte();
+    table.updateLeafBits(gpa & ~0xfffL, EntryFormat.EPT.writableBit(), 0);
+    return costs.raceRetryCycles() + costs.dirtyLogCyclesPerSpte();
+  }
+
+  /**
+   * A write hit a write-protected huge SPTE of the logged slot (not split eagerly), which the slow
+   * path maps at 4 KiB (kvm_mmu_hugepage_adjust: a logged slot maps 4 KiB only), under the MMU
+   * lock. With {@code splitInPlace} (the TDP MMU, kvm_tdp_mmu_map) the huge SPTE is split on the
+   * way down (tdp_mmu_split_huge_page: 512 SPTEs that keep its mapping and its write protection, no
+   * flush) and the faulting 4 KiB SPTE is made writable: each other page of it takes a
+   * write-protection fault on its first write. Otherwise (the legacy MMU's direct_map) the huge
+   * SPTE is zapped and the TLBs flushed (drop_large_spte), an empty table is linked and only the
+   * faulting page is mapped: each other page of it faults as not present on its first access.
+   *
+   * @return cycles spent under the lock
+   */
+  @Override
+  public long hugePageWriteFault(Memslot s, long gpa, boolean splitInPlace) {
+    long cycles = costs.mapUnderLockCycles();
+    long aligned = gpa & ~0xfffL;
+    if (splitInPlace) {
+      int level;
+      while ((level = table.leafLevel(gpa)) > 1) {
+        boolean writable = EntryFormat.EPT.isWritable(table.leafEntry(gpa));
+        table.split(gpa, writable);
+        splits.increment();
+        faultSplits.increment();
+        cycles += splitCycles();
+      }
+      // A split keeps the translations: nothing cached is stale (every other EPT change ends
+      // with its flush, so nothing else is pending).
+      flushTracker.flushed();
+      table.updateLeafBits(aligned, EntryFormat.EPT.writableBit(), 0); // logged by the hook
+      return cycles;
+    }
+    int level = table.leafLevel(gpa);
+    table.unmap(gpa);
+    faultZaps.increment();
+    cycles += flushAll();
+    table.map(aligned, s.hpa(aligned), PageSize.SIZE_4K, true); // logged by the hook
+    installs.increment();
+    return cycles + (long) (level - 1) * costs.tablePageAllocCycles();
   }
 
   /** Whether a write fault on this present SPTE must split a huge page (needs the MMU lock). */
@@ -334,7 +420,9 @@ public final class Ept implements SecondLevelTables {
                 || !f.isWritable(oldEntry)
                 || EntryFormat.address(oldEntry) != EntryFormat.address(newEntry));
       }
-      return f.isPresent(oldEntry) && f.isDirty(oldEntry) && !f.isDirty(newEntry);
+      // Dirty-bit mode: a dirty bit lost with its SPTE (zapped, or cleared other than by the
+      // re-protection of a page already logged) is a logged write.
+      return !protecting && f.isPresent(oldEntry) && f.isDirty(oldEntry) && !f.isDirty(newEntry);
     }
 
     // A table's worth at once: nothing to do unless it holds 4 KiB SPTEs of the logged slot.
@@ -359,50 +447,156 @@ public final class Ept implements SecondLevelTables {
   }
 
   /**
-   * KVM_GET_DIRTY_LOG (with the implied clear): the pages written since the last call, one bit per
-   * 4 KiB page of the slot; written pages are write-protected again or get their dirty bit cleared,
-   * and the TLBs are flushed.
+   * KVM_GET_DIRTY_LOG without manual protect (kvm_get_dirty_log_protect): under the MMU lock, each
+   * word of the slot's bitmap is taken and cleared, and the pages of a word with bits set are
+   * write-protected again or get their dirty bit cleared (kvm_arch_mmu_enable_log_dirty_pt_masked);
+   * then the TLBs are flushed.
    *
    * @param cycles receives the cycles spent in {@code cycles[0]}
+   * @return the pages written since the last call, one bit per 4 KiB page of the slot
    */
   public long[] harvestDirtyLog(long[] cycles) {
-    if (!logging) {
-      throw new IllegalStateException("dirty logging is off");
-    }
-    Memslot s = loggedSlot;
-    long spent = s.pages4k() * costs.dirtyLogCyclesPerSpte(); // KVM walks the slot's bitmap
-    long base = s.gpaBase();
-    boolean writeProtect = mode == DirtyLogMode.WRITE_PROTECT;
-    long clear = writeProtect ? EntryFormat.EPT.writableBit() : EntryFormat.EPT.dirtyBit();
-    if (writeProtect) {
-      // Write-protect again what was written since the last harvest: a range of the table for
-      // each word of the bitmap with a bit set (kvm_arch_mmu_enable_log_dirty_pt_masked).
-      for (int word = 0; word < dirty.length; word++) {
-        long mask = dirty[word];
-        if (mask == 0) {
-          continue;
-        }
-        long first = base + (((long) word << 6) + Long.numberOfTrailingZeros(mask)) * 4096;
-        long end = base + (((long) word << 6) + 64 - Long.numberOfLeadingZeros(mask)) * 4096;
-        for (TableIterator it = iterator.start(table, first, end); it.valid(); it.next()) {
-          if (it.level() == 1 && (mask & (1L << ((it.address() - base) >>> 12))) != 0) {
-            table.set(it, it.entry() & ~clear);
-          }
-        }
-      }
-    } else {
-      for (TableIterator it = iterator.start(table, base, base + s.bytes());
-          it.valid();
-          it.next()) {
-        if (it.level() == 1 && (it.entry() & clear) != 0) {
-          table.set(it, it.entry() & ~clear); // the hook logs the page
-        }
-      }
-    }
+    requireLogging();
+    syncDirtyBits();
     long[] out = dirty.clone();
+    long spent = protectMasked(out);
     java.util.Arrays.fill(dirty, 0);
     cycles[0] = spent + flushAll();
     return out;
+  }
+
+  /**
+   * KVM_GET_DIRTY_LOG with manual protect: the slot's bitmap is copied out as it is (the vCPUs' PML
+   * buffers flushed into it first), nothing is protected and the bitmap is not cleared.
+   *
+   * @param cycles receives the cycles spent in {@code cycles[0]}: one SPTE visit's worth per 64-bit
+   *     word copied
+   */
+  public long[] copyDirtyLog(long[] cycles) {
+    requireLogging();
+    syncDirtyBits();
+    cycles[0] = (long) dirty.length * costs.dirtyLogCyclesPerSpte();
+    return dirty.clone();
+  }
+
+  /**
+   * KVM_CLEAR_DIRTY_LOG (kvm_clear_dirty_log_protect) over the whole slot with the bitmap {@code
+   * mask} that userspace got: under the MMU lock the bits are cleared in the slot's bitmap and
+   * their pages protected again; if the slot was initially all set, the huge pages the pages lie in
+   * are split first (kvm.eager_page_split) or write-protected so that the first write splits them.
+   * The TLBs are flushed if anything was protected.
+   *
+   * @return cycles spent
+   */
+  public long clearDirtyLog(long[] mask) {
+    requireLogging();
+    if (mask.length != dirty.length) {
+      throw new IllegalArgumentException("the mask must cover the slot");
+    }
+    long spent = (long) mask.length * costs.dirtyLogCyclesPerSpte(); // reading the user's bitmap
+    long[] cleared = new long[mask.length];
+    for (int i = 0; i < mask.length; i++) {
+      cleared[i] = dirty[i] & mask[i];
+      dirty[i] &= ~mask[i];
+    }
+    if (initiallySet) {
+      spent += prepareHugePages(cleared);
+    }
+    spent += protectMasked(cleared);
+    boolean any = false;
+    for (long m : cleared) {
+      any |= m != 0;
+    }
+    return any ? spent + flushAll() : spent;
+  }
+
+  /**
+   * For each word of {@code masks} with bits set, as kvm_arch_mmu_enable_log_dirty_pt_masked does
+   * for an initially-set slot: the huge pages from its first to its last page are split eagerly, or
+   * else the huge leaves at its first and last page are write-protected.
+   */
+  private long prepareHugePages(long[] masks) {
+    long base = loggedSlot.gpaBase();
+    long cycles = 0;
+    long w = EntryFormat.EPT.writableBit();
+    for (int word = 0; word < masks.length; word++) {
+      long mask = masks[word];
+      if (mask == 0) {
+        continue;
+      }
+      long first = base + (((long) word << 6) + Long.numberOfTrailingZeros(mask)) * 4096;
+      long last = base + (((long) word << 6) + 63 - Long.numberOfLeadingZeros(mask)) * 4096;
+      if (eagerSplit) {
+        cycles += splitHugePages(first, last + 4096);
+      } else {
+        for (long at : new long[] {first, last}) {
+          if (table.leafLevel(at) > 1) {
+            table.updateLeafBits(at, 0, w);
+            cycles += costs.dirtyLogCyclesPerSpte();
+          }
+        }
+      }
+    }
+    return cycles;
+  }
+
+  /**
+   * Protects again the 4 KiB SPTEs of the pages set in {@code masks}: write-protected, or their
+   * dirty bit cleared (without logging them again), a range of the table for each word with a bit
+   * set (kvm_tdp_mmu_clear_dirty_pt_masked). One SPTE visit for each word and for each page.
+   */
+  private long protectMasked(long[] masks) {
+    long base = loggedSlot.gpaBase();
+    long clear =
+        mode == DirtyLogMode.WRITE_PROTECT
+            ? EntryFormat.EPT.writableBit()
+            : EntryFormat.EPT.dirtyBit();
+    long cycles = 0;
+    protecting = true;
+    for (int word = 0; word < masks.length; word++) {
+      long mask = masks[word];
+      if (mask == 0) {
+        continue;
+      }
+      cycles += (1 + Long.bitCount(mask)) * (long) costs.dirtyLogCyclesPerSpte();
+      long first = base + (((long) word << 6) + Long.numberOfTrailingZeros(mask)) * 4096;
+      long end = base + (((long) word << 6) + 64 - Long.numberOfLeadingZeros(mask)) * 4096;
+      for (TableIterator it = iterator.start(table, first, end); it.valid(); it.next()) {
+        if (it.level() == 1
+            && (it.entry() & clear) != 0
+            && (mask & (1L << ((it.address() - base) >>> 12))) != 0) {
+          table.set(it, it.entry() & ~clear);
+        }
+      }
+    }
+    protecting = false;
+    return cycles;
+  }
+
+  /**
+   * PML: the processor logged the pages whose dirty bit it set; before the log is read, KVM flushes
+   * the vCPUs' PML buffers into the slot's bitmap. The model reads the dirty bits of the logged
+   * slot's 4 KiB SPTEs instead (the PML-full exits are not modelled).
+   */
+  private void syncDirtyBits() {
+    if (mode != DirtyLogMode.DIRTY_BIT) {
+      return;
+    }
+    Memslot s = loggedSlot;
+    long d = EntryFormat.EPT.dirtyBit();
+    for (TableIterator it = iterator.start(table, s.gpaBase(), s.gpaBase() + s.bytes());
+        it.valid();
+        it.next()) {
+      if (it.level() == 1 && (it.entry() & d) != 0) {
+        markDirty(it.address());
+      }
+    }
+  }
+
+  private void requireLogging() {
+    if (!logging) {
+      throw new IllegalStateException("dirty logging is off");
+    }
   }
 
   /**

@@ -205,14 +205,14 @@ public final class EptFaultPath implements EventHandler {
     long now = kernel.now() + entryCycles;
     if (isWrite && ept.isWriteProtected(faultGpa)) {
       // Dirty logging: the fast path fixes a write-protected 4 KiB SPTE without the lock; a huge
-      // one is split under the lock first.
+      // one goes to the slow path, which maps the faulting 4 KiB page under the lock.
       if (!ept.needsSplit(faultGpa)) {
         long c = ept.writeProtectFault(s, faultGpa);
         kernel.schedule(now + c, this, v * PHASES + WP_DONE);
         return;
       }
       splitting[v] = true;
-      kernel.schedule(now, this, v * PHASES + FAULTED_IN);
+      kernel.schedule(now + costs.gupResidentCycles(), this, v * PHASES + FAULTED_IN);
       return;
     }
     long zero = ept.host().faultIn(s, ept.gpaOf(faultGpa));
@@ -234,7 +234,7 @@ public final class EptFaultPath implements EventHandler {
         bandwidth.start(bytes, zeroingBytesPerSecond, this, (long) v * PHASES + FAULTED_IN);
       }
       case FAULTED_IN -> {
-        boolean exclusive = design.lockMode() == FaultDesign.LockMode.WRITE || splitting[v];
+        boolean exclusive = design.lockMode() == FaultDesign.LockMode.WRITE;
         holdsWrite[v] = exclusive;
         if (exclusive) {
           lock.acquireWrite(this, (long) v * PHASES + LOCKED);
@@ -243,8 +243,12 @@ public final class EptFaultPath implements EventHandler {
         }
       }
       case LOCKED -> {
-        if (splitting[v]) {
-          long c = ept.writeProtectFault(slot[v], gpa[v]);
+        if (splitting[v] && !ept.needsSplit(gpa[v])) {
+          // Another vCPU split or zapped the huge page meanwhile: return, the access retries.
+          racesLost.increment();
+          kernel.schedule(now + costs.raceRetryCycles(), this, (long) v * PHASES + RELEASED);
+        } else if (splitting[v]) {
+          long c = ept.hugePageWriteFault(slot[v], gpa[v], design.splitsHugePagesOnFault());
           kernel.schedule(now + c, this, (long) v * PHASES + RELEASED);
         } else if (holdsWrite[v] && ept.isMapped(gpa[v])) {
           // Another vCPU mapped it while this one waited: nothing to do but return.

@@ -71,6 +71,15 @@ public interface FaultDesign {
     return false;
   }
 
+  /**
+   * Whether a write fault on a write-protected huge SPTE under dirty logging splits it in place,
+   * keeping the mappings (the TDP MMU's kvm_tdp_mmu_map), or zaps it and maps only the faulting
+   * page (the legacy MMU's direct_map, drop_large_spte).
+   */
+  default boolean splitsHugePagesOnFault() {
+    return false;
+  }
+
   /** Why this design cannot build shadow tables, or null if it can. */
   default String shadowPagingConflict() {
     return null;

@@ -19,4 +19,10 @@ final class PrefaultDesign extends NamedFaultDesign {
     return "KVM_PRE_FAULT_MEMORY maps only two-dimensional (EPT) tables: use \"mmu-lock\" or"
         + " \"prepopulated\"";
   }
+
+  /** kvm_tdp_mmu_map splits a huge SPTE on the way to the 4 KiB goal (tdp_mmu_split_huge_page). */
+  @Override
+  public boolean splitsHugePagesOnFault() {
+    return true;
+  }
 }

@@ -45,6 +45,14 @@ public interface SecondLevelTables {
     return false;
   }
 
+  /**
+   * Under dirty logging, a write to a write-protected huge mapping: maps the faulting 4 KiB page,
+   * splitting the huge one in place or zapping it; returns the cycles (under the MMU lock).
+   */
+  default long hugePageWriteFault(Memslot s, long address, boolean splitInPlace) {
+    throw new UnsupportedOperationException("no dirty logging on these tables");
+  }
+
   /** Makes {@code address} writable again under dirty logging; returns the cycles. */
   default long writeProtectFault(Memslot s, long address) {
     throw new UnsupportedOperationException("no dirty logging on these tables");

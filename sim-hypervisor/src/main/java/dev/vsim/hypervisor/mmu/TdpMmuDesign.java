@@ -14,4 +14,10 @@ final class TdpMmuDesign extends NamedFaultDesign {
     return "the TDP MMU builds only two-dimensional (EPT) tables; shadow pages fault under the MMU"
         + " lock: use \"mmu-lock\" or \"prepopulated\"";
   }
+
+  /** kvm_tdp_mmu_map splits a huge SPTE on the way to the 4 KiB goal (tdp_mmu_split_huge_page). */
+  @Override
+  public boolean splitsHugePagesOnFault() {
+    return true;
+  }
 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class EptFaultPathTest {
   private static final long MIB = 1L << 20;
   // Round numbers so the timings below can be derived by hand.
-  private static final MmuCosts COSTS = new MmuCosts(0, 100, 10, 1000, 50, 5, 1, 1, 1, 1);
+  private static final MmuCosts COSTS = new MmuCosts(0, 100, 10, 1000, 50, 5, 1, 1, 1, 1, 1);
 
   private final EventKernel kernel = new EventKernel();
   private final StatGroup stats = new StatGroup("");
