@@ -106,4 +106,9 @@ public record DirtyLogPerfWorkloadSpec(
   public boolean touchesMemory() {
     return true;
   }
+
+  @Override
+  public long mapsUpFront(VmSpec vm) {
+    return bytesPerVcpu.bytes() * vm.vcpus();
+  }
 }
