@@ -9,7 +9,6 @@ import dev.vsim.scenarios.run.ScenarioLoader;
 import dev.vsim.scenarios.run.Simulation;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.function.DoubleConsumer;
 
 /** Runs one sweep point in this process, from its resolved scenario text alone. */
 public final class PointRunner {
@@ -17,15 +16,15 @@ public final class PointRunner {
 
   /** Runs the point and returns its result.json bytes (the same wherever it runs). */
   public static byte[] run(SweepPoint point) {
-    return run(point, f -> {});
+    return run(point, (f, seconds, events) -> {});
   }
 
   /**
    * Runs the point and returns its result.json bytes.
    *
-   * @param progress receives the fraction of the stop time simulated, from this thread
+   * @param progress told how far the point is, from this thread
    */
-  public static byte[] run(SweepPoint point, DoubleConsumer progress) {
+  public static byte[] run(SweepPoint point, Simulation.ProgressListener progress) {
     ScenarioLoader loader = new ScenarioLoader();
     List<RunPlan> plans;
     try {
@@ -37,7 +36,11 @@ public final class PointRunner {
     RunResult r =
         new Runner(loader.json())
             .simulate(
-                fileName(point), plans, Simulation.Options.DEFAULT, (c, f) -> progress.accept(f));
+                fileName(point),
+                plans,
+                Simulation.Options.DEFAULT,
+                1,
+                (c, f, seconds, events) -> progress.progress(f, seconds, events));
     return ResultWriter.resultJson(r).getBytes(StandardCharsets.UTF_8);
   }
 
