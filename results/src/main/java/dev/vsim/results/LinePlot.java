@@ -81,6 +81,14 @@ public final class LinePlot implements Plot {
     return new ArrayList<>(series.keySet());
   }
 
+  /**
+   * An invisible label for a tick between categories. XChart gives up placing ticks when the labels
+   * of the axis's two ends are equal, so each blank is a different run of zero-width spaces.
+   */
+  static String blank(double v) {
+    return "\u200B".repeat(1 + (int) (Math.round(Math.abs(v) * 4) % 64));
+  }
+
   @Override
   public String name() {
     return name;
@@ -111,7 +119,7 @@ public final class LinePlot implements Plot {
                 int i = (int) Math.round(v);
                 return Math.abs(v - i) < 1e-9 && i >= 0 && i < categories.size()
                     ? categories.get(i)
-                    : "";
+                    : blank(v);
               });
       chart.getStyler().setXAxisMin(-0.25);
       chart.getStyler().setXAxisMax(categories.size() - 0.75);
