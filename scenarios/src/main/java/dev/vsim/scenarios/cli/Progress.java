@@ -68,6 +68,16 @@ final class Progress implements AutoCloseable {
     return new Progress(quiet, System.console() != null, total, what, System.err, System::nanoTime);
   }
 
+  /** Progress of a run's configurations (as {@code vsim run} and {@code vsim reproduce} show). */
+  static Progress create(boolean quiet, java.util.List<dev.vsim.scenarios.run.RunPlan> plans) {
+    return create(quiet, plans.size(), "configuration");
+  }
+
+  /** An update that knows only the fraction done (no simulated time or events to show). */
+  void update(String configuration, double fraction) {
+    update(configuration, fraction, 0.0, 0);
+  }
+
   void update(String configuration, double fraction, double simulatedSeconds, long events) {
     if (quiet) {
       return;
