@@ -149,6 +149,64 @@ public final class ResultWriter {
   public void write(
       Path target, RunResult result, String resolvedScenario, Map<String, String> runInfo)
       throws IOException {
+    atomically(
+        target,
+        partial -> {
+          writeText(partial.resolve(RESOLVED_SCENARIO), resolvedScenario);
+          writeText(partial.resolve(RESULT_JSON), resultJson(result));
+          writeText(partial.resolve(RUN_INFO), runInfoJson(runInfo));
+          Map<String, String> dirs = histogramDirectories(result);
+          for (Map.Entry<String, Metrics> c : result.configurations().entrySet()) {
+            for (Map.Entry<String, Metrics.Distribution> d :
+                c.getValue().distributions().entrySet()) {
+              Path file = partial.resolve(histogramFile(dirs.get(c.getKey()), d.getKey()));
+              Files.createDirectories(file.getParent());
+              writeBytes(file, histogramLog(d.getKey(), d.getValue()));
+            }
+          }
+          if (!result.tables().isEmpty()) {
+            Path tables = Files.createDirectories(partial.resolve("tables"));
+            for (Table t : result.tables()) {
+              writeText(tables.resolve(t.name() + ".csv"), t.toCsv());
+            }
+          }
+          if (!result.plots().isEmpty()) {
+            Path plots = Files.createDirectories(partial.resolve("plots"));
+            for (Plot p : result.plots()) {
+              p.write(plots);
+              listener.written(plots.resolve(p.name() + ".png"));
+            }
+          }
+          // The summary goes last: its presence means the rest is there.
+          writeText(partial.resolve(SUMMARY_MD), result.summary());
+        });
+  }
+
+  /**
+   * Writes files (name relative to the directory, contents) into {@code target} atomically, as
+   * {@link #write} does a run: {@code target} appears complete or not at all.
+   */
+  public void writeFiles(Path target, Map<String, byte[]> files) throws IOException {
+    atomically(
+        target,
+        partial -> {
+          for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            Path file = partial.resolve(f.getKey());
+            Files.createDirectories(file.getParent());
+            writeBytes(file, f.getValue());
+          }
+        });
+  }
+
+  private interface Contents {
+    void writeInto(Path partial) throws IOException;
+  }
+
+  /**
+   * Writes into the hidden {@code .NAME.partial-PID} sibling of {@code target} and renames it into
+   * place; a failure or an interrupt removes the partial directory.
+   */
+  private void atomically(Path target, Contents contents) throws IOException {
     target = target.toAbsolutePath().normalize();
     checkWritable(target);
     Path parent = target.getParent();
@@ -161,32 +219,7 @@ public final class ResultWriter {
     boolean done = false;
     try {
       Files.createDirectories(partial);
-      writeText(partial.resolve(RESOLVED_SCENARIO), resolvedScenario);
-      writeText(partial.resolve(RESULT_JSON), resultJson(result));
-      writeText(partial.resolve(RUN_INFO), runInfoJson(runInfo));
-      Map<String, String> dirs = histogramDirectories(result);
-      for (Map.Entry<String, Metrics> c : result.configurations().entrySet()) {
-        for (Map.Entry<String, Metrics.Distribution> d : c.getValue().distributions().entrySet()) {
-          Path file = partial.resolve(histogramFile(dirs.get(c.getKey()), d.getKey()));
-          Files.createDirectories(file.getParent());
-          writeBytes(file, histogramLog(d.getKey(), d.getValue()));
-        }
-      }
-      if (!result.tables().isEmpty()) {
-        Path tables = Files.createDirectories(partial.resolve("tables"));
-        for (Table t : result.tables()) {
-          writeText(tables.resolve(t.name() + ".csv"), t.toCsv());
-        }
-      }
-      if (!result.plots().isEmpty()) {
-        Path plots = Files.createDirectories(partial.resolve("plots"));
-        for (Plot p : result.plots()) {
-          p.write(plots);
-          listener.written(plots.resolve(p.name() + ".png"));
-        }
-      }
-      // The summary goes last: its presence means the rest is there.
-      writeText(partial.resolve(SUMMARY_MD), result.summary());
+      contents.writeInto(partial);
       if (Files.exists(target)) {
         Files.delete(target); // empty, checked above
       }

@@ -46,8 +46,29 @@ final class CompareCommand implements Callable<Integer> {
       description = "configuration the ratios are taken to (default: the first)")
   String baseline;
 
+  @Option(
+      names = "--rows",
+      paramLabel = "KIND",
+      description =
+          "what the rows are: metrics, configurations, or auto (default: configurations when"
+              + " there are more than "
+              + FEW
+              + ", so that many variants read on a screen)")
+  String rows = "auto";
+
+  /** Up to this many configurations are columns; more are rows. */
+  static final int FEW = 3;
+
+  /** Metric columns per table when configurations are rows. */
+  static final int METRICS_PER_TABLE = 4;
+
   @Override
   public Integer call() {
+    if (!List.of("auto", "metrics", "configurations").contains(rows)) {
+      System.err.println(
+          "vsim compare: --rows is metrics, configurations or auto, got \"" + rows + "\"");
+      return VsimCommand.USAGE;
+    }
     Map<String, Map<String, Double>> configs = new LinkedHashMap<>();
     ObjectMapper mapper = new ObjectMapper();
     try {
@@ -100,8 +121,58 @@ final class CompareCommand implements Callable<Integer> {
       System.err.println("vsim: no configuration " + base + "; have " + names);
       return VsimCommand.USAGE;
     }
-    System.out.print(table(configs, base).toMarkdown());
+    Table byMetric = table(configs, base);
+    boolean configurationRows =
+        rows.equals("configurations") || rows.equals("auto") && configs.size() > FEW;
+    if (!configurationRows) {
+      System.out.print(byMetric.toMarkdown());
+    } else {
+      List<Table> tables = transposed(byMetric, names, base);
+      for (int i = 0; i < tables.size(); i++) {
+        System.out.print((i > 0 ? "\n" : "") + tables.get(i).toMarkdown());
+      }
+    }
     return VsimCommand.OK;
+  }
+
+  /**
+   * The same comparison with a row per configuration: a column per metric, each value followed by
+   * its ratio to the baseline, at most {@link #METRICS_PER_TABLE} metrics a table.
+   */
+  static List<Table> transposed(Table byMetric, List<String> names, String base) {
+    List<Table> out = new ArrayList<>();
+    List<List<Object>> metricRows = byMetric.rows();
+    for (int from = 0; from < metricRows.size(); from += METRICS_PER_TABLE) {
+      List<List<Object>> group =
+          metricRows.subList(from, Math.min(metricRows.size(), from + METRICS_PER_TABLE));
+      List<String> cols = new ArrayList<>();
+      cols.add("configuration");
+      group.forEach(r -> cols.add((String) r.get(0)));
+      Table t = new Table("compare", cols);
+      for (String n : names) {
+        List<Object> row = new ArrayList<>();
+        row.add(n.equals(base) ? n + " (baseline)" : n);
+        for (List<Object> r : group) {
+          row.add(cell(r, byMetric.columns(), n, base));
+        }
+        t.row(row.toArray());
+      }
+      out.add(t);
+    }
+    if (out.isEmpty()) {
+      out.add(new Table("compare", List.of("configuration")));
+    }
+    return out;
+  }
+
+  private static String cell(List<Object> metricRow, List<String> cols, String name, String base) {
+    Object v = metricRow.get(cols.indexOf(name));
+    String value = Table.readable(v);
+    if (name.equals(base) || !(v instanceof Double)) {
+      return value;
+    }
+    Object ratio = metricRow.get(cols.indexOf(name + "/" + base));
+    return ratio instanceof Double r ? value + " (x" + Table.readable(r) + ")" : value;
   }
 
   Table table(Map<String, Map<String, Double>> configs, String base) {

@@ -168,10 +168,14 @@ final class RunCommand implements Callable<Integer> {
     Runner runner = new Runner(loader.json());
     long start = System.nanoTime();
     RunResult result;
-    try (Progress progress = Progress.create(quiet, plans)) {
+    try (Progress progress = Progress.create(quiet, plans.size(), "configuration")) {
       result =
           runner.simulate(
-              file, plans, new Simulation.Options(!noBatching, check), jobs, progress::update);
+              file,
+              plans,
+              new Simulation.Options(!noBatching, check),
+              jobs,
+              (Runner.Listener) progress::update);
     } catch (RuntimeException | OutOfMemoryError e) {
       if (e instanceof OutOfMemoryError) {
         System.err.println(

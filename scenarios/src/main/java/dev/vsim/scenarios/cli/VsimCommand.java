@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Cycle-level x86 virtualization simulator: runs JSON scenario files.",
     subcommands = {
       RunCommand.class,
+      SweepCommand.class,
       ValidateCommand.class,
       CompareCommand.class,
       ProfilesCommand.class,

@@ -83,9 +83,9 @@ final class EptFaultReport {
       median.add((Double) row.get(5));
       max.add((Double) row.get(6));
     }
-    return new BarPlot("finish_times", "Per-vCPU time to dirty its range", "seconds", configs)
-        .series("fastest vCPU", min)
+    return new BarPlot(
+            "finish_times", "Per-vCPU time to dirty its range", "time to dirty (s)", configs)
         .series("median vCPU", median)
-        .series("slowest vCPU", max);
+        .range("fastest to slowest vCPU", min, max);
   }
 }

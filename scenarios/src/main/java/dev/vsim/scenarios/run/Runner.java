@@ -45,6 +45,26 @@ public final class Runner {
       Simulation.Options options,
       int jobs,
       BiConsumer<String, Double> progress) {
+    return simulate(file, plans, options, jobs, (c, f, seconds, events) -> progress.accept(c, f));
+  }
+
+  /** Told now and then how far each configuration is, from the configuration's thread. */
+  @FunctionalInterface
+  public interface Listener {
+    /**
+     * @param configuration the configuration's name
+     * @param fraction the fraction of its stop time simulated (1.0 when it is done)
+     * @param simulatedSeconds the simulated time so far
+     * @param events the events fired so far
+     */
+    void progress(String configuration, double fraction, double simulatedSeconds, long events);
+  }
+
+  /**
+   * Simulates the plans, up to {@code jobs} at a time, telling {@code progress} how far each is.
+   */
+  public RunResult simulate(
+      String file, List<RunPlan> plans, Simulation.Options options, int jobs, Listener progress) {
     if (jobs < 1) {
       throw new IllegalArgumentException("jobs must be at least 1, got " + jobs);
     }
@@ -90,10 +110,17 @@ public final class Runner {
   }
 
   private static Report.Configuration configuration(
-      RunPlan p, Simulation.Options options, BiConsumer<String, Double> progress) {
+      RunPlan p, Simulation.Options options, Listener progress) {
     Simulation sim = new Simulation(p, options);
-    Simulation.Outcome o = sim.run(f -> progress.accept(p.variant(), f));
-    progress.accept(p.variant(), 1.0);
+    Simulation.Outcome o =
+        sim.run(
+            (Simulation.ProgressListener)
+                (f, seconds, events) -> progress.progress(p.variant(), f, seconds, events));
+    progress.progress(
+        p.variant(),
+        1.0,
+        (double) o.simulatedCycles() / p.profile().frequency().baseHz(),
+        o.events());
     return new Report.Configuration(p, o);
   }
 

@@ -52,6 +52,14 @@ public final class ScenarioLoader {
    */
   public List<RunPlan> load(String fileOrName, List<String> sets, List<String> onlyVariants)
       throws ScenarioException {
+    return load(fileOrName, readText(fileOrName), sets, onlyVariants);
+  }
+
+  /**
+   * The text of a scenario file by path, or of a bundled scenario by name when no such file exists;
+   * strict UTF-8 of at most 1 MiB.
+   */
+  public static String readText(String fileOrName) throws ScenarioException {
     Path path = Path.of(fileOrName);
     String text;
     try {
@@ -80,7 +88,7 @@ public final class ScenarioLoader {
     } catch (IOException e) {
       throw new ScenarioException(fileOrName, 0, 0, null, "cannot read: " + e.getMessage());
     }
-    return load(fileOrName, text, sets, onlyVariants);
+    return text;
   }
 
   /** The largest scenario file read: 1 MiB. */
@@ -126,6 +134,42 @@ public final class ScenarioLoader {
     }
     d.flush(out);
     return out.flip().toString();
+  }
+
+  /** One configuration's tree, variants removed, with where each of its values was written. */
+  public record ConfigurationTree(ObjectNode root, SourceMap sources) {}
+
+  /**
+   * The tree of one configuration of a parsed scenario: the base with {@code variant}'s overrides
+   * applied ({@code "base"} or null for the base itself), not yet bound.
+   *
+   * @param asked where the variant was asked for, for the error when the scenario has no such one
+   */
+  public ConfigurationTree configurationTree(SourceDocument doc, String variant, Origin asked)
+      throws ScenarioException {
+    ObjectNode tree = doc.root().deepCopy();
+    JsonNode variants = tree.remove(VARIANTS);
+    SourceMap sources = doc.sources().copy();
+    if (variant != null && !variant.equals(RunPlan.BASE)) {
+      if (variants == null || !variants.isObject() || !variants.has(variant)) {
+        List<String> names = new ArrayList<>();
+        names.add(RunPlan.BASE);
+        if (variants != null && variants.isObject()) {
+          variants.fieldNames().forEachRemaining(names::add);
+        }
+        throw ScenarioException.at(
+            asked,
+            null,
+            "no variant \""
+                + variant
+                + "\" in "
+                + doc.file()
+                + "; it has: "
+                + String.join(", ", names));
+      }
+      json.applyOverrides(tree, variants.get(variant), "/" + VARIANTS + "/" + variant, sources);
+    }
+    return new ConfigurationTree(tree, sources);
   }
 
   /** Loads a scenario from its text; {@code file} names it in error messages. */
@@ -188,7 +232,11 @@ public final class ScenarioLoader {
     return plans;
   }
 
-  private RunPlan plan(String name, ObjectNode tree, SourceMap sources) throws ScenarioException {
+  /**
+   * Binds one configuration's tree (overrides already applied) strictly and resolves its profile;
+   * errors are reported where {@code sources} says each value was written.
+   */
+  public RunPlan plan(String name, ObjectNode tree, SourceMap sources) throws ScenarioException {
     Scenario s = json.bind(tree, sources, Scenario.class);
     ProfileRegistry.Resolved p =
         profiles.resolve(

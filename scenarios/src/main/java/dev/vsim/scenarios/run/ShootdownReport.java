@@ -1,11 +1,9 @@
 package dev.vsim.scenarios.run;
 
-import dev.vsim.guest.memory.TlbShootdown;
 import dev.vsim.results.CdfPlot;
 import dev.vsim.results.Table;
 import dev.vsim.scenarios.model.ShootdownWorkloadSpec;
 import dev.vsim.scenarios.model.VmSpec;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -74,26 +72,28 @@ final class ShootdownReport {
         Report.metric(m, p + "latency_us_max"));
   }
 
-  /** The CDF of the first VM's shootdown latency, one curve per configuration. */
+  /**
+   * The CDF of the first VM's shootdown latency, one curve per configuration, drawn from every
+   * recorded latency (the distribution's histogram, in cycles, turned into microseconds).
+   */
   static CdfPlot cdf(List<Report.Configuration> runs) {
     CdfPlot plot =
         new CdfPlot(
-            "shootdown_latency_cdf", "TLB shootdown latency (first VM)", "latency (microseconds)");
+            "shootdown_latency_cdf",
+            "TLB shootdown latency (first VM)",
+            "latency (microseconds)",
+            "fraction of shootdowns at or below");
     for (Report.Configuration c : runs) {
       if (!applies(c)) {
         continue;
       }
-      String p = c.plan().scenario().vms().get(0).nameOr(0) + ".shootdown.latency_us_p";
-      List<Double> values = new ArrayList<>();
-      List<Double> fractions = new ArrayList<>();
-      double last = 0;
-      for (double q : TlbShootdown.PERCENTILES) {
-        double v = Math.max(last, Report.metric(c.outcome().metrics(), p + TlbShootdown.label(q)));
-        values.add(v);
-        fractions.add(q / 100);
-        last = v;
+      String name = c.plan().scenario().vms().get(0).nameOr(0) + ".shootdown.latency_cycles";
+      double microsPerCycle = 1e6 / c.plan().profile().frequency().baseHz();
+      for (dev.vsim.cpu.stats.Stat s : c.outcome().stats().stats()) {
+        if (!s.isScalar() && s.name().equals(name)) {
+          plot.curve(c.plan().variant(), s.histogram(), microsPerCycle);
+        }
       }
-      plot.curve(c.plan().variant(), values, fractions);
     }
     return plot;
   }

@@ -306,6 +306,22 @@ public final class Simulation {
    * @param progress receives the fraction of the stop time simulated so far, now and then
    */
   public Outcome run(DoubleConsumer progress) {
+    return run((fraction, simulatedSeconds, events) -> progress.accept(fraction));
+  }
+
+  /** Told now and then how far a simulation is. */
+  @FunctionalInterface
+  public interface ProgressListener {
+    /**
+     * @param fraction the fraction of the stop time simulated so far
+     * @param simulatedSeconds the simulated time so far
+     * @param events the events fired so far
+     */
+    void progress(double fraction, double simulatedSeconds, long events);
+  }
+
+  /** Runs until every guest is done or the stop time is reached, telling {@code progress}. */
+  public Outcome run(ProgressListener progress) {
     long stopAt = plan.scenario().stop().after().toCycles(profile.frequency().baseHz());
     running = vcpus.size();
     start();
@@ -314,7 +330,8 @@ public final class Simulation {
     while ((running > 0 || !settled()) && kernel.pending() > 0 && t < stopAt) {
       t = Math.min(stopAt, t + slice);
       kernel.runUntil(t);
-      progress.accept((double) t / stopAt);
+      progress.progress(
+          (double) t / stopAt, (double) t / profile.frequency().baseHz(), kernel.eventsFired());
     }
     boolean cutOff = running > 0 || !settled();
     if (cutOff) {

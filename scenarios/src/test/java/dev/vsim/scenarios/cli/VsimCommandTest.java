@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -121,6 +122,37 @@ class VsimCommandTest {
     Outcome o = vsim("compare", dir.toString(), "-m", "sim.events");
     assertEquals(0, o.code(), o.err());
     assertTrue(o.out().contains("| metric | base | 8-vcpus | 8-vcpus/base |"), o.out());
+    // Asked for, configurations are rows: each value with its ratio to the baseline.
+    Outcome rows = vsim("compare", dir.toString(), "-m", "sim.events", "--rows", "configurations");
+    assertEquals(0, rows.code(), rows.err());
+    assertTrue(rows.out().startsWith("| configuration | sim.events |\n"), rows.out());
+    assertTrue(rows.out().contains("| base (baseline) | "), rows.out());
+    assertTrue(
+        rows.out().matches("(?s).*\\| 8-vcpus \\| [0-9,]+ \\(x[0-9.]+\\) \\|.*"), rows.out());
+  }
+
+  @Test
+  void compareTurnsManyConfigurationsIntoRows() throws Exception {
+    Path dir = tmp.resolve("many");
+    assertEquals(
+        0,
+        vsim(
+                "run",
+                "ept-fault-designs",
+                "-o",
+                dir.toString(),
+                "-q",
+                "--set",
+                "/vms/0/memory=64MiB",
+                "--set",
+                "/vms/0/vcpus=2")
+            .code());
+    Outcome o = vsim("compare", dir.toString(), "-m", "sim.*", "-m", "vm0.dirtier.median*");
+    assertEquals(0, o.code(), o.err());
+    assertTrue(o.out().startsWith("| configuration | "), o.out());
+    for (String c : List.of("base (baseline)", "tdp-mmu-4k", "prepopulated-2m", "prefault-2m")) {
+      assertTrue(o.out().contains("| " + c + " |"), c + " in\n" + o.out());
+    }
   }
 
   @Test
