@@ -77,11 +77,12 @@ final class WorkerCommand implements Callable<Integer> {
             + worker.self().getAddress()
             + " of cluster \""
             + file.cluster()
-            + "\" ("
-            + worker.clusterSize()
-            + " members), running up to "
+            + "\", "
+            + Worker.members(worker.clusterSize())
+            + " in all; running up to "
             + jobs
-            + " points at once; Ctrl-C stops it");
+            + (jobs == 1 ? " point" : " points")
+            + " at once; Ctrl-C stops it");
     System.out.flush();
     worker.awaitShutdown();
     System.out.println("vsim worker: stopped");

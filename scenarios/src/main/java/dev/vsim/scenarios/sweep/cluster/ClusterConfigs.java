@@ -12,8 +12,9 @@ import java.util.logging.Logger;
 /**
  * The Hazelcast configurations of vsim's three roles: a worker ({@code vsim worker}), the embedded
  * member a sweep runs on by default, and the client a sweep joins a cluster with. All of them are
- * quiet (Hazelcast logs through java.util.logging, severe messages only, unless {@code
- * VSIM_HAZELCAST_LOG} names another level such as {@code INFO}) and never phone home.
+ * quiet (Hazelcast logs through java.util.logging, and not at all unless {@code VSIM_HAZELCAST_LOG}
+ * names a level such as {@code WARNING} or {@code INFO}: vsim says in its own words what went
+ * wrong) and never phone home.
  */
 public final class ClusterConfigs {
   /** The executor service the points run on; each member sizes its pool to its own jobs. */
@@ -38,12 +39,12 @@ public final class ClusterConfigs {
     System.setProperty("hazelcast.logging.type", "jdk");
     System.setProperty("hazelcast.phone.home.enabled", "false");
     String level = System.getenv(LOG_LEVEL_ENV);
-    Level l = Level.SEVERE;
+    Level l = Level.OFF;
     if (level != null && !level.isBlank()) {
       try {
         l = Level.parse(level.strip().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        l = Level.SEVERE;
+        l = Level.WARNING;
       }
     }
     HAZELCAST_LOG.setLevel(l);

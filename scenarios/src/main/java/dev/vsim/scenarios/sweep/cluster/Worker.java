@@ -37,12 +37,15 @@ public final class Worker implements AutoCloseable {
             new MembershipListener() {
               @Override
               public void memberAdded(MembershipEvent e) {
+                if (e.getMember().localMember()) {
+                  return; // said by vsim worker once the member is up
+                }
                 log.println(
                     "vsim worker: "
                         + e.getMember().getAddress()
                         + " joined; "
-                        + e.getMembers().size()
-                        + " members");
+                        + members(e.getMembers().size())
+                        + " in all");
               }
 
               @Override
@@ -51,8 +54,8 @@ public final class Worker implements AutoCloseable {
                     "vsim worker: "
                         + e.getMember().getAddress()
                         + " left; "
-                        + e.getMembers().size()
-                        + " members");
+                        + members(e.getMembers().size())
+                        + " in all");
               }
             }));
     Worker w = new Worker(Hazelcast.newHazelcastInstance(config));
@@ -68,6 +71,11 @@ public final class Worker implements AutoCloseable {
       w.stopped.countDown();
     }
     return w;
+  }
+
+  /** "1 member", "3 members". */
+  public static String members(int n) {
+    return n == 1 ? "1 member" : n + " members";
   }
 
   /** A listener that logs a line when a point starts and when it ends. */
