@@ -113,4 +113,33 @@ class ClusterCommandsTest {
             + " \"members\" and \"cluster\"",
         r.getMessage());
   }
+
+  @Test
+  void aSweepOnAClusterThatNoMemberAnswersStopsWithinSecondsWritingNothing() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Path f = tmp.resolve("c.json");
+    Files.writeString(
+        f,
+        "{\"cluster\": \"lab\", \"members\": [\"127.0.0.1:"
+            + port
+            + "\"], \"connectTimeout\": \"1s\"}");
+    Path out = tmp.resolve("sweep");
+    long start = System.nanoTime();
+    Outcome o = vsim("sweep", "stlb-size", "-q", "-o", out.toString(), "--cluster", f.toString());
+    assertTrue((System.nanoTime() - start) / 1e9 < 15, "an error within seconds");
+    assertEquals(VsimCommand.USAGE, o.code(), o.out() + o.err());
+    assertEquals(
+        f
+            + ": no member of cluster \"lab\" answered at 127.0.0.1:"
+            + port
+            + " within 1s: start"
+            + " workers there with vsim worker --cluster FILE, or fix the file's \"members\" and"
+            + " \"cluster\"\n",
+        o.err());
+    assertEquals("", o.out());
+    assertTrue(!Files.exists(out), "nothing written");
+  }
 }

@@ -9,6 +9,7 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import dev.vsim.scenarios.sweep.PointRunner;
 import dev.vsim.scenarios.sweep.SweepPoint;
+import dev.vsim.scenarios.sweep.Version;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 
@@ -40,10 +41,11 @@ public final class RunPointTask
     this.vsimVersion = vsimVersion;
   }
 
-  /** The version of vsim this process runs: the jar's, or "development" outside a jar. */
+  /**
+   * The version of vsim this process runs, as the sweep's cache keys have it (with the jar's hash).
+   */
   static String vsimVersion() {
-    String v = RunPointTask.class.getPackage().getImplementationVersion();
-    return v == null ? "development" : v;
+    return Version.get();
   }
 
   @Override
