@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -44,6 +45,8 @@ final class SweepCommand implements Callable<Integer> {
       description = "no progress output")
   boolean quiet;
 
+  @Mixin ClusterOptions where;
+
   @Override
   public Integer call() {
     if (jobs < 1) {
@@ -63,6 +66,9 @@ final class SweepCommand implements Callable<Integer> {
     try (Progress progress = Progress.create(quiet, sweep.points().size(), "point");
         PointExecutor executor = executor(progress)) {
       o = Sweep.run(sweep, dir, executor);
+    } catch (ClusterOptions.Refused e) {
+      System.err.println(e.getMessage());
+      return e.exitCode();
     } catch (OutOfMemoryError e) {
       System.err.println(
           "vsim sweep: a point needs more memory than the Java heap has; run again with a larger"
@@ -87,12 +93,40 @@ final class SweepCommand implements Callable<Integer> {
     return VsimCommand.OK;
   }
 
-  /** Where the points run: threads of this process. */
-  private PointExecutor executor(Progress progress) {
-    return new LocalExecutor(
-        jobs,
-        (SweepPoint p, double f, double seconds, long events) ->
-            progress.update(label(p), f, seconds, events));
+  /**
+   * Where the points run: threads of this process, or Hazelcast ({@code --embedded-member}, {@code
+   * --cluster FILE}), where progress shows each point as it comes back.
+   */
+  private PointExecutor executor(Progress progress) throws ClusterOptions.Refused {
+    PointExecutor chosen =
+        where.executor(
+            jobs,
+            j ->
+                new LocalExecutor(
+                    j,
+                    (SweepPoint p, double f, double seconds, long events) ->
+                        progress.update(label(p), f, seconds, events)));
+    if (!where.onHazelcast()) {
+      return chosen;
+    }
+    return new PointExecutor() {
+      @Override
+      public void runAll(
+          java.util.List<SweepPoint> points, java.util.function.BiConsumer<SweepPoint, byte[]> done)
+          throws Exception {
+        chosen.runAll(
+            points,
+            (p, result) -> {
+              done.accept(p, result);
+              progress.update(label(p), 1.0, 0, 0);
+            });
+      }
+
+      @Override
+      public void close() throws Exception {
+        chosen.close();
+      }
+    };
   }
 
   /** A point as progress shows it: its number and axis values. */

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       ReproduceCommand.class,
       ScenariosCommand.class,
       PluginsCommand.class,
+      WorkerCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {"", "Exit codes: 0 success, 2 bad usage or bad scenario, 1 simulation failure."})

@@ -14,12 +14,13 @@ import java.util.HexFormat;
  * changes, so when vsim runs from its jar the jar's SHA-256 is part of it: a rebuilt simulator
  * never reuses points that an older one computed.
  */
-final class Version {
+public final class Version {
   private static volatile String cached;
 
   private Version() {}
 
-  static String get() {
+  /** The version, with the jar's hash when vsim runs from its jar. */
+  public static String get() {
     String v = cached;
     if (v == null) {
       v = compute();
