@@ -16,8 +16,13 @@ package dev.vsim.cpu.profile;
  *     in cluster mode, or the PV send-IPI hypercall): setting its IRR and kicking it
  * @param pauseExitHandlerCycles a pause-loop exit: kvm_vcpu_on_spin looking for a preempted vCPU of
  *     the VM to yield to
- * @param vcpuWakeupCycles waking a vCPU thread that sleeps in the host after a HLT exit: the
- *     wake-up, the host scheduler and the switch to the thread, until it re-enters the guest
+ * @param vcpuWakeupCycles a vCPU thread that sleeps in the host after a HLT exit, once its waker's
+ *     try_to_wake_up has queued it: the pCPU it sleeps on takes the reschedule IPI, leaves idle,
+ *     switches to the thread, which re-enters the guest (without the C-state's exit latency when
+ *     the power model prices that)
+ * @param remoteWakeupCycles the waker's side of kvm_vcpu_kick for a vCPU halted in the host: the
+ *     try_to_wake_up of its thread sleeping on another pCPU (queueing it there and sending the
+ *     reschedule IPI), paid by the sender once per halted target, one after another
  */
 public record HypervisorCosts(
     int cpuidHandlerCycles,
@@ -29,7 +34,8 @@ public record HypervisorCosts(
     int guestInterruptHandlerCycles,
     int ipiPerDestinationCycles,
     int vcpuWakeupCycles,
-    int pauseExitHandlerCycles) {
+    int pauseExitHandlerCycles,
+    int remoteWakeupCycles) {
   public HypervisorCosts {
     Checks.nonNegative("cpuidHandlerCycles", cpuidHandlerCycles);
     Checks.nonNegative("vmcallHandlerCycles", vmcallHandlerCycles);
@@ -41,5 +47,32 @@ public record HypervisorCosts(
     Checks.nonNegative("ipiPerDestinationCycles", ipiPerDestinationCycles);
     Checks.nonNegative("vcpuWakeupCycles", vcpuWakeupCycles);
     Checks.nonNegative("pauseExitHandlerCycles", pauseExitHandlerCycles);
+    Checks.nonNegative("remoteWakeupCycles", remoteWakeupCycles);
+  }
+
+  /** Costs with a free remote wake-up (a sender that pays nothing to wake a halted target). */
+  public HypervisorCosts(
+      int cpuidHandlerCycles,
+      int vmcallHandlerCycles,
+      int msrWriteHandlerCycles,
+      int apicIcrWriteHandlerCycles,
+      int interruptInjectionCycles,
+      int eoiHandlerCycles,
+      int guestInterruptHandlerCycles,
+      int ipiPerDestinationCycles,
+      int vcpuWakeupCycles,
+      int pauseExitHandlerCycles) {
+    this(
+        cpuidHandlerCycles,
+        vmcallHandlerCycles,
+        msrWriteHandlerCycles,
+        apicIcrWriteHandlerCycles,
+        interruptInjectionCycles,
+        eoiHandlerCycles,
+        guestInterruptHandlerCycles,
+        ipiPerDestinationCycles,
+        vcpuWakeupCycles,
+        pauseExitHandlerCycles,
+        0);
   }
 }
