@@ -21,6 +21,10 @@ import dev.vsim.hypervisor.sched.HostScheduler;
  * @param pauseLoopExiting whether a vCPU spinning with PAUSE exits after the PLE window and KVM
  *     yields to a preempted vCPU of the VM (default on, as KVM on Intel)
  * @param pleWindow cycles of PAUSE loop before the exit (KVM's ple_window default: 4096)
+ * @param enableApicv KVM's {@code enable_apicv}: APIC virtualization with posted interrupts (an IPI
+ *     to a vCPU in guest mode takes no exit there, EOI and self-IPI writes do not exit, and
+ *     directed yield keeps a vCPU with a posted interrupt as a candidate). Default off, the model's
+ *     behaviour before it had APICv; KVM turns it on wherever the CPU has it
  */
 public record HypervisorSpec(
     Paging paging,
@@ -28,7 +32,8 @@ public record HypervisorSpec(
     DirtyLoggingSpec dirtyLogging,
     String hostScheduler,
     Boolean pauseLoopExiting,
-    TimeSpan pleWindow) {
+    TimeSpan pleWindow,
+    Boolean enableApicv) {
 
   /** Memory virtualization mode. */
   public enum Paging {
@@ -64,6 +69,7 @@ public record HypervisorSpec(
     hostScheduler = hostScheduler == null ? "none" : hostScheduler;
     pauseLoopExiting = pauseLoopExiting == null || pauseLoopExiting;
     pleWindow = pleWindow == null ? TimeSpan.parse("4096cycles") : pleWindow;
+    enableApicv = enableApicv != null && enableApicv;
     if (!HostScheduler.REGISTRY.contains(hostScheduler)) {
       throw new IllegalArgumentException(
           "hostScheduler: " + HostScheduler.REGISTRY.unknown(hostScheduler));

@@ -40,7 +40,9 @@ public record Scenario(
     seed = seed == null ? DEFAULT_SEED : seed;
     host = host == null ? new HostSpec(null, null, null) : host;
     hypervisor =
-        hypervisor == null ? new HypervisorSpec(null, null, null, null, null, null) : hypervisor;
+        hypervisor == null
+            ? new HypervisorSpec(null, null, null, null, null, null, null)
+            : hypervisor;
     if (vms == null) {
       throw new IllegalArgumentException("a scenario needs at least one VM in \"vms\"");
     }
