@@ -357,7 +357,7 @@ public final class GuestKernel implements GuestCode, GuestServices {
     CpuState c = cpus[vcpu.index()];
     if (c.handlerStep == 1) {
       c.handlerStep = 2;
-      op.compute(interruptHandlerCycles);
+      op.compute(interruptHandlerCycles + workload.handlerCycles(vcpu, c.vector));
       return;
     }
     if (c.handlerStep == 2) {

@@ -23,7 +23,8 @@ class GuestKernelInterruptTest {
   // Exit 300, entry 300, common exit path 200; injection 50; CPUID handler 100; the EOI's MSR
   // write and the kick's EXTERNAL_INTERRUPT cost nothing in their handlers.
   private static final VmxCosts VMX = new VmxCosts(300, 300, 200, 0, 0);
-  private static final HypervisorCosts HV = new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0);
+  private static final HypervisorCosts HV =
+      new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0);
   private static final long WORK = 1_000_000;
   private static final long HANDLER = 400;
 

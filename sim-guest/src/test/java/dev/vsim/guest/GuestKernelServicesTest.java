@@ -80,7 +80,7 @@ class GuestKernelServicesTest {
               i,
               kernel,
               new VmxCosts(300, 300, 200, 0, 0),
-              new HypervisorCosts(0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0),
+              new HypervisorCosts(0, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0),
               stats.group("vcpu" + i));
       vcpus[i].setMmu(tlbs[i], null);
       vcpus[i].attach(guest, hypervisor);

@@ -58,6 +58,13 @@ public final class KvmVm implements ExitHandler {
   // The LAPIC timer of the vCPU in the event's argument fires: one handler for every vCPU.
   private final EventHandler timerFired =
       (now, v) -> vcpus.get((int) v).postInterrupt(LOCAL_TIMER_VECTOR);
+  // A destination the sender's handler reaches after its earlier ones (and their wake-ups): the
+  // event's argument is the APIC ID << 8 | the vector.
+  private final EventHandler delayedDelivery =
+      (now, a) -> vcpus.get((int) (a >>> 8)).postInterrupt((int) (a & 0xff));
+  private long deliveryOffset; // cycles into the sender's handler at which the next target is done
+  private boolean apicv;
+  private final Counter remoteWakeups;
   private final Counter schedYields;
   private final Counter pauseExits;
   private final Counter directedYields;
@@ -80,6 +87,13 @@ public final class KvmVm implements ExitHandler {
     pvIpiHypercalls =
         kvm.group("hypercalls")
             .counter("send_ipi", Unit.COUNT, "KVM_HC_SEND_IPI hypercalls (paravirtual IPIs)");
+    remoteWakeups =
+        kvm.group("apic")
+            .counter(
+                "halted_wakeups",
+                Unit.COUNT,
+                "IPIs to a vCPU halted in the host: the sender's thread woke the target's"
+                    + " (try_to_wake_up)");
     pauseExits = kvm.group("ple").counter("exits", Unit.COUNT, "Pause-loop exits");
     schedYields =
         kvm.group("hypercalls").counter("sched_yield", Unit.COUNT, "KVM_HC_SCHED_YIELD hypercalls");
@@ -103,6 +117,23 @@ public final class KvmVm implements ExitHandler {
       throw new IllegalArgumentException("vCPUs must be added in index order");
     }
     vcpus.add(v);
+    v.setApicVirtualization(apicv);
+  }
+
+  /**
+   * KVM's {@code enable_apicv}: APIC virtualization and posted interrupts on every vCPU of the VM
+   * (an IPI to a vCPU in guest mode takes no exit there, EOI and self-IPI writes do not exit).
+   */
+  public void setApicv(boolean on) {
+    this.apicv = on;
+    for (Vcpu v : vcpus) {
+      v.setApicVirtualization(on);
+    }
+  }
+
+  /** Whether the VM's vCPUs have APIC virtualization (posted interrupts). */
+  public boolean apicv() {
+    return apicv;
   }
 
   /** The VMM in user space that takes the I/O exits KVM does not emulate (the selftests' ucall). */
@@ -277,20 +308,20 @@ public final class KvmVm implements ExitHandler {
   private long icrWrite(long icr) {
     int vector = (int) (icr & 0xff);
     int dest = (int) (icr >>> 32);
+    deliveryOffset = 0;
     if ((icr & ICR_LOGICAL) == 0) {
-      deliver(dest, vector);
-      return costs.apicIcrWriteHandlerCycles();
+      deliver(dest, vector, true);
+      return costs.apicIcrWriteHandlerCycles() + deliveryOffset;
     }
     int base = (dest >>> 16) * CLUSTER_SIZE;
-    int n = 0;
+    boolean first = true;
     for (int bit = 0; bit < CLUSTER_SIZE; bit++) {
       if ((dest & (1 << bit)) != 0) {
-        deliver(base + bit, vector);
-        n++;
+        deliver(base + bit, vector, first);
+        first = false;
       }
     }
-    return costs.apicIcrWriteHandlerCycles()
-        + (long) Math.max(0, n - 1) * costs.ipiPerDestinationCycles();
+    return costs.apicIcrWriteHandlerCycles() + deliveryOffset;
   }
 
   /**
@@ -302,23 +333,49 @@ public final class KvmVm implements ExitHandler {
     pvIpiHypercalls.increment();
     int vector = (int) (exit.rsi() & 0xff);
     int min = (int) exit.rdx();
-    int n = 0;
+    deliveryOffset = 0;
     for (int half = 0; half < 2; half++) {
       long bits = half == 0 ? exit.rbx() : exit.rcx();
       while (bits != 0) {
         int b = Long.numberOfTrailingZeros(bits);
         bits &= bits - 1;
-        deliver(min + half * 64 + b, vector);
-        n++;
+        // Every destination costs its IRR update and kick, the first one included.
+        deliver(min + half * 64 + b, vector, false);
       }
     }
-    return costs.vmcallHandlerCycles() + (long) n * costs.ipiPerDestinationCycles();
+    return costs.vmcallHandlerCycles() + deliveryOffset;
   }
 
-  private void deliver(int apicId, int vector) {
+  /**
+   * __apic_accept_irq and kvm_vcpu_kick for one destination of the sender's handler, by the
+   * target's state: a target halted in the host is woken by the sender's thread (try_to_wake_up,
+   * {@code remoteWakeupCycles} of the sender's handler, one target after another); one in guest
+   * mode is kicked with a host IPI (an exit there) or, with APICv, sent the posted-interrupt
+   * notification (no exit); one preempted, or in the host, only has the IRR (or the descriptor's
+   * PIR) set and takes it at its next VM entry. Each destination is reached when the handler has
+   * done the ones before it.
+   *
+   * @param first the handler's base cost covers this destination's IRR update and kick
+   */
+  private void deliver(int apicId, int vector, boolean first) {
     ipisSent.increment();
-    if (apicId >= 0 && apicId < vcpus.size()) {
-      vcpus.get(apicId).postInterrupt(vector);
+    if (!first) {
+      deliveryOffset += costs.ipiPerDestinationCycles();
+    }
+    if (apicId < 0 || apicId >= vcpus.size()) {
+      return;
+    }
+    Vcpu target = vcpus.get(apicId);
+    if (target.isHalted()) {
+      remoteWakeups.increment();
+      deliveryOffset += costs.remoteWakeupCycles();
+    }
+    if (deliveryOffset == 0) {
+      target.postInterrupt(vector);
+    } else {
+      target
+          .kernel()
+          .schedule(target.now() + deliveryOffset, delayedDelivery, ((long) apicId << 8) | vector);
     }
   }
 

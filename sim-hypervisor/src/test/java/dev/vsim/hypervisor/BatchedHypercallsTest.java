@@ -25,7 +25,7 @@ class BatchedHypercallsTest {
   private static Map<String, Number> run(boolean batching) {
     EventKernel kernel = new EventKernel();
     StatGroup vm = new StatGroup("vm0");
-    HypervisorCosts costs = new HypervisorCosts(100, 150, 0, 0, 50, 0, 0, 0, 0, 0, 0);
+    HypervisorCosts costs = new HypervisorCosts(100, 150, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0);
     KvmVm kvm = new KvmVm(costs, vm);
     Vcpu v = new Vcpu(0, kernel, new VmxCosts(300, 300, 200, 0, 0), costs, vm.group("vcpu0"));
     long[] left = {LOOP};

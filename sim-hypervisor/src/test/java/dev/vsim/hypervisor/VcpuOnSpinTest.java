@@ -39,7 +39,7 @@ class VcpuOnSpinTest {
               i,
               kernel,
               new VmxCosts(300, 300, 200, 0, 0),
-              new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0),
+              new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0),
               stats.group(prefix + i)));
     }
     return list;

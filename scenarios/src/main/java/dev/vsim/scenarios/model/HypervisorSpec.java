@@ -27,6 +27,10 @@ import dev.vsim.hypervisor.sched.HostScheduler;
  *     off, each huge page is split (TDP MMU) or zapped (legacy MMU) by the first write to it
  * @param pml kvm_intel.enable_pml (default on): dirty logging tracks 4 KiB pages by the EPT dirty
  *     bits the processor logs; off, by write-protecting them
+ * @param enableApicv KVM's {@code enable_apicv}: APIC virtualization with posted interrupts (an IPI
+ *     to a vCPU in guest mode takes no exit there, EOI and self-IPI writes do not exit, and
+ *     directed yield keeps a vCPU with a posted interrupt as a candidate). Default off, the model's
+ *     behaviour before it had APICv; KVM turns it on wherever the CPU has it
  */
 public record HypervisorSpec(
     Paging paging,
@@ -36,7 +40,8 @@ public record HypervisorSpec(
     Boolean pauseLoopExiting,
     TimeSpan pleWindow,
     Boolean eagerPageSplit,
-    Boolean pml) {
+    Boolean pml,
+    Boolean enableApicv) {
 
   /** Memory virtualization mode. */
   public enum Paging {
@@ -74,6 +79,7 @@ public record HypervisorSpec(
     pleWindow = pleWindow == null ? TimeSpan.parse("4096cycles") : pleWindow;
     eagerPageSplit = eagerPageSplit == null || eagerPageSplit;
     pml = pml == null || pml;
+    enableApicv = enableApicv != null && enableApicv;
     if (!HostScheduler.REGISTRY.contains(hostScheduler)) {
       throw new IllegalArgumentException(
           "hostScheduler: " + HostScheduler.REGISTRY.unknown(hostScheduler));

@@ -31,7 +31,7 @@ public final class WorkloadSpecs {
               DirtyLogPerfWorkloadSpec.class)
           .register(
               "ipi-bench",
-              "the ipi_benchmark module: vCPU 0 sends function-call IPIs to one or all others",
+              "the ipi_benchmark module: vCPU 0 runs its dry-run, self, normal and broadcast IPI tests",
               IpiBenchWorkloadSpec.class)
           .register(
               "shootdown",

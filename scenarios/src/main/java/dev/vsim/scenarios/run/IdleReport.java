@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * The idle-exit part of a report, one row per VM: its vCPU threads' CPU use as top shows it, the
- * C-state residency of its cores and their frequency, the package's C-states and the busy VM's
- * score. Without a host scheduler vCPUs own pCPUs in VM order, and pCPU i is a thread of core i %
- * cores.
+ * C-state residency of its cores and their frequency, each package's C-states (packages 0 and 1)
+ * and the busy VM's score. Without a host scheduler vCPUs own pCPUs in VM order, and pCPU i is a
+ * thread of core i % cores.
  */
 final class IdleReport {
   private IdleReport() {}
@@ -28,7 +28,14 @@ final class IdleReport {
             "core_c6",
             "core_ghz",
             "package0_pc2",
-            "package0_pc6"));
+            "package0_pc6",
+            "package1_pc2",
+            "package1_pc6"));
+  }
+
+  /** A metric of a package the host may not have (a one-socket host has no package 1). */
+  private static double orZero(Map<String, Number> m, String name) {
+    return m.containsKey(name) ? Report.metric(m, name) : 0.0;
   }
 
   static void addRows(Table t, Report.Configuration c) {
@@ -70,7 +77,9 @@ final class IdleReport {
           c6,
           ghz,
           Report.metric(m, "host.power.package0.pc2_residency"),
-          Report.metric(m, "host.power.package0.pc6_residency"));
+          Report.metric(m, "host.power.package0.pc6_residency"),
+          orZero(m, "host.power.package1.pc2_residency"),
+          orZero(m, "host.power.package1.pc6_residency"));
     }
   }
 }

@@ -377,7 +377,8 @@ final class Report {
           "Idle: CPU use of each VM's vCPU threads (%), its cores' C-state residency and clock";
       case "shootdown" ->
           "TLB shootdowns: records per second and the first VM's shootdown latency (us)";
-      case "ipi_bench" -> "IPI microbenchmark: the sender's exits and time per IPI";
+      case "ipi_bench" ->
+          "IPI microbenchmark (ipi_benchmark): each test's summed IPI latency and total time, as the module prints them";
       case "ept_faults" ->
           "EPT fault designs: per-vCPU finish times (s), faults, exits and the MMU lock (cycles)";
       default -> table;

@@ -134,6 +134,7 @@ public final class Simulation {
 
     // The hypervisor's side: the memslots are registered before the guest boots.
     KvmVm kvm = new KvmVm(profile.hypervisor(), vmStats);
+    kvm.setApicv(hv.enableApicv());
     VmMemory memory =
         new VmMemory(
             kernel,

@@ -52,7 +52,7 @@ class ValidatedRunsTest {
           List.of(
               "",
               "\"iterations\": 1, \"sendCycles\": 0, \"pollCycles\": 1",
-              "\"pattern\": \"unicast\""),
+              "\"tests\": [\"normal-ipi\", \"broadcast-lock\"]"),
           "shootdown",
           List.of(
               "",

@@ -16,8 +16,13 @@ package dev.vsim.cpu.profile;
  *     in cluster mode, or the PV send-IPI hypercall): setting its IRR and kicking it
  * @param pauseExitHandlerCycles a pause-loop exit: kvm_vcpu_on_spin looking for a preempted vCPU of
  *     the VM to yield to
- * @param vcpuWakeupCycles waking a vCPU thread that sleeps in the host after a HLT exit: the
- *     wake-up, the host scheduler and the switch to the thread, until it re-enters the guest
+ * @param vcpuWakeupCycles a vCPU thread that sleeps in the host after a HLT exit, once its waker's
+ *     try_to_wake_up has queued it: the pCPU it sleeps on takes the reschedule IPI, leaves idle,
+ *     switches to the thread, which re-enters the guest (without the C-state's exit latency when
+ *     the power model prices that)
+ * @param remoteWakeupCycles the waker's side of kvm_vcpu_kick for a vCPU halted in the host: the
+ *     try_to_wake_up of its thread sleeping on another pCPU (queueing it there and sending the
+ *     reschedule IPI), paid by the sender once per halted target, one after another
  * @param userspaceExitCycles an exit that KVM hands to the VMM in user space (KVM_EXIT_IO, as the
  *     selftests' ucall): returning from the KVM_RUN ioctl, the VMM's dispatch, and the next KVM_RUN
  *     back into KVM, on top of the common exit path
@@ -33,7 +38,8 @@ public record HypervisorCosts(
     int ipiPerDestinationCycles,
     int vcpuWakeupCycles,
     int pauseExitHandlerCycles,
-    int userspaceExitCycles) {
+    int userspaceExitCycles,
+    int remoteWakeupCycles) {
   public HypervisorCosts {
     Checks.nonNegative("cpuidHandlerCycles", cpuidHandlerCycles);
     Checks.nonNegative("vmcallHandlerCycles", vmcallHandlerCycles);
@@ -46,5 +52,33 @@ public record HypervisorCosts(
     Checks.nonNegative("vcpuWakeupCycles", vcpuWakeupCycles);
     Checks.nonNegative("pauseExitHandlerCycles", pauseExitHandlerCycles);
     Checks.nonNegative("userspaceExitCycles", userspaceExitCycles);
+    Checks.nonNegative("remoteWakeupCycles", remoteWakeupCycles);
+  }
+
+  /** Costs with free user-space exits and remote wake-ups (tests of other paths). */
+  public HypervisorCosts(
+      int cpuidHandlerCycles,
+      int vmcallHandlerCycles,
+      int msrWriteHandlerCycles,
+      int apicIcrWriteHandlerCycles,
+      int interruptInjectionCycles,
+      int eoiHandlerCycles,
+      int guestInterruptHandlerCycles,
+      int ipiPerDestinationCycles,
+      int vcpuWakeupCycles,
+      int pauseExitHandlerCycles) {
+    this(
+        cpuidHandlerCycles,
+        vmcallHandlerCycles,
+        msrWriteHandlerCycles,
+        apicIcrWriteHandlerCycles,
+        interruptInjectionCycles,
+        eoiHandlerCycles,
+        guestInterruptHandlerCycles,
+        ipiPerDestinationCycles,
+        vcpuWakeupCycles,
+        pauseExitHandlerCycles,
+        0,
+        0);
   }
 }

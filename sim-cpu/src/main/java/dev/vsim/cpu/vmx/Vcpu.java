@@ -7,6 +7,7 @@ import dev.vsim.cpu.memory.DramBandwidth;
 import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.profile.HypervisorCosts;
 import dev.vsim.cpu.profile.VmxCosts;
+import dev.vsim.cpu.pv.Msr;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
@@ -52,6 +53,8 @@ public final class Vcpu implements EventHandler {
   private static final long STREAM = 8;
   private static final long STREAMED = 9;
   private static final long MWAIT_WAKE = 10;
+  private static final long POSTED = 11;
+  private static final long APIC_WRITTEN = 12;
 
   private final int index;
   private final EventKernel kernel;
@@ -73,6 +76,7 @@ public final class Vcpu implements EventHandler {
   private long sleepStart;
   private long computeEnd; // when the guest work in progress ends
   private long unfinishedCompute; // guest work a kick cut short, for the guest to resume
+  private boolean apicv; // APIC virtualization: posted interrupts, virtualized EOI and self-IPI
 
   // The host scheduler may take the vCPU's thread off its pCPU at any cycle: its one outstanding
   // event is then held back and replayed, shifted by the time it was off, when it runs again.
@@ -83,6 +87,7 @@ public final class Vcpu implements EventHandler {
   private long preemptedAt;
   private long heldDelay = -1; // cycles left of the held event, or -1 if none was held
   private long heldPhase;
+  private boolean heldCompute; // the held event ends guest work (computeEnd moves with it)
 
   private State state = State.IDLE;
   private final GuestOp op = new GuestOp();
@@ -142,6 +147,9 @@ public final class Vcpu implements EventHandler {
   private final Counter sleepCycles;
   private final Counter mwaitCycles;
   private final Counter injections;
+  private final Counter posted;
+  private final Counter virtualApicWrites;
+  private final Counter preemptionExits;
   private final Counter[] exitCount = new Counter[ExitReason.values().length];
   private final Counter[] exitRoundTrip = new Counter[ExitReason.values().length];
 
@@ -202,6 +210,42 @@ public final class Vcpu implements EventHandler {
         stats
             .group("interrupts")
             .counter("injected", Unit.COUNT, "Interrupts injected into the guest at VM entry");
+    posted =
+        stats
+            .group("interrupts")
+            .counter(
+                "posted",
+                Unit.COUNT,
+                "Posted interrupts taken in guest mode without an exit (APICv)");
+    virtualApicWrites =
+        stats
+            .group("interrupts")
+            .counter(
+                "virtual_apic_writes",
+                Unit.COUNT,
+                "EOI and self-IPI writes the CPU virtualized without an exit (APICv)");
+    preemptionExits =
+        stats
+            .group("interrupts")
+            .counter(
+                "preemption_exits",
+                Unit.COUNT,
+                "External-interrupt exits of the host's preemption (its timer or reschedule IPI)"
+                    + " of this vCPU in guest mode");
+  }
+
+  /**
+   * KVM's {@code enable_apicv}: the VMCS controls of APIC virtualization. An interrupt for the vCPU
+   * while it runs guest code is posted (the posted-interrupt descriptor and a notification IPI the
+   * CPU processes in guest mode: no exit); writes to the x2APIC EOI and SELF_IPI registers are
+   * virtualized (no exit), as KVM leaves them out of the MSR bitmap's intercepts with APICv.
+   */
+  public void setApicVirtualization(boolean on) {
+    this.apicv = on;
+  }
+
+  public boolean apicVirtualization() {
+    return apicv;
   }
 
   /** Connects the guest that runs on this vCPU and the hypervisor that handles its exits. */
@@ -327,6 +371,9 @@ public final class Vcpu implements EventHandler {
    * mode takes it at its next VM entry.
    */
   public void postInterrupt(int vector) {
+    // A vCPU halted in the host is woken (its waker paid the try_to_wake_up); one in guest mode is
+    // kicked out (an exit) or, with APICv, takes the posted interrupt where it is; a preempted one
+    // only has the bit set and takes it at its next VM entry.
     if (vector < 16 || vector > 255) {
       throw new IllegalArgumentException("bad interrupt vector " + vector);
     }
@@ -342,7 +389,18 @@ public final class Vcpu implements EventHandler {
     }
   }
 
-  /** A pending interrupt for a vCPU in guest mode: end its batched loop or kick its work. */
+  /**
+   * Whether the vCPU is halted in the host: its thread sleeps after a HLT exit, and waking it takes
+   * a try_to_wake_up.
+   */
+  public boolean isHalted() {
+    return state == State.BLOCKED && sleeping;
+  }
+
+  /**
+   * A pending interrupt for a vCPU in guest mode: end its batched loop, or kick its work (with
+   * APICv, the posted interrupt is taken without an exit).
+   */
   private void notifyPending() {
     if (preempted) {
       return; // taken when it resumes
@@ -350,8 +408,65 @@ public final class Vcpu implements EventHandler {
     if (batchEvent >= 0) {
       cutBatch();
     } else if (pendingEvent >= 0 && pendingPhase == RUN && guest.acceptsInterrupt(this)) {
-      kick();
+      if (apicv) {
+        takePosted();
+      } else {
+        kick(true);
+      }
     }
+  }
+
+  /**
+   * APICv: the posted-interrupt notification reaches the vCPU in guest mode; the CPU moves the
+   * descriptor's PIR into the virtual IRR and delivers the highest vector through the guest's IDT.
+   * No exit: the guest work it cuts short resumes after the handler.
+   */
+  private void takePosted() {
+    long now = kernel.now();
+    kernel.cancel(pendingEvent);
+    pendingEvent = -1;
+    unfinishedCompute = pendingAt == computeEnd ? computeEnd - now : 0;
+    guestCycles.add(-unfinishedCompute);
+    deliverVirtual(now);
+  }
+
+  /** Virtual-interrupt delivery of the highest pending vector, in guest mode. */
+  private void deliverVirtual(long now) {
+    int v = highestPending();
+    clearPending(v);
+    injecting = v;
+    posted.increment();
+    step(now + vmx.postedInterruptCycles(), POSTED);
+  }
+
+  /**
+   * With APICv, a write to the x2APIC EOI or SELF_IPI register does not exit: the CPU's EOI
+   * virtualization clears the in-service vector, self-IPI virtualization sets the vector in the
+   * virtual IRR, and a pending virtual interrupt the guest can take is delivered at once.
+   */
+  private boolean virtualizedApicWrite(long now) {
+    if (!apicv || op.kind() != GuestOp.Kind.EXIT || op.exit().reason() != ExitReason.MSR_WRITE) {
+      return false;
+    }
+    int msr = op.exit().msrIndex();
+    if (msr != Msr.X2APIC_EOI && msr != Msr.X2APIC_SELF_IPI) {
+      return false;
+    }
+    if (msr == Msr.X2APIC_SELF_IPI) {
+      int vector = (int) (op.exit().msrValue() & 0xff);
+      long bit = 1L << (vector & 63);
+      if ((irr[vector >>> 6] & bit) == 0) {
+        irr[vector >>> 6] |= bit;
+        pendingCount++;
+      }
+    }
+    virtualApicWrites.increment();
+    remaining = 0;
+    long c = op.cycles() + vmx.virtualApicWriteCycles();
+    guestCycles.add(c);
+    computeEnd = now + c;
+    step(computeEnd, APIC_WRITTEN);
+    return true;
   }
 
   /**
@@ -359,13 +474,17 @@ public final class Vcpu implements EventHandler {
    * modelled), which exits with EXTERNAL_INTERRUPT; the entry that follows injects the interrupt,
    * and the guest resumes the rest of its work after its handler.
    */
-  private void kick() {
+  private void kick(boolean interrupt) {
     long now = kernel.now();
     kernel.cancel(pendingEvent);
     pendingEvent = -1;
-    unfinishedCompute = computeEnd - now;
+    unfinishedCompute = pendingAt == computeEnd ? computeEnd - now : 0;
     guestCycles.add(-unfinishedCompute);
-    kicks.increment();
+    if (interrupt) {
+      kicks.increment();
+    } else {
+      preemptionExits.increment();
+    }
     state = State.EXIT;
     exitStart = now;
     exit.reset(ExitReason.EXTERNAL_INTERRUPT);
@@ -390,6 +509,7 @@ public final class Vcpu implements EventHandler {
         if (pauseLoop) {
           remaining = 0;
           heldPhase = RUN;
+          heldCompute = true;
         }
       }
       return;
@@ -533,6 +653,7 @@ public final class Vcpu implements EventHandler {
         wakeups.increment();
         heldDelay = 0; // the entry waits for the scheduler to run the thread
         heldPhase = HANDLED;
+        heldCompute = false;
         thread.wakes(this);
         return;
       }
@@ -572,6 +693,7 @@ public final class Vcpu implements EventHandler {
       pendingEvent = -1;
       heldDelay = pendingAt - preemptedAt;
       heldPhase = pendingPhase;
+      heldCompute = pendingPhase == RUN && pendingAt == computeEnd;
     }
   }
 
@@ -584,10 +706,45 @@ public final class Vcpu implements EventHandler {
     long now = kernel.now();
     long off = now - preemptedAt;
     preemptedCycles.add(off);
+    boolean batchInGuest =
+        batchOpen && Math.floorMod(preemptedAt - batchStart, batchPeriod) < batchGuestCycles;
     if (batchOpen) {
       batchStart += off; // the loop's iterations slide by the time it was off
     }
+    // Preempted in guest mode (the host's timer tick or reschedule IPI took the pCPU): that was
+    // an external-interrupt exit, and the vCPU goes back through VM entry, which injects an
+    // interrupt that arrived meanwhile. The exit's costs are paid when it runs again.
+    boolean inGuest =
+        state == State.GUEST
+            && !batchOpen
+            && heldDelay >= 0
+            && (heldPhase == RUN
+                || heldPhase == EXECUTE_EXIT
+                || heldPhase == STREAM
+                || heldPhase == STREAMED
+                || heldPhase == MWAIT_WAKE);
+    if (inGuest && heldPhase != RUN || batchInGuest) {
+      // The work before an exit, a memory stream or an MWAIT resumes after the round trip.
+      long x = vmx.vmExitCycles();
+      long h = vmx.exitDispatchCycles();
+      long e = vmx.vmEntryCycles();
+      int reason = ExitReason.EXTERNAL_INTERRUPT.ordinal();
+      count(reason).increment();
+      roundTrip(reason).add(x + h + e);
+      exitCycles.add(x);
+      hypervisorCycles.add(h);
+      entryCycles.add(e);
+      preemptionExits.increment();
+      heldDelay += x + h + e;
+      if (batchInGuest) {
+        batchStart += x + h + e;
+      }
+    }
     if (heldDelay >= 0) {
+      if (heldPhase == RUN && heldCompute) {
+        computeEnd = now + heldDelay; // the rest of the guest work, after the time off
+      }
+      heldCompute = false;
       long event = step(now + heldDelay, heldPhase);
       if (heldPhase == BATCH_DONE) {
         batchEvent = event;
@@ -595,12 +752,13 @@ public final class Vcpu implements EventHandler {
       heldDelay = -1;
     }
     if (batchEvent >= 0 && pendingCount > 0) {
-      cutBatch();
-    } else if (pendingCount > 0
-        && state == State.GUEST
-        && pendingPhase == RUN
-        && pendingEvent >= 0) {
-      kick(); // an interrupt that arrived while off the pCPU is taken as soon as it runs
+      // Back in the loop once the preemption's exit is over.
+      cutBatch(
+          batchInGuest
+              ? now + vmx.vmExitCycles() + vmx.exitDispatchCycles() + vmx.vmEntryCycles()
+              : now);
+    } else if (inGuest && pendingPhase == RUN && pendingEvent >= 0) {
+      kick(false); // the preemption's exit; its entry injects what arrived meanwhile
     }
   }
 
@@ -615,6 +773,7 @@ public final class Vcpu implements EventHandler {
       // A completion from outside (a memory stream, a lock grant) while off the pCPU.
       heldDelay = 0;
       heldPhase = phase;
+      heldCompute = false;
       return;
     }
     switch ((int) phase) {
@@ -642,6 +801,18 @@ public final class Vcpu implements EventHandler {
         state = State.GUEST;
         if (remaining > 0) {
           remaining--; // a kick out of guest work ends no iteration
+        }
+        if (injecting < 0 && unfinishedCompute > 0) {
+          // Nothing was injected (the guest masks interrupts): the work the exit cut short goes on.
+          long rest = unfinishedCompute;
+          unfinishedCompute = 0;
+          guestCycles.add(rest);
+          computeEnd = now + rest;
+          step(computeEnd, RUN);
+          if (pendingCount > 0) {
+            notifyPending();
+          }
+          return;
         }
         deliver();
         runGuest(now);
@@ -675,6 +846,19 @@ public final class Vcpu implements EventHandler {
         state = State.GUEST;
         deliver();
         runGuest(now);
+      }
+      case (int) POSTED -> {
+        guestCycles.add(vmx.postedInterruptCycles());
+        deliver();
+        runGuest(now);
+      }
+      case (int) APIC_WRITTEN -> {
+        if (pendingCount > 0 && guest.acceptsInterrupt(this)) {
+          unfinishedCompute = 0;
+          deliverVirtual(now);
+        } else {
+          runGuest(now);
+        }
       }
       case (int) STREAM -> {
         waitStart = now;
@@ -732,6 +916,9 @@ public final class Vcpu implements EventHandler {
       guestCycles.add(op.cycles());
       remaining = 0;
       step(now + op.cycles(), STREAM);
+      return;
+    }
+    if (virtualizedApicWrite(now)) {
       return;
     }
     if (batching && remaining > 1 && pendingCount == 0) {
@@ -1005,7 +1192,10 @@ public final class Vcpu implements EventHandler {
     long phase = preempted ? heldPhase : pendingPhase;
     long left = preempted ? heldDelay : pendingEvent >= 0 ? pendingAt - t : 0;
     boolean work =
-        phase == EXECUTE_EXIT || phase == STREAM || phase == RUN && pendingAt == computeEnd;
+        phase == EXECUTE_EXIT
+            || phase == STREAM
+            || phase == APIC_WRITTEN
+            || phase == RUN && pendingAt == computeEnd;
     if (left > 0 && work && state == State.GUEST) {
       guestCycles.add(-left);
     }
@@ -1013,7 +1203,11 @@ public final class Vcpu implements EventHandler {
 
   /** An interrupt arrived during a batched loop: stop it at the end of the current iteration. */
   private void cutBatch() {
-    long now = kernel.now();
+    cutBatch(kernel.now());
+  }
+
+  /** As {@link #cutBatch()}, with the loop at the point it reaches at {@code now}. */
+  private void cutBatch(long now) {
     long done = (now - batchStart) / batchPeriod + 1; // the iteration in progress completes
     if (done >= batchTimes) {
       return; // the loop ends at the next boundary anyway

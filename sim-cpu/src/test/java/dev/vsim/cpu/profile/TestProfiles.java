@@ -33,8 +33,8 @@ public final class TestProfiles {
             new TlbLevel(16, 4, 9),
             "lru"),
         new PagingStructureCaches(psc, psc, psc, psc, psc, psc, 1),
-        new VmxCosts(360, 340, 250, 200, 150),
-        new HypervisorCosts(100, 580, 150, 300, 120, 150, 300, 150, 10_000, 1000, 5200),
+        new VmxCosts(360, 340, 250, 200, 150, 180, 100),
+        new HypervisorCosts(100, 580, 150, 300, 120, 150, 300, 150, 10_000, 1000, 5200, 1800),
         new MmuCosts(600, 2000, 300, 2900, 180, 100, 200, 20, 10, 3000, 1400),
         skylakePower(),
         null);

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  */
 class VcpuBatchingTest {
   private static final VmxCosts VMX = new VmxCosts(300, 300, 200, 0, 0);
-  private static final HypervisorCosts HV = new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0);
+  private static final HypervisorCosts HV =
+      new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0);
   private static final long LOOP = 1000;
   private static final long GUEST_WORK = 20;
   private static final long HANDLER = 400;
@@ -139,10 +140,15 @@ class VcpuBatchingTest {
     long interruptAt = preemptAt + 100; // while off the pCPU
     Run batched = new Run(true, interruptAt, preemptAt, off);
     Run stepped = new Run(false, interruptAt, preemptAt, off);
-    // Iteration 3 finishes `off` later; its VM entry injects the interrupt.
-    assertEquals(LongArrayList.wrap(new long[] {4 * iteration + off + 50}), stepped.interrupts);
+    // Preempted in guest mode: an external-interrupt exit (300 + 200 + 300, paid when it runs
+    // again); iteration 3 finishes that and `off` later, and its VM entry injects the interrupt.
+    long preemption = 300 + 200 + 300;
+    assertEquals(
+        LongArrayList.wrap(new long[] {4 * iteration + off + preemption + 50}), stepped.interrupts);
     assertEquals(stepped.interrupts, batched.interrupts);
     assertEquals(stepped.snapshot(), batched.snapshot());
-    assertEquals(LOOP * iteration + off + 50 + HANDLER, batched.kernel.now());
+    assertEquals(1L, batched.snapshot().get("vcpu0.exits.external_interrupt.count"));
+    assertEquals(preemption, batched.snapshot().get("vcpu0.exits.external_interrupt.cycles"));
+    assertEquals(LOOP * iteration + off + preemption + 50 + HANDLER, batched.kernel.now());
   }
 }

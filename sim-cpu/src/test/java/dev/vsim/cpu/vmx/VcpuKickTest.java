@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 /** An interrupt for a vCPU in the middle of guest work kicks it out, then the work resumes. */
 class VcpuKickTest {
   private static final VmxCosts VMX = new VmxCosts(300, 300, 200, 0, 0);
-  private static final HypervisorCosts HV = new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0);
+  private static final HypervisorCosts HV =
+      new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0);
   private static final long WORK = 1_000_000;
   private static final long HANDLER = 400;
 

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  */
 class VcpuSpinTest {
   private static final VmxCosts VMX = new VmxCosts(300, 300, 200, 0, 0);
-  private static final HypervisorCosts HV = new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0);
+  private static final HypervisorCosts HV =
+      new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0);
   private static final long WINDOW = 4096;
   private static final long NOTICE = 50;
 

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 class VcpuTouchTest {
   private static final VmxCosts VMX = new VmxCosts(300, 300, 200, 0, 0);
-  private static final HypervisorCosts HV = new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0);
+  private static final HypervisorCosts HV =
+      new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0);
   private static final long PAGE = 4096;
   private static final long BASE = 0x10_0000;
 

@@ -13,6 +13,15 @@ public interface Workload {
    */
   void next(Vcpu vcpu, GuestOp op);
 
+  /**
+   * The guest's handler of an interrupt on this vCPU begins: the cycles of the workload's own part
+   * of it (the function a call-function IPI runs), on top of the kernel's entry, handler and
+   * return.
+   */
+  default long handlerCycles(Vcpu vcpu, int vector) {
+    return 0;
+  }
+
   /** The guest finished handling an interrupt on this vCPU (its EOI is being written). */
   default void interruptHandled(Vcpu vcpu, int vector) {}
 

@@ -45,7 +45,7 @@ class TlbShootdownTest {
               i,
               kernel,
               new VmxCosts(300, 300, 200, 0, 0),
-              new HypervisorCosts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+              new HypervisorCosts(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
               new StatGroup("vcpu" + i));
       tlbs[i] = new RecordingTlb();
       vcpus[i].setMmu(tlbs[i], null);

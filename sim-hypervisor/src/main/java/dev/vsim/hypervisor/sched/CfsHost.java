@@ -89,8 +89,9 @@ final class CfsHost implements HostScheduler {
         new VcpuOnSpin(
             vcpus,
             (from, to) -> scheduler.directedYield(tasks[from], tasks[to]),
-            // No APICv: an interrupt for a running vCPU kicks it (an exit), none is posted.
-            false,
+            // With APICv an interrupt waits posted in the descriptor of a vCPU preempted in user
+            // mode, which stays a candidate (kvm_arch_dy_has_pending_interrupt).
+            vm.kvm().apicv(),
             vm.stats().group("kvm").group("ple"));
     vm.kvm().setSpinHandler(onSpin::onSpin);
     vm.kvm().setYieldHandler((from, to) -> scheduler.yieldTo(tasks[from], tasks[to]));

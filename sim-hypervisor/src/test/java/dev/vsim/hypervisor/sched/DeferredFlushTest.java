@@ -52,7 +52,7 @@ class DeferredFlushTest {
               i,
               kernel,
               new VmxCosts(300, 300, 200, 0, 0),
-              new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0),
+              new HypervisorCosts(100, 0, 0, 0, 50, 0, 0, 0, 0, 0, 0, 0),
               stats.group("vcpu" + i));
       vcpu.attach(
           new GuestCode() {
