@@ -26,9 +26,9 @@ public final class PageTable {
   // The point operations' memo of level-1 tables: for a 2 MiB region whose level-2 entry points to
   // a table, that table's address, so that a look-up repeated for the same page (the EPT fault
   // path asks three times) or its neighbours reads one entry instead of descending from the root.
-  // Direct-mapped by a hash of the region; every change of an entry above level 1 (a table linked,
-  // unlinked, split or collapsed) empties it by moving to a new generation.
-  private static final int MEMO_BITS = 8;
+  // Direct-mapped by a hash of the region; a change of a present entry above level 1 (a table
+  // unlinked, a huge page split or collapsed) empties it by moving to a new generation.
+  private static final int MEMO_BITS = 10;
   private final long[] memoRegion = new long[1 << MEMO_BITS];
   private final long[] memoTable = new long[1 << MEMO_BITS];
   private final int[] memoGeneration = new int[1 << MEMO_BITS];
@@ -42,6 +42,7 @@ public final class PageTable {
     this.levels = levels;
     this.memory = memory;
     this.root = memory.allocate();
+    java.util.Arrays.fill(memoRegion, -1); // no region: a slot never used matches nothing
     addListener(new Accounting());
   }
 
@@ -118,8 +119,11 @@ public final class PageTable {
     if (oldEntry == newEntry) {
       return;
     }
-    if (level > 1) {
-      generation++; // the tables below this entry may have changed: forget every memo
+    if (level > 1 && format.isPresent(oldEntry)) {
+      // A present entry above level 1 changed: a remembered descent may have passed through it,
+      // so forget every memo. (One that was not present was on no remembered descent's way: a
+      // table linked into a hole, the common case of a fault, keeps the memos.)
+      generation++;
     }
     EntryListener[] l = listeners;
     for (int i = 0; i < l.length; i++) {
