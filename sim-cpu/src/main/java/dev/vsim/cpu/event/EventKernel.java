@@ -56,6 +56,10 @@ public final class EventKernel {
 
   // Far events: binary heap of slots ordered by (time, seq).
   private int[] heap = new int[64];
+  // Each heap position's (time, seq) beside it, so that a sift compares siblings read from one or
+  // two host cache lines rather than from two slots' entries in two arrays each.
+  private long[] heapTime = new long[64];
+  private long[] heapSeq = new long[64];
   private int heapSize;
   private int[] heapPos = new int[256]; // per slot: its index in the heap while IN_HEAP
 
@@ -240,7 +244,7 @@ public final class EventKernel {
           return NIL;
         }
         // Jump the window to the heap's earliest event.
-        long t = time[heap[0]];
+        long t = heapTime[0];
         if (t > limit) {
           return NIL;
         }
@@ -272,7 +276,7 @@ public final class EventKernel {
   private void advanceWindow(long t) {
     windowBase = t;
     long end = windowBase + wheelMask;
-    while (heapSize > 0 && time[heap[0]] <= end) {
+    while (heapSize > 0 && heapTime[0] <= end) {
       insertWheel(popHeap()); // the heap holds only live events
     }
   }
@@ -322,10 +326,6 @@ public final class EventKernel {
     wheelCount++;
   }
 
-  private boolean before(int a, int b) {
-    return time[a] < time[b] || (time[a] == time[b] && seq[a] < seq[b]);
-  }
-
   private int allocate() {
     int s;
     if (freeHead != NIL) {
@@ -364,6 +364,8 @@ public final class EventKernel {
     state[s] = IN_HEAP;
     if (heapSize == heap.length) {
       heap = Arrays.copyOf(heap, heapSize * 2);
+      heapTime = Arrays.copyOf(heapTime, heapSize * 2);
+      heapSeq = Arrays.copyOf(heapSeq, heapSize * 2);
     }
     siftUp(heapSize++, s);
   }
@@ -388,40 +390,62 @@ public final class EventKernel {
 
   /** Places {@code s} at index {@code i} or above, moving greater parents down. */
   private void siftUp(int i, int s) {
+    long t = time[s];
+    long q = seq[s];
     while (i > 0) {
       int p = (i - 1) >>> 1;
-      int ps = heap[p];
-      if (!before(s, ps)) {
+      long pt = heapTime[p];
+      if (!(t < pt || (t == pt && q < heapSeq[p]))) {
         break;
       }
-      heap[i] = ps;
-      heapPos[ps] = i;
+      move(p, i);
       i = p;
     }
-    heap[i] = s;
-    heapPos[s] = i;
+    place(i, s, t, q);
   }
 
   /** Places {@code s} at index {@code i} or below, moving smaller children up. */
   private void siftDown(int i, int s) {
+    long t = time[s];
+    long q = seq[s];
     while (true) {
       int c = 2 * i + 1;
       if (c >= heapSize) {
         break;
       }
-      int cs = heap[c];
-      if (c + 1 < heapSize && before(heap[c + 1], cs)) {
-        c++;
-        cs = heap[c];
+      long ct = heapTime[c];
+      long cq = heapSeq[c];
+      if (c + 1 < heapSize) {
+        long rt = heapTime[c + 1];
+        long rq = heapSeq[c + 1];
+        if (rt < ct || (rt == ct && rq < cq)) {
+          c++;
+          ct = rt;
+          cq = rq;
+        }
       }
-      if (!before(cs, s)) {
+      if (!(ct < t || (ct == t && cq < q))) {
         break;
       }
-      heap[i] = cs;
-      heapPos[cs] = i;
+      move(c, i);
       i = c;
     }
+    place(i, s, t, q);
+  }
+
+  /** Moves the heap entry at {@code from} to {@code to}. */
+  private void move(int from, int to) {
+    int m = heap[from];
+    heap[to] = m;
+    heapTime[to] = heapTime[from];
+    heapSeq[to] = heapSeq[from];
+    heapPos[m] = to;
+  }
+
+  private void place(int i, int s, long t, long q) {
     heap[i] = s;
+    heapTime[i] = t;
+    heapSeq[i] = q;
     heapPos[s] = i;
   }
 }

@@ -242,9 +242,11 @@ public final class DramBandwidth implements EventHandler {
         if (eventTime[k] == t) {
           continue;
         }
-        kernel.cancel(event[k]);
+        // As cancelling and scheduling again, but a far event stays in the kernel's heap.
+        event[k] = kernel.reschedule(event[k], t);
+      } else {
+        event[k] = kernel.schedule(t, this, k);
       }
-      event[k] = kernel.schedule(t, this, k);
       eventTime[k] = t;
     }
   }

@@ -23,6 +23,17 @@ public final class PageTable {
   private final TableIterator iterator = new TableIterator();
   private EntryListener[] listeners = NO_LISTENERS;
 
+  // The point operations' memo of level-1 tables: for a 2 MiB region whose level-2 entry points to
+  // a table, that table's address, so that a look-up repeated for the same page (the EPT fault
+  // path asks three times) or its neighbours reads one entry instead of descending from the root.
+  // Direct-mapped by a hash of the region; a change of a present entry above level 1 (a table
+  // unlinked, a huge page split or collapsed) empties it by moving to a new generation.
+  private static final int MEMO_BITS = 10;
+  private final long[] memoRegion = new long[1 << MEMO_BITS];
+  private final long[] memoTable = new long[1 << MEMO_BITS];
+  private final int[] memoGeneration = new int[1 << MEMO_BITS];
+  private int generation = 1;
+
   public PageTable(EntryFormat format, int levels, TableMemory memory) {
     if (levels != 4 && levels != 5) {
       throw new IllegalArgumentException("paging has 4 or 5 levels, got " + levels);
@@ -31,6 +42,7 @@ public final class PageTable {
     this.levels = levels;
     this.memory = memory;
     this.root = memory.allocate();
+    java.util.Arrays.fill(memoRegion, -1); // no region: a slot never used matches nothing
     addListener(new Accounting());
   }
 
@@ -106,6 +118,12 @@ public final class PageTable {
   private void changed(long address, int level, long oldEntry, long newEntry) {
     if (oldEntry == newEntry) {
       return;
+    }
+    if (level > 1 && format.isPresent(oldEntry)) {
+      // A present entry above level 1 changed: a remembered descent may have passed through it,
+      // so forget every memo. (One that was not present was on no remembered descent's way: a
+      // table linked into a hole, the common case of a fault, keeps the memos.)
+      generation++;
     }
     EntryListener[] l = listeners;
     for (int i = 0; i < l.length; i++) {
@@ -222,6 +240,15 @@ public final class PageTable {
     if (address < 0 || address >= addressLimit()) {
       throw new IllegalArgumentException("address beyond a " + levels + "-level table");
     }
+    long region = address >>> 21;
+    int m = memoSlot(region);
+    if (size.level() == 1 && memoGeneration[m] == generation && memoRegion[m] == region) {
+      set(
+          cursor.startAt(this, address, 1, memoTable[m]),
+          address,
+          format.leafEntry(target, 1, writable));
+      return;
+    }
     TableCursor c = cursor.start(this, address);
     while (c.level() > size.level()) {
       if (!c.isPresent()) {
@@ -235,6 +262,9 @@ public final class PageTable {
       throw tableInTheWay(c.level());
     }
     set(c, address, format.leafEntry(target, size.level(), writable));
+    if (c.level() == 1) {
+      remember(m, region, c.tableAddress());
+    }
   }
 
   private static IllegalStateException largePageInTheWay(int level, long address) {
@@ -317,19 +347,43 @@ public final class PageTable {
 
   /** The leaf entry mapping {@code address}, or 0 if none (no pricing: a software look-up). */
   public long leafEntry(long address) {
+    TableCursor c = descend(address);
+    return c.isPresent() ? c.entry() : 0;
+  }
+
+  /**
+   * The cursor at the entry where a descent for {@code address} from the root stops (the leaf, or
+   * the first entry not present), through the memo when it knows the region's level-1 table.
+   */
+  private TableCursor descend(long address) {
+    long region = address >>> 21;
+    int m = memoSlot(region);
+    if (memoGeneration[m] == generation && memoRegion[m] == region) {
+      return cursor.startAt(this, address, 1, memoTable[m]);
+    }
     TableCursor c = cursor.start(this, address);
     while (c.isPresent() && !c.isLeaf()) {
       c.down();
     }
-    return c.isPresent() ? c.entry() : 0;
+    if (c.level() == 1) {
+      remember(m, region, c.tableAddress());
+    }
+    return c;
+  }
+
+  private static int memoSlot(long region) {
+    return (int) ((region * 0x9E3779B97F4A7C15L) >>> (64 - MEMO_BITS));
+  }
+
+  private void remember(int m, long region, long table) {
+    memoRegion[m] = region;
+    memoTable[m] = table;
+    memoGeneration[m] = generation;
   }
 
   /** What {@code address} translates to, or -1 if it is not mapped. */
   public long translate(long address) {
-    TableCursor c = cursor.start(this, address);
-    while (c.isPresent() && !c.isLeaf()) {
-      c.down();
-    }
+    TableCursor c = descend(address);
     return c.isPresent() ? c.translated() : -1;
   }
 
@@ -349,10 +403,7 @@ public final class PageTable {
 
   /** The level of the leaf mapping {@code address} (1 for 4 KiB), or 0 if nothing maps it. */
   public int leafLevel(long address) {
-    TableCursor c = cursor.start(this, address);
-    while (c.isPresent() && !c.isLeaf()) {
-      c.down();
-    }
+    TableCursor c = descend(address);
     return c.isPresent() ? c.level() : 0;
   }
 

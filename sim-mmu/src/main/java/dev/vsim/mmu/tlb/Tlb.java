@@ -229,11 +229,15 @@ public final class Tlb {
       return 0; // empty: a flush after a flush
     }
     for (int n = from; n < to; n++) {
+      // The dense key first: an INVLPG's scan of a set that does not hold its page reads the keys'
+      // one or two host cache lines, not every way's tag.
+      if (onlyKey != -1 && keys[n] != onlyKey) {
+        continue;
+      }
       int i = n * STRIDE;
       long tag = entries[i + TAG];
       if ((int) tag != INVALID
           && ((int) tag & mask) == (value & mask)
-          && (onlyKey == -1 || keys[n] == onlyKey)
           && !(keepGlobal && tag >= GLOBAL)) {
         entries[i + TAG] = INVALID_TAG;
         fill[n / ways]--;
