@@ -268,6 +268,24 @@ public final class ScenarioLoader {
           "KVM_PRE_FAULT_MEMORY maps EPT tables, and native paging has none: use \"paging\":"
               + " \"ept\" or another faultDesign");
     }
+    java.util.Map<String, Integer> names = new java.util.HashMap<>();
+    for (int i = 0; i < s.vms().size(); i++) {
+      // A VM's name prefixes its statistics: two VMs of one name would share them.
+      Integer other = names.putIfAbsent(s.vms().get(i).nameOr(i), i);
+      if (other != null) {
+        String at = "/vms/" + i + (s.vms().get(i).name() != null ? "/name" : "");
+        throw ScenarioException.at(
+            sources.locate(at),
+            at,
+            "VM "
+                + i
+                + " has the name \""
+                + s.vms().get(i).nameOr(i)
+                + "\" of VM "
+                + other
+                + " (a VM without a name is vm<index>); give each VM its own name");
+      }
+    }
     for (int i = 0; i < s.vms().size(); i++) {
       if (!(s.vms().get(i).workload() instanceof DirtyLogPerfWorkloadSpec)) {
         continue;

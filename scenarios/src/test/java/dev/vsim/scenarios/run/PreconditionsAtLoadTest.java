@@ -136,4 +136,13 @@ class PreconditionsAtLoadTest {
             + " layout), got 5TiB (at /vms/0/memory)",
         error(VMEXIT, "/vms/0/memory=\"5TiB\""));
   }
+
+  @Test
+  void twoVmsOfOneName() {
+    // The second VM has no name: it is vm1, the name the first one took.
+    assertEquals(
+        "--set /vms/1={\"workload\": {\"type\": \"vmexit\"}}: VM 1 has the name \"vm1\" of VM 0 (a VM without a name is"
+            + " vm<index>); give each VM its own name (at /vms/1)",
+        error(VMEXIT, "/vms/1={\"workload\": {\"type\": \"vmexit\"}}", "/vms/0/name=\"vm1\""));
+  }
 }
