@@ -55,15 +55,8 @@ public record DirtierWorkloadSpec(ByteSize bytesPerVcpu, ByteSize stride, Intege
 
   @Override
   public void checkFits(int vcpus, ByteSize memory) {
-    if (bytesPerVcpu != null && bytesPerVcpu.bytes() * vcpus > memory.bytes()) {
-      throw new IllegalArgumentException(
-          "workload: bytesPerVcpu ("
-              + bytesPerVcpu
-              + ") times "
-              + vcpus
-              + " vCPUs is more than the VM's memory ("
-              + memory
-              + ")");
+    if (bytesPerVcpu != null) {
+      WorkloadSpec.checkSharesFit(bytesPerVcpu, vcpus, memory);
     }
   }
 

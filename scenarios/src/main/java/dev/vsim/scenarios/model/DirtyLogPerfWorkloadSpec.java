@@ -90,16 +90,7 @@ public record DirtyLogPerfWorkloadSpec(
 
   @Override
   public void checkFits(int vcpus, ByteSize memory) {
-    if (bytesPerVcpu.bytes() * vcpus > memory.bytes()) {
-      throw new IllegalArgumentException(
-          "workload: bytesPerVcpu ("
-              + bytesPerVcpu
-              + ") times "
-              + vcpus
-              + " vCPUs is more than the VM's memory ("
-              + memory
-              + ")");
-    }
+    WorkloadSpec.checkSharesFit(bytesPerVcpu, vcpus, memory);
   }
 
   @Override

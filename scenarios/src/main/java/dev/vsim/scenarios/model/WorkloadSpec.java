@@ -21,6 +21,25 @@ public interface WorkloadSpec {
   default void checkFits(int vcpus, ByteSize memory) {}
 
   /**
+   * Checks that {@code vcpus} shares of {@code bytesPerVcpu} fit in {@code memory} (compared by
+   * division, so that no product overflows).
+   *
+   * @throws IllegalArgumentException saying what does not fit
+   */
+  static void checkSharesFit(ByteSize bytesPerVcpu, int vcpus, ByteSize memory) {
+    if (bytesPerVcpu.bytes() > memory.bytes() / vcpus) {
+      throw new IllegalArgumentException(
+          "workload: bytesPerVcpu ("
+              + bytesPerVcpu
+              + ") times "
+              + vcpus
+              + " vCPUs is more than the VM's memory ("
+              + memory
+              + ")");
+    }
+  }
+
+  /**
    * Checks that the guest work the workload declares (counts times cycles) fits in {@code
    * maxCycles}, the simulator's time range, without overflowing.
    *
