@@ -26,6 +26,7 @@ public final class HostPageFault implements EventHandler {
   private static final int CHARGED = 4;
   private static final int ADDED = 5;
   private static final int START = 6;
+  private static final int ZEROED = 7;
   private static final int PHASES = 8;
 
   private final EventKernel kernel;
@@ -95,8 +96,8 @@ public final class HostPageFault implements EventHandler {
    * vCPU {@code v}'s thread, on host CPU {@code onCpu}, tops up its MMU page cache with {@code
    * topupPages} pages, then gets the host page behind its fault ({@code allocate}: it is not
    * resident and the host fault allocates it): {@code then.onEvent(now, arg)} fires when the page
-   * is there; an allocated page must then be zeroed and passed to {@link #afterZero}. The thread
-   * starts at cycle {@code at} (now or later).
+   * is there; an allocated page must then be zeroed, and {@link #whenZeroed} says what comes next.
+   * The thread starts at cycle {@code at} (now or later).
    */
   public void faultIn(
       int v,
@@ -140,13 +141,19 @@ public final class HostPageFault implements EventHandler {
   }
 
   /**
-   * The page {@link #faultIn} allocated for vCPU {@code v} is zeroed: it is charged, put on the
-   * LRU, and mmap_lock is released; then {@code then.onEvent(now, arg)} fires.
+   * What comes once the page {@link #faultIn} allocated for vCPU {@code v} is zeroed: it is
+   * charged, put on the LRU, and mmap_lock is released; then {@code then.onEvent(now, arg)} fires.
+   *
+   * @return the argument with which this object is to be called (as an event handler) when the
+   *     zeroing is done
    */
-  public void afterZero(int v, EventHandler then, long arg) {
+  public long whenZeroed(int v, EventHandler then, long arg) {
     done[v] = then;
     doneArg[v] = arg;
-    long now = kernel.now();
+    return (long) v * PHASES + ZEROED;
+  }
+
+  private void zeroed(int v, long now) {
     if (isHugetlb(backing[v])) {
       unlock(v, now);
       return;
@@ -171,6 +178,7 @@ public final class HostPageFault implements EventHandler {
       case CHARGED -> charged(v, now);
       case ADDED -> unlock(v, now);
       case START -> start(v, now);
+      case ZEROED -> zeroed(v, now);
       default -> throw new IllegalStateException("unknown host fault phase " + arg);
     }
   }
@@ -190,6 +198,15 @@ public final class HostPageFault implements EventHandler {
       return;
     }
     long t = mmapLock.readLock(cpu[v], now);
+    Backing b = backing[v];
+    if (!isHugetlb(b)) {
+      // The CPU's own list is no other CPU's: a page it holds can be taken at once.
+      int list = b == Backing.THP ? PageAllocator.THP : PageAllocator.MOVABLE;
+      if (allocator.tryTake(cpu[v], list)) {
+        kernel.schedule(t + hostPageAllocCycles, done[v], doneArg[v]);
+        return;
+      }
+    }
     if (t > now) {
       kernel.schedule(t, this, (long) v * PHASES + MM_LOCKED);
     } else {

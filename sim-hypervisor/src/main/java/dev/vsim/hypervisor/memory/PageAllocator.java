@@ -141,6 +141,19 @@ public final class PageAllocator implements EventHandler {
   }
 
   /**
+   * Takes one page of list {@code list} from {@code cpu}'s per-CPU list if it has one (no lock).
+   *
+   * @return whether it had one
+   */
+  public boolean tryTake(int cpu, int list) {
+    if (listPages[list][cpu] < 1) {
+      return false;
+    }
+    take(cpu, list, 1);
+    return true;
+  }
+
+  /**
    * Requester {@code req} on {@code cpu} dequeues a huge page from the hugetlb pool: {@code
    * done.onEvent(now, arg)} fires once it has it.
    */

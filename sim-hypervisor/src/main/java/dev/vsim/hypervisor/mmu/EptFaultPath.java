@@ -41,8 +41,7 @@ public final class EptFaultPath implements EventHandler {
   private static final int RELEASED = 3;
   private static final int WP_DONE = 4;
   private static final int ZERO = 5;
-  private static final int ZEROED = 6;
-  private static final int LINK = 7;
+  private static final int LINK = 6;
   private static final int PHASES = 8;
   // SPTE lines the directory tracks: far more than the vCPUs fault into at once.
   private static final int SPTE_LINES_TRACKED = 1 << 14;
@@ -288,9 +287,9 @@ public final class EptFaultPath implements EventHandler {
     switch ((int) (arg % PHASES)) {
       case ZERO -> {
         long bytes = slot[v].backing().pageBytes();
-        bandwidth.start(bytes, zeroingBytesPerSecond, this, (long) v * PHASES + ZEROED);
+        long then = hostFault.whenZeroed(v, this, (long) v * PHASES + FAULTED_IN);
+        bandwidth.start(bytes, zeroingBytesPerSecond, hostFault, then);
       }
-      case ZEROED -> hostFault.afterZero(v, this, (long) v * PHASES + FAULTED_IN);
       case FAULTED_IN -> {
         boolean exclusive = design.lockMode() == FaultDesign.LockMode.WRITE || splitting[v];
         holdsWrite[v] = exclusive;
