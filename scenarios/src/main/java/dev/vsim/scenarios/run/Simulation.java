@@ -14,6 +14,7 @@ import dev.vsim.guest.GuestKernel;
 import dev.vsim.guest.memory.GuestMemory;
 import dev.vsim.hypervisor.KvmVm;
 import dev.vsim.hypervisor.memory.Backing;
+import dev.vsim.hypervisor.memory.PageAllocator;
 import dev.vsim.hypervisor.mmu.DirtyLogger;
 import dev.vsim.hypervisor.mmu.VmMemory;
 import dev.vsim.hypervisor.sched.HostScheduler;
@@ -48,6 +49,7 @@ public final class Simulation {
   private final Options options;
   private final PowerModel power;
   private final DramBandwidth bandwidth;
+  private final PageAllocator pageAllocator;
   private final HostScheduler host;
   private final List<VmMemory> memories = new ArrayList<>();
   private final List<DirtyLogger> loggers = new ArrayList<>();
@@ -97,6 +99,9 @@ public final class Simulation {
     bandwidth =
         new DramBandwidth(
             kernel, profile.dram().bandwidthBytesPerSecond(), hz, hostStats.group("dram"));
+    pageAllocator =
+        new PageAllocator(
+            kernel, profile.hostMm(), profile.hardwareThreads(), hostStats.group("page_allocator"));
     long pleWindow = hv.pauseLoopExiting() ? hv.pleWindow().toCycles(hz) : 0;
     host =
         hv.scheduler()
@@ -146,6 +151,7 @@ public final class Simulation {
             spec.pagingLevels(),
             n,
             bandwidth,
+            pageAllocator,
             vmStats);
     memories.add(memory);
     memory.register();

@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param vmx VM exit and entry transition costs
  * @param hypervisor software path costs of the hypervisor's exit handlers
  * @param mmu costs of the hypervisor's EPT fault path and EPT maintenance
+ * @param hostMm what the host kernel's memory management shares between faulting threads, and its
+ *     costs
  * @param power core and package idle states and turbo frequency limits
  * @param sources parameter JSON pointer to the source of its value
  */
@@ -35,6 +37,7 @@ public record HardwareProfile(
     VmxCosts vmx,
     HypervisorCosts hypervisor,
     MmuCosts mmu,
+    HostMmCosts hostMm,
     Power power,
     Map<String, String> sources) {
 
@@ -49,6 +52,7 @@ public record HardwareProfile(
     Objects.requireNonNull(vmx, "vmx");
     Objects.requireNonNull(hypervisor, "hypervisor");
     Objects.requireNonNull(mmu, "mmu");
+    Objects.requireNonNull(hostMm, "hostMm");
     Objects.requireNonNull(power, "power");
     // Simulated time counts base-clock cycles; turbo only reports how fast busy cores ran.
     if (power.turbo().maxHz() > frequency.maxTurboHz()) {

@@ -35,9 +35,15 @@ public final class TestProfiles {
         new PagingStructureCaches(psc, psc, psc, psc, psc, psc, 1),
         new VmxCosts(360, 340, 250, 200, 150, 180, 100),
         new HypervisorCosts(100, 580, 150, 300, 120, 150, 300, 150, 10_000, 1000, 5200, 1800),
-        new MmuCosts(600, 2000, 300, 2900, 180, 100, 200, 20, 10, 3000, 1400),
+        new MmuCosts(600, 1850, 300, 2900, 180, 100, 200, 20, 10, 3000, 1400),
+        skylakeHostMm(),
         skylakePower(),
         null);
+  }
+
+  /** The bundled Skylake-SP profile's host memory-management costs. */
+  public static HostMmCosts skylakeHostMm() {
+    return new HostMmCosts(180, 100, 63, 1886, 196_608, 5, 300, 31, 50, 64, 3, 5, 40, 300);
   }
 
   /**

@@ -164,6 +164,17 @@ public final class Ept implements SecondLevelTables {
     return table.leafLevel(gpa) != 0;
   }
 
+  @Override
+  public boolean hasTableFor(Memslot s, long gpa) {
+    int level = mapSize(s, gpa).level();
+    return table.walkStopLevel(gpa, level) == level || isMapped(gpa);
+  }
+
+  @Override
+  public long tablePages() {
+    return table.memory().pageCount();
+  }
+
   /**
    * Installs the SPTE for a fault on {@code gpa} if none maps it yet (the compare-exchange of the
    * TDP MMU, or the check the legacy path makes under the lock).

@@ -3,13 +3,17 @@ package dev.vsim.hypervisor.mmu;
 import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.memory.DramBandwidth;
+import dev.vsim.cpu.profile.HostMmCosts;
 import dev.vsim.cpu.profile.MmuCosts;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
+import dev.vsim.cpu.sync.CacheLines;
 import dev.vsim.cpu.sync.RwLock;
 import dev.vsim.cpu.vmx.Vcpu;
+import dev.vsim.hypervisor.memory.HostPageFault;
 import dev.vsim.hypervisor.memory.Memslot;
+import dev.vsim.mmu.pagetable.PageSize;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -21,6 +25,12 @@ import org.HdrHistogram.Histogram;
  * finds the SPTE installed by another when it gets to install loses the race and retries. The same
  * path serves KVM_PRE_FAULT_MEMORY (no exit, no guest to return to).
  *
+ * <p>The host kernel's part (KVM's MMU page cache top-up, get_user_pages, the host page fault with
+ * what it shares between threads) is {@link HostPageFault}'s. Under the TDP MMU a fault whose walk
+ * finds the last-level table missing links a new one by compare-exchange; if another vCPU linked it
+ * first, the fault frees its page and is retried. Every SPTE install writes the SPTE's cache line
+ * (eight SPTEs), which moves over when another core wrote it last ({@link CacheLines}).
+ *
  * <p>The vCPU is blocked in the hypervisor for the whole handler: its exit round trip includes the
  * waiting.
  */
@@ -31,7 +41,10 @@ public final class EptFaultPath implements EventHandler {
   private static final int RELEASED = 3;
   private static final int WP_DONE = 4;
   private static final int ZERO = 5;
+  private static final int LINK = 6;
   private static final int PHASES = 8;
+  // SPTE lines the directory tracks: far more than the vCPUs fault into at once.
+  private static final int SPTE_LINES_TRACKED = 1 << 14;
 
   private final EventKernel kernel;
   private final MmuCosts costs;
@@ -40,6 +53,9 @@ public final class EptFaultPath implements EventHandler {
   private final RwLock lock;
   private final DramBandwidth bandwidth;
   private final long zeroingBytesPerSecond;
+  private final HostPageFault hostFault;
+  private final MmuPageCache mmuPages;
+  private final CacheLines spteLines;
 
   // Per vCPU: the fault in progress.
   private final Vcpu[] vcpus;
@@ -52,29 +68,49 @@ public final class EptFaultPath implements EventHandler {
   private final Runnable[] prefaultDone;
   private final long[] prefaultNext;
   private final long[] prefaultEnd;
+  private final boolean[] prefaultBegun; // whether this KVM_PRE_FAULT_MEMORY began a page yet
+  private final int[] cpu;
+  private final long[] linking; // the table a vCPU's fault has linked and not yet filled, or -1
 
   private final Counter faults;
   private final Counter racesLost;
   private final Counter hostPagesAllocated;
   private final Counter prefaulted;
+  private final Counter linkRaces;
   private final Counter[] vcpuFaults;
   private final Histogram faultCycles = new Histogram(3);
 
   /**
+   * @param hostFault the host kernel's side of the VM's faults
    * @param vcpuCount number of vCPUs of the VM
    * @param stats the VM's KVM group ({@code vm0.kvm}); the lock's statistics go to {@code
-   *     mmu_lock}, the fault path's to {@code ept_faults}
+   *     mmu_lock}, the fault path's to {@code ept_faults}, the MMU page caches' to {@code
+   *     mmu_page_cache}
    */
   public EptFaultPath(
       EventKernel kernel,
       MmuCosts costs,
+      HostMmCosts hostMm,
       FaultDesign design,
       SecondLevelTables ept,
       DramBandwidth bandwidth,
       long zeroingBytesPerSecond,
+      HostPageFault hostFault,
       int vcpuCount,
       StatGroup stats) {
     this.kernel = kernel;
+    this.hostFault = hostFault;
+    this.mmuPages =
+        new MmuPageCache(
+            hostMm.mmuPageCacheMin(),
+            hostMm.mmuPageCacheCapacity(),
+            vcpuCount,
+            stats.group("mmu_page_cache"));
+    this.spteLines =
+        new CacheLines(
+            SPTE_LINES_TRACKED,
+            hostMm.cacheLineTransferCycles(),
+            stats.group("ept_faults").group("spte_lines"));
     this.costs = costs;
     this.design = design;
     this.ept = ept;
@@ -91,6 +127,13 @@ public final class EptFaultPath implements EventHandler {
     prefaultDone = new Runnable[vcpuCount];
     prefaultNext = new long[vcpuCount];
     prefaultEnd = new long[vcpuCount];
+    prefaultBegun = new boolean[vcpuCount];
+    cpu = new int[vcpuCount];
+    linking = new long[vcpuCount];
+    for (int i = 0; i < vcpuCount; i++) {
+      cpu[i] = i; // until a vCPU faults: KVM_PRE_FAULT_MEMORY runs vCPU i on the i-th thread
+      linking[i] = -1;
+    }
     StatGroup g = stats.group("ept_faults");
     faults = g.counter("count", Unit.COUNT, "EPT violations (or shadow faults) handled");
     racesLost =
@@ -105,6 +148,11 @@ public final class EptFaultPath implements EventHandler {
             "prefaulted_pages",
             Unit.COUNT,
             "Pages mapped ahead of any fault by KVM_PRE_FAULT_MEMORY");
+    linkRaces =
+        g.counter(
+            "table_link_races",
+            Unit.COUNT,
+            "Faults retried because another vCPU linked the table they were linking first");
     vcpuFaults = new Counter[vcpuCount];
     for (int i = 0; i < vcpuCount; i++) {
       vcpuFaults[i] =
@@ -159,6 +207,7 @@ public final class EptFaultPath implements EventHandler {
           "EPT violation on a pre-populated EPT at 0x" + Long.toHexString(faultGpa));
     }
     vcpus[v] = vcpu;
+    cpu[v] = vcpu.pcpu();
     prefaultDone[v] = null;
     faults.increment();
     vcpuFaults[v].increment();
@@ -176,6 +225,7 @@ public final class EptFaultPath implements EventHandler {
     prefaultDone[v] = done;
     prefaultNext[v] = from;
     prefaultEnd[v] = to;
+    prefaultBegun[v] = false;
     nextPrefault(v);
   }
 
@@ -183,13 +233,18 @@ public final class EptFaultPath implements EventHandler {
     while (prefaultNext[v] < prefaultEnd[v]) {
       long at = prefaultNext[v];
       Memslot s = ept.host().slotOf(at);
-      long size = s == null ? 4096 : ept.mapSize(s, at).bytes();
-      prefaultNext[v] = (at & ~(size - 1)) + size;
       if (s != null && !ept.isMapped(at)) {
-        prefaulted.increment();
+        // A fault that lost a race leaves the page unmapped: it is retried, as KVM's
+        // kvm_tdp_map_page loops on RET_PF_RETRY.
+        if (!prefaultBegun[v] || gpa[v] != at) {
+          prefaulted.increment();
+        }
+        prefaultBegun[v] = true;
         begin(v, s, at, true, 0);
         return;
       }
+      long size = s == null ? 4096 : ept.mapSize(s, at).bytes();
+      prefaultNext[v] = (at & ~(size - 1)) + size;
     }
     Runnable done = prefaultDone[v];
     prefaultDone[v] = null;
@@ -215,14 +270,15 @@ public final class EptFaultPath implements EventHandler {
       kernel.schedule(now + costs.gupResidentCycles(), this, v * PHASES + FAULTED_IN);
       return;
     }
-    long zero = ept.host().faultIn(s, ept.gpaOf(faultGpa));
-    if (zero > 0) {
+    boolean allocates = ept.host().faultIn(s, ept.gpaOf(faultGpa)) > 0;
+    if (allocates) {
       hostPagesAllocated.increment();
-      // Allocate, then clear the page at one core's store rate, sharing the memory bandwidth.
-      kernel.schedule(now + costs.hostPageAllocCycles(), this, v * PHASES + ZERO);
-      return;
     }
-    kernel.schedule(now + costs.gupResidentCycles(), this, v * PHASES + FAULTED_IN);
+    // The host's side; an allocated page is then cleared at one core's store rate, sharing the
+    // memory bandwidth.
+    int phase = allocates ? ZERO : FAULTED_IN;
+    int topup = mmuPages.topUp(v);
+    hostFault.faultIn(v, cpu[v], s.backing(), allocates, topup, now, this, v * PHASES + phase);
   }
 
   @Override
@@ -231,7 +287,8 @@ public final class EptFaultPath implements EventHandler {
     switch ((int) (arg % PHASES)) {
       case ZERO -> {
         long bytes = slot[v].backing().pageBytes();
-        bandwidth.start(bytes, zeroingBytesPerSecond, this, (long) v * PHASES + FAULTED_IN);
+        long then = hostFault.whenZeroed(v, this, (long) v * PHASES + FAULTED_IN);
+        bandwidth.start(bytes, zeroingBytesPerSecond, hostFault, then);
       }
       case FAULTED_IN -> {
         boolean exclusive = design.lockMode() == FaultDesign.LockMode.WRITE;
@@ -254,22 +311,75 @@ public final class EptFaultPath implements EventHandler {
           // Another vCPU mapped it while this one waited: nothing to do but return.
           racesLost.increment();
           kernel.schedule(now + costs.raceRetryCycles(), this, (long) v * PHASES + RELEASED);
+        } else if (!holdsWrite[v] && !tableLinked(v)) {
+          // The walk gets as far as the missing table and links a new one by compare-exchange.
+          kernel.schedule(now + costs.spteInstallCycles(), this, (long) v * PHASES + LINK);
         } else {
           kernel.schedule(now + costs.mapUnderLockCycles(), this, (long) v * PHASES + INSTALL);
         }
       }
+      case LINK -> {
+        if (tableLinked(v)) {
+          // Another vCPU linked it since this walk began: this fault's table page is freed and
+          // the fault retried.
+          racesLost.increment();
+          linkRaces.increment();
+          kernel.schedule(now + costs.raceRetryCycles(), this, (long) v * PHASES + RELEASED);
+        } else {
+          linking[v] = tableOf(v);
+          long rest = Math.max(0, costs.mapUnderLockCycles() - costs.spteInstallCycles());
+          kernel.schedule(now + rest, this, (long) v * PHASES + INSTALL);
+        }
+      }
       case INSTALL -> {
-        if (ept.install(slot[v], gpa[v], write[v])) {
-          release(v, now);
+        long tables = ept.tablePages();
+        boolean installed = ept.install(slot[v], gpa[v], write[v]);
+        linking[v] = -1;
+        mmuPages.used(v, ept.tablePages() - tables);
+        long done = spteLines.write(spteLine(v), cpu[v], now); // the SPTE's compare-exchange
+        if (installed) {
+          if (done > now) {
+            kernel.schedule(done, this, (long) v * PHASES + RELEASED);
+          } else {
+            release(v, now);
+          }
         } else {
           racesLost.increment(); // the compare-exchange failed: the fault is retried
-          kernel.schedule(now + costs.raceRetryCycles(), this, (long) v * PHASES + RELEASED);
+          kernel.schedule(done + costs.raceRetryCycles(), this, (long) v * PHASES + RELEASED);
         }
       }
       case RELEASED -> release(v, now);
       case WP_DONE -> finish(v, now);
       default -> throw new IllegalStateException("unknown fault phase " + arg);
     }
+  }
+
+  /** Whether the table that will hold vCPU {@code v}'s SPTE is linked (or being linked). */
+  private boolean tableLinked(int v) {
+    if (ept.hasTableFor(slot[v], gpa[v])) {
+      return true;
+    }
+    long table = tableOf(v);
+    for (int w = 0; w < linking.length; w++) {
+      if (w != v && linking[w] == table) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The table page that holds the SPTE of vCPU {@code v}'s fault: its level and index. */
+  private long tableOf(int v) {
+    PageSize size = ept.mapSize(slot[v], gpa[v]);
+    int shift = Long.numberOfTrailingZeros(size.bytes()) + 9;
+    return ((long) size.level() << 56) | (gpa[v] >>> shift);
+  }
+
+  /** The cache line (eight SPTEs) that holds the SPTE of vCPU {@code v}'s fault. */
+  private long spteLine(int v) {
+    PageSize size = ept.mapSize(slot[v], gpa[v]);
+    int shift = Long.numberOfTrailingZeros(size.bytes()) + 3;
+    return ((long) size.level() << 56) | (gpa[v] >>> shift);
   }
 
   private void release(int v, long now) {

@@ -30,6 +30,19 @@ public interface SecondLevelTables {
    */
   boolean install(Memslot s, long address, boolean write);
 
+  /**
+   * Whether the tables down to the one that holds the entry for {@code address} are all linked (or
+   * a leaf already maps it), so that a fault only has to install its entry.
+   */
+  default boolean hasTableFor(Memslot s, long address) {
+    return true;
+  }
+
+  /** Table pages allocated so far (including pages since freed). */
+  default long tablePages() {
+    return 0;
+  }
+
   /** Whether dirty logging is on (then write faults may only need a write-protection fix). */
   default boolean isLogging() {
     return false;

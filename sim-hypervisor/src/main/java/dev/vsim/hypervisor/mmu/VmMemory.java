@@ -10,7 +10,9 @@ import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.hypervisor.memory.Backing;
 import dev.vsim.hypervisor.memory.HostMemory;
+import dev.vsim.hypervisor.memory.HostPageFault;
 import dev.vsim.hypervisor.memory.Memslot;
+import dev.vsim.hypervisor.memory.PageAllocator;
 import dev.vsim.mmu.pagetable.PageTable;
 import dev.vsim.mmu.walk.Mmu;
 import dev.vsim.mmu.walk.TranslationMode;
@@ -73,6 +75,8 @@ public final class VmMemory {
   private final long guestTablesGpa;
   private final Ept ept;
   private final DramBandwidth bandwidth;
+  private final PageAllocator allocator;
+  private final StatGroup vmStats;
   private ShadowTables shadow; // built once the guest has its page table
   private EptFaultPath faults;
   private final List<Mmu> mmus = new ArrayList<>();
@@ -80,6 +84,7 @@ public final class VmMemory {
 
   /**
    * @param bandwidth the memory bandwidth that zeroing on faults shares
+   * @param allocator the host's page allocator, which every VM's faults share
    * @param vmStats the VM's group: host memory under {@code host_memory}, the hypervisor's parts
    *     under {@code kvm}
    */
@@ -93,6 +98,7 @@ public final class VmMemory {
       int levels,
       int vcpus,
       DramBandwidth bandwidth,
+      PageAllocator allocator,
       StatGroup vmStats) {
     String conflict = mode == TranslationMode.SHADOW ? design.shadowPagingConflict() : null;
     if (conflict != null) {
@@ -116,6 +122,8 @@ public final class VmMemory {
         Math.max(
             GUEST_TABLES_GPA, (bytes + GUEST_TABLES_GPA - 1) / GUEST_TABLES_GPA * GUEST_TABLES_GPA);
     this.bandwidth = bandwidth;
+    this.allocator = allocator;
+    this.vmStats = vmStats;
     if (mode == TranslationMode.NESTED) {
       ept = new Ept(profile.mmu(), host, levels, 1, kvmStats.group("ept"));
       faults = faultPath(ept, kvmStats);
@@ -125,13 +133,32 @@ public final class VmMemory {
   }
 
   private EptFaultPath faultPath(SecondLevelTables tables, StatGroup stats) {
+    long zeroingRate = profile.dram().zeroingBytesPerSecond();
+    // A page of KVM's MMU page cache: the allocation's own work, then clear_page at one core's
+    // rate.
+    long topupPageCycles =
+        profile.hostMm().mmuPageAllocCycles()
+            + (4096L * profile.frequency().baseHz() + zeroingRate - 1) / zeroingRate;
+    HostPageFault hostFault =
+        new HostPageFault(
+            kernel,
+            profile.hostMm(),
+            profile.mmu().hostPageAllocCycles(),
+            profile.mmu().gupResidentCycles(),
+            topupPageCycles,
+            allocator,
+            vcpus,
+            profile.hardwareThreads(),
+            vmStats.group("host_mm"));
     return new EptFaultPath(
         kernel,
         profile.mmu(),
+        profile.hostMm(),
         design,
         tables,
         bandwidth,
-        profile.dram().zeroingBytesPerSecond(),
+        zeroingRate,
+        hostFault,
         vcpus,
         stats);
   }

@@ -401,6 +401,20 @@ public final class PageTable {
 
   // ---- operations of the hypervisor on EPT: dirty logging splits and restores large pages ----
 
+  /**
+   * How far down a walk for {@code address} gets through present tables, stopping at {@code level}:
+   * {@code level} if every table down to the one holding the level-{@code level} entry is linked,
+   * otherwise the level of the first entry that is not present (or is a leaf). A fault that maps at
+   * {@code level} links the tables below the returned level.
+   */
+  public int walkStopLevel(long address, int level) {
+    TableCursor c = cursor.start(this, address);
+    while (c.level() > level && c.isPresent() && !c.isLeaf()) {
+      c.down();
+    }
+    return c.level();
+  }
+
   /** The level of the leaf mapping {@code address} (1 for 4 KiB), or 0 if nothing maps it. */
   public int leafLevel(long address) {
     TableCursor c = descend(address);
