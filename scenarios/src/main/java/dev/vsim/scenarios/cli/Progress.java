@@ -73,11 +73,6 @@ final class Progress implements AutoCloseable {
     return create(quiet, plans.size(), "configuration");
   }
 
-  /** An update that knows only the fraction done (no simulated time or events to show). */
-  void update(String configuration, double fraction) {
-    update(configuration, fraction, 0.0, 0);
-  }
-
   void update(String configuration, double fraction, double simulatedSeconds, long events) {
     if (quiet) {
       return;

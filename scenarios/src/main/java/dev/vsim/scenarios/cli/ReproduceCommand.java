@@ -190,9 +190,10 @@ final class ReproduceCommand implements Callable<Integer> {
     }
 
     @Override
-    public void progress(String configuration, double fraction) {
+    public void progress(
+        String configuration, double fraction, double simulatedSeconds, long events) {
       if (progress != null) {
-        progress.update(configuration, fraction);
+        progress.update(configuration, fraction, simulatedSeconds, events);
       }
     }
 

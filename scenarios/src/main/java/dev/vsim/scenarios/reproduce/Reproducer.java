@@ -42,8 +42,11 @@ public final class Reproducer {
     /** A scenario's configurations are about to be simulated. */
     void starting(String scenario, int index, int total, List<RunPlan> plans);
 
-    /** A configuration has simulated this fraction of its stop time (from its own thread). */
-    void progress(String configuration, double fraction);
+    /**
+     * A configuration has simulated this fraction of its stop time, this many simulated seconds and
+     * events so far (from its own thread).
+     */
+    void progress(String configuration, double fraction, double simulatedSeconds, long events);
 
     /** A scenario's results directory has been written. */
     void finished(String scenario, Path dir, double seconds);
@@ -151,7 +154,12 @@ public final class Reproducer {
       Runner runner = new Runner(loader.json());
       long start = System.nanoTime();
       RunResult r =
-          runner.simulate(s, p, new Simulation.Options(true, false), jobs, listener::progress);
+          runner.simulate(
+              s,
+              p,
+              new Simulation.Options(true, false),
+              jobs,
+              (Runner.Listener) listener::progress);
       double seconds = (System.nanoTime() - start) / 1e9;
       Path runDir = dir.resolve(RUNS).resolve(s);
       Files.createDirectories(runDir.getParent());

@@ -35,6 +35,7 @@ class ReproduceCommandTest {
   @TempDir static Path tmp;
   private static Path report;
   private static String md;
+  private static String progress;
   private static String html;
 
   private record Outcome(int code, String out, String err) {}
@@ -59,11 +60,23 @@ class ReproduceCommandTest {
   @BeforeAll
   static void reproduceTalk002Quickly() throws Exception {
     report = tmp.resolve("report");
-    Outcome o = vsim("reproduce", "beyond-kvm-ko", "--quick", "-q", "-o", report.toString());
+    Outcome o = vsim("reproduce", "beyond-kvm-ko", "--quick", "-o", report.toString());
     assertEquals(0, o.code(), o.err());
     assertTrue(o.out().contains("report.html"), o.out());
+    progress = o.err();
     md = Files.readString(report.resolve("report.md"));
     html = Files.readString(report.resolve("report.html"));
+  }
+
+  @Test
+  void progressShowsEachConfigurationsSimulatedTimeAndEvents() {
+    List<String> done = progress.lines().filter(l -> l.contains(" done: ")).toList();
+    assertFalse(done.isEmpty(), progress);
+    for (String line : done) {
+      // A finished configuration has simulated some time and moved events.
+      assertFalse(line.contains("sim 0 us"), line);
+      assertFalse(line.contains(" 0 events/s"), line);
+    }
   }
 
   @Test
