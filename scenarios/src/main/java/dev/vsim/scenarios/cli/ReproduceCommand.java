@@ -1,7 +1,6 @@
 package dev.vsim.scenarios.cli;
 
 import dev.vsim.results.ReproductionReport;
-import dev.vsim.results.ResultWriter;
 import dev.vsim.scenarios.json.ScenarioException;
 import dev.vsim.scenarios.reproduce.Reproducer;
 import dev.vsim.scenarios.reproduce.TalkCatalogue;
@@ -10,7 +9,6 @@ import dev.vsim.scenarios.run.RunPlan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -73,28 +71,14 @@ final class ReproduceCommand implements Callable<Integer> {
       System.err.println("vsim reproduce: " + e.getMessage());
       return VsimCommand.USAGE;
     }
-    Path dir;
-    boolean created = output == null || !Files.exists(output);
+    OutputDirectory out;
     try {
-      if (output == null) {
-        dir =
-            ResultWriter.reserveRunDirectory(
-                Path.of("runs"), "reproduce", Clock.systemDefaultZone());
-      } else {
-        dir = output;
-        ResultWriter.checkWritable(dir);
-        Files.createDirectories(dir);
-      }
-    } catch (IOException e) {
-      Path shown = output != null ? output : Path.of("runs");
-      System.err.println(
-          "vsim reproduce: cannot write the report to "
-              + shown
-              + ": "
-              + e.getMessage()
-              + "; choose another -o");
+      out = OutputDirectory.reserve(output, "reproduce", "vsim reproduce", "the report");
+    } catch (OutputDirectory.Refused e) {
+      System.err.println(e.getMessage());
       return VsimCommand.USAGE;
     }
+    Path dir = out.dir();
     StringBuilder command = new StringBuilder("./vsim reproduce");
     talkNames.forEach(t -> command.append(' ').append(t));
     if (quick) {
@@ -105,33 +89,15 @@ final class ReproduceCommand implements Callable<Integer> {
     Listener listener = new Listener();
     // SIGINT or SIGTERM: one line. The runs finished so far stay (each written atomically); the
     // one under way leaves nothing, and there is no report.
-    boolean[] finished = {false};
-    Path shownDir = dir;
-    Thread interrupted =
-        new Thread(
-            () -> {
-              if (!finished[0]) {
-                Path runs = shownDir.resolve(Reproducer.RUNS);
-                if (Files.isDirectory(runs)) {
-                  System.err.println(
-                      "vsim reproduce: interrupted; no report was written (the runs that"
-                          + " finished are in "
-                          + runs
-                          + ")");
-                } else {
-                  System.err.println("vsim reproduce: interrupted; nothing was written");
-                  if (created) {
-                    try {
-                      Files.deleteIfExists(shownDir); // made, empty, for the report
-                    } catch (IOException notEmpty) {
-                      // Something else is in it: left as it is.
-                    }
-                  }
-                }
-              }
-            },
-            "vsim-reproduce-interrupted");
-    Runtime.getRuntime().addShutdownHook(interrupted);
+    Path runs = dir.resolve(Reproducer.RUNS);
+    out.onInterrupt(
+        () ->
+            Files.isDirectory(runs)
+                ? "vsim reproduce: interrupted; no report was written (the runs that finished are"
+                    + " in "
+                    + runs
+                    + ")"
+                : "vsim reproduce: interrupted; nothing was written");
     try {
       reproducer.run(talks, dir, command.toString(), listener);
     } catch (ScenarioException e) {
@@ -142,23 +108,15 @@ final class ReproduceCommand implements Callable<Integer> {
       return VsimCommand.FAILURE;
     } catch (RuntimeException | OutOfMemoryError e) {
       if (e instanceof OutOfMemoryError) {
-        System.err.println(
-            "vsim reproduce: the simulation needs more memory than the Java heap has; run again"
-                + " with a larger heap, e.g. VSIM_JAVA_OPTS=\"-Xmx16g -XX:+UseParallelGC\" (or"
-                + " -j 1)");
+        System.err.println(OutputDirectory.outOfMemory("vsim reproduce"));
       } else {
         System.err.println("vsim reproduce: the simulation failed: " + e);
         e.printStackTrace(System.err);
       }
       return VsimCommand.FAILURE;
     } finally {
-      finished[0] = true;
+      out.close();
       listener.close();
-      try {
-        Runtime.getRuntime().removeShutdownHook(interrupted);
-      } catch (IllegalStateException shuttingDown) {
-        // The hook runs: the reproduction was interrupted.
-      }
     }
     System.out.printf(
         Locale.ROOT,

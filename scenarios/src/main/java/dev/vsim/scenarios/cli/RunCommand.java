@@ -9,9 +9,7 @@ import dev.vsim.scenarios.run.Runner;
 import dev.vsim.scenarios.run.ScenarioLoader;
 import dev.vsim.scenarios.run.Simulation;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -86,85 +84,30 @@ final class RunCommand implements Callable<Integer> {
       System.err.println(tooLarge);
       return VsimCommand.FAILURE;
     }
-    Path dir;
-    boolean reserved = output == null || !Files.exists(output);
+    OutputDirectory out;
     try {
-      if (output == null) {
-        dir =
-            ResultWriter.reserveRunDirectory(
-                Path.of("runs"), plans.get(0).scenario().name(), Clock.systemDefaultZone());
-      } else {
-        dir = output;
-        ResultWriter.checkWritable(dir);
-        if (reserved) {
-          // Made now, so that a place that cannot be written is refused before simulating.
-          Files.createDirectories(dir);
-        }
-      }
-    } catch (IOException e) {
-      Path shown = output != null ? output : Path.of("runs");
-      System.err.println(
-          "vsim: cannot write results to " + shown + ": " + reason(e) + "; choose another -o");
+      out = OutputDirectory.reserve(output, plans.get(0).scenario().name(), "vsim", "results");
+    } catch (OutputDirectory.Refused e) {
+      System.err.println(e.getMessage());
       return VsimCommand.USAGE;
     }
-    try {
-      for (Path stale : ResultWriter.removeStalePartials(dir)) {
-        System.err.println("vsim: removed the partial results of a killed run: " + stale);
-      }
-    } catch (IOException e) {
-      System.err.println("vsim: cannot clean up beside " + dir + ": " + e.getMessage());
-      return VsimCommand.USAGE;
-    }
-    // SIGINT or SIGTERM: one line, and no results directory that looks complete (the writer
-    // removes its partial directory; an empty reserved one goes too).
-    boolean[] finished = {false};
-    Path reservedDir = reserved ? dir : null;
-    Thread interrupted =
-        new Thread(
-            () -> {
-              if (!finished[0]) {
-                System.err.println("vsim: interrupted; no results were written");
-                if (reservedDir != null) {
-                  try {
-                    Files.deleteIfExists(reservedDir);
-                  } catch (IOException ignored) {
-                    // Not empty (another writer) or gone.
-                  }
-                }
-              }
-            },
-            "vsim-interrupted");
-    Runtime.getRuntime().addShutdownHook(interrupted);
-    try {
-      return simulateAndWrite(loader, plans, dir, reserved, finished);
-    } finally {
+    try (out) {
       try {
-        Runtime.getRuntime().removeShutdownHook(interrupted);
-      } catch (IllegalStateException shuttingDown) {
-        // The hook runs: the run was interrupted.
+        for (Path stale : ResultWriter.removeStalePartials(out.dir())) {
+          System.err.println("vsim: removed the partial results of a killed run: " + stale);
+        }
+      } catch (IOException e) {
+        System.err.println("vsim: cannot clean up beside " + out.dir() + ": " + e.getMessage());
+        return VsimCommand.USAGE;
       }
+      // The writer removes its own partial directory when interrupted.
+      out.onInterrupt(() -> "vsim: interrupted; no results were written");
+      return simulateAndWrite(loader, plans, out);
     }
   }
 
-  /** What the operating system said, in words: the exceptions' messages are only the path. */
-  private static String reason(IOException e) {
-    if (e instanceof java.nio.file.NoSuchFileException) {
-      return "no such file or directory: " + e.getMessage();
-    }
-    if (e instanceof java.nio.file.AccessDeniedException) {
-      return "permission denied: " + e.getMessage();
-    }
-    if (e instanceof java.nio.file.FileAlreadyExistsException f && f.getReason() != null) {
-      return f.getReason(); // our own words about what is there
-    }
-    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-      return f.getReason() + ": " + f.getFile();
-    }
-    return e.getMessage();
-  }
-
-  private int simulateAndWrite(
-      ScenarioLoader loader, List<RunPlan> plans, Path dir, boolean reserved, boolean[] finished) {
+  private int simulateAndWrite(ScenarioLoader loader, List<RunPlan> plans, OutputDirectory out) {
+    Path dir = out.dir();
     Runner runner = new Runner(loader.json());
     long start = System.nanoTime();
     RunResult result;
@@ -178,22 +121,12 @@ final class RunCommand implements Callable<Integer> {
               (Runner.Listener) progress::update);
     } catch (RuntimeException | OutOfMemoryError e) {
       if (e instanceof OutOfMemoryError) {
-        System.err.println(
-            "vsim: the simulation needs more memory than the Java heap has; run again with a"
-                + " larger heap, e.g. VSIM_JAVA_OPTS=\"-Xmx16g -XX:+UseParallelGC\" (or fewer"
-                + " configurations at once: -j 1)");
+        System.err.println(OutputDirectory.outOfMemory("vsim"));
       } else {
         System.err.println("vsim: the simulation failed: " + e);
         e.printStackTrace(System.err);
       }
-      if (reserved) {
-        try {
-          Files.deleteIfExists(dir); // the empty directory reserved for the results
-        } catch (IOException ignored) {
-          // Left empty: a later run picks another name.
-        }
-      }
-      finished[0] = true;
+      out.removeIfMadeAndEmpty();
       return VsimCommand.FAILURE;
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
@@ -201,7 +134,6 @@ final class RunCommand implements Callable<Integer> {
       runner.write(dir, result, plans, elapsed);
     } catch (IOException e) {
       System.err.println("vsim: cannot write results to " + dir + ": " + e.getMessage());
-      finished[0] = true;
       return VsimCommand.FAILURE;
     }
     System.out.printf(
@@ -212,7 +144,6 @@ final class RunCommand implements Callable<Integer> {
         elapsed,
         dir);
     System.out.println("Read " + dir.resolve(ResultWriter.SUMMARY_MD) + " first.");
-    finished[0] = true;
     return VsimCommand.OK;
   }
 }
