@@ -1,16 +1,15 @@
 package dev.vsim.scenarios.cli;
 
+import static dev.vsim.scenarios.cli.VsimInProcess.vsim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vsim.scenarios.cli.VsimInProcess.Outcome;
 import dev.vsim.scenarios.sweep.PointExecutor;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -19,25 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code vsim worker} and the sweep's cluster options: bad input is refused in one line. */
 class ClusterCommandsTest {
   @TempDir Path tmp;
-
-  private record Outcome(int code, String out, String err) {}
-
-  private static Outcome vsim(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = VsimCommand.commandLine().execute(args);
-      return new Outcome(
-          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
 
   @Test
   void aWorkerWithoutAClusterFileIsRefused() throws Exception {
