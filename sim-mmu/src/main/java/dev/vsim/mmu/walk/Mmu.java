@@ -293,9 +293,14 @@ public final class Mmu implements AddressTranslation {
     stlb1g.invalidate(context, mask, linear >>> 30, false);
   }
 
-  /** STLB keys keep 4 KiB and 2 MiB entries apart: the page number, and the size in bit 0. */
-  private static long stlbKey(long linear, PageSize size) {
-    return (linear >>> size.shift()) << 1 | (size == PageSize.SIZE_2M ? 1 : 0);
+  /**
+   * STLB keys keep 4 KiB and 2 MiB entries apart: the page number, and the size in the top bit. The
+   * set is chosen by the page number's low bits, as the hardware indexes by the linear address's
+   * bits above the page offset (with the size in bit 0, every 4 KiB page went to an even set and
+   * the STLB held half as many pages as it has entries).
+   */
+  static long stlbKey(long linear, PageSize size) {
+    return (linear >>> size.shift()) | (size == PageSize.SIZE_2M ? Long.MIN_VALUE : 0);
   }
 
   private void reference(long physicalAddress) {
