@@ -64,6 +64,7 @@ public final class KvmVm implements ExitHandler {
       (now, a) -> vcpus.get((int) (a >>> 8)).postInterrupt((int) (a & 0xff));
   private long deliveryOffset; // cycles into the sender's handler at which the next target is done
   private boolean apicv;
+  private final HaltPolling haltPolling;
   private final Counter remoteWakeups;
   private final Counter schedYields;
   private final Counter pauseExits;
@@ -75,6 +76,7 @@ public final class KvmVm implements ExitHandler {
   public KvmVm(HypervisorCosts costs, StatGroup stats) {
     this.costs = costs;
     StatGroup kvm = stats.group("kvm");
+    this.haltPolling = new HaltPolling(HaltPolling.Params.OFF, kvm);
     hypercallsUnknown =
         kvm.group("hypercalls")
             .counter("unknown", Unit.COUNT, "Hypercalls with a number KVM does not handle");
@@ -129,6 +131,14 @@ public final class KvmVm implements ExitHandler {
     for (Vcpu v : vcpus) {
       v.setApicVirtualization(on);
     }
+  }
+
+  /**
+   * KVM's halt polling (the kvm module's {@code halt_poll_ns}, {@code halt_poll_ns_grow}, {@code
+   * halt_poll_ns_grow_start}, {@code halt_poll_ns_shrink}), in cycles; off until set.
+   */
+  public void setHaltPolling(HaltPolling.Params params) {
+    haltPolling.configure(params);
   }
 
   /** Whether the VM's vCPUs have APIC virtualization (posted interrupts). */
@@ -250,7 +260,16 @@ public final class KvmVm implements ExitHandler {
           vcpu.kernel().schedule(deadline, timerFired, vcpu.index());
         }
         if (!vcpu.hasPendingInterrupt()) {
-          vcpu.sleep(deadline > now ? deadline - now : PowerModel.UNKNOWN);
+          long expected = deadline > now ? deadline - now : PowerModel.UNKNOWN;
+          long window = haltPolling.window(vcpu.index());
+          if (window > 0) {
+            haltPolling.polls(vcpu.index());
+          }
+          if (window > 0 && vcpu.mayHaltPoll()) {
+            vcpu.haltPoll(window, expected);
+          } else {
+            vcpu.sleep(expected);
+          }
         }
         yield 0;
       }
@@ -258,6 +277,11 @@ public final class KvmVm implements ExitHandler {
           throw new UnsupportedOperationException(
               "no handler for exit " + exit.reason().statName());
     };
+  }
+
+  @Override
+  public void haltEnded(Vcpu vcpu, long haltCycles, long polledCycles, boolean waited) {
+    haltPolling.ended(vcpu.index(), haltCycles, polledCycles, waited);
   }
 
   @Override

@@ -31,6 +31,8 @@ import dev.vsim.hypervisor.sched.HostScheduler;
  *     to a vCPU in guest mode takes no exit there, EOI and self-IPI writes do not exit, and
  *     directed yield keeps a vCPU with a posted interrupt as a candidate). Default off, the model's
  *     behaviour before it had APICv; KVM turns it on wherever the CPU has it
+ * @param haltPolling KVM's adaptive halt polling (the kvm module's halt_poll_ns parameters; default
+ *     upstream's: up to 200 us)
  */
 public record HypervisorSpec(
     Paging paging,
@@ -41,7 +43,8 @@ public record HypervisorSpec(
     TimeSpan pleWindow,
     Boolean eagerPageSplit,
     Boolean pml,
-    Boolean enableApicv) {
+    Boolean enableApicv,
+    HaltPollingSpec haltPolling) {
 
   /** Memory virtualization mode. */
   public enum Paging {
@@ -80,6 +83,7 @@ public record HypervisorSpec(
     eagerPageSplit = eagerPageSplit == null || eagerPageSplit;
     pml = pml == null || pml;
     enableApicv = enableApicv != null && enableApicv;
+    haltPolling = haltPolling == null ? new HaltPollingSpec(null, null, null, null) : haltPolling;
     if (!HostScheduler.REGISTRY.contains(hostScheduler)) {
       throw new IllegalArgumentException(
           "hostScheduler: " + HostScheduler.REGISTRY.unknown(hostScheduler));

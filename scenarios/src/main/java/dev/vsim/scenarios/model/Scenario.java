@@ -41,7 +41,7 @@ public record Scenario(
     host = host == null ? new HostSpec(null, null, null) : host;
     hypervisor =
         hypervisor == null
-            ? new HypervisorSpec(null, null, null, null, null, null, null, null, null)
+            ? new HypervisorSpec(null, null, null, null, null, null, null, null, null, null)
             : hypervisor;
     if (vms == null) {
       throw new IllegalArgumentException("a scenario needs at least one VM in \"vms\"");

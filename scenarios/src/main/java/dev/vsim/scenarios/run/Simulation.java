@@ -140,6 +140,7 @@ public final class Simulation {
     // The hypervisor's side: the memslots are registered before the guest boots.
     KvmVm kvm = new KvmVm(profile.hypervisor(), vmStats);
     kvm.setApicv(hv.enableApicv());
+    kvm.setHaltPolling(hv.haltPolling().params(profile.frequency().baseHz()));
     VmMemory memory =
         new VmMemory(
             kernel,

@@ -21,19 +21,43 @@ class IpiBenchRunTest {
   private static final Map<String, Map<String, Number>> RUNS = new LinkedHashMap<>();
   private static final String BENCH = "vm0.vcpu0.ipi_bench.";
 
+  // The same with KVM's halt polling (the default): the base configuration only.
+  private static Map<String, Number> polling;
+
   @BeforeAll
   static void run() throws Exception {
-    for (RunPlan p :
-        new ScenarioLoader()
-            .load(
-                "ipi-bench.json",
-                BundledScenarios.read("ipi-bench").orElseThrow(),
-                List.of("/vms/0/workload/iterations=" + N),
-                List.of())) {
-      Simulation.Outcome o = new Simulation(p, Simulation.Options.DEFAULT).run(f -> {});
-      assertFalse(o.cutOff(), p.variant());
-      RUNS.put(p.variant(), o.metrics());
+    // Without halt polling, every target that halted sleeps in the host until its IPI.
+    for (RunPlan p : load(List.of("/hypervisor/haltPolling/max=0s"), List.of())) {
+      RUNS.put(p.variant(), simulate(p));
     }
+    polling = simulate(load(List.of(), List.of("base")).get(0));
+  }
+
+  private static List<RunPlan> load(List<String> sets, List<String> variants) throws Exception {
+    List<String> all = new java.util.ArrayList<>(sets);
+    all.add("/vms/0/workload/iterations=" + N);
+    return new ScenarioLoader()
+        .load("ipi-bench.json", BundledScenarios.read("ipi-bench").orElseThrow(), all, variants);
+  }
+
+  private static Map<String, Number> simulate(RunPlan p) {
+    Simulation.Outcome o = new Simulation(p, Simulation.Options.DEFAULT).run(f -> {});
+    assertFalse(o.cutOff(), p.variant());
+    return o.metrics();
+  }
+
+  @Test
+  void withHaltPollingTheTargetsAreMostlyPollingWhenTheirIpisCome() {
+    // Each target halts for less than halt_poll_ns between the module's calls, so its window
+    // grows (10, 20, 40 us...) until it covers the wait: from then on an IPI finds it polling,
+    // with no thread to wake on either side.
+    long asleep = count("base", "vm0.kvm.apic.halted_wakeups");
+    long woken = CheckedRuns.count(polling, "vm0.kvm.apic.halted_wakeups");
+    long successful = CheckedRuns.count(polling, "vm0.kvm.halt_poll.successful");
+    assertTrue(woken < asleep / 2, woken + " of " + asleep);
+    assertTrue(successful > N * OTHERS / 2, "successful polls " + successful);
+    double broadcast = CheckedRuns.metric(polling, BENCH + "broadcast_ipi.total_ns");
+    assertTrue(broadcast < metric("base", BENCH + "broadcast_ipi.total_ns"), "" + broadcast);
   }
 
   private static long count(String variant, String metric) {

@@ -25,4 +25,15 @@ public interface ExitHandler {
    * off its counters.
    */
   default void repeatedUndone(Vcpu vcpu, VmExit exit, long undone) {}
+
+  /**
+   * A vCPU blocked by a HLT exit ({@link Vcpu#sleep(long)} or {@link Vcpu#haltPoll}) is runnable
+   * again: the hypervisor adapts its halt polling to how long the halt was (KVM's {@code
+   * kvm_vcpu_halt} after {@code kvm_vcpu_block}).
+   *
+   * @param haltCycles from the HLT exit's block to the wake-up, polling included
+   * @param polledCycles of those, the cycles spent halt polling
+   * @param waited whether the thread went to sleep (the poll, if any, did not see the wake-up)
+   */
+  default void haltEnded(Vcpu vcpu, long haltCycles, long polledCycles, boolean waited) {}
 }

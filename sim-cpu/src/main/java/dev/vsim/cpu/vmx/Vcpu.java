@@ -55,6 +55,7 @@ public final class Vcpu implements EventHandler {
   private static final long MWAIT_WAKE = 10;
   private static final long POSTED = 11;
   private static final long APIC_WRITTEN = 12;
+  private static final long POLL_END = 13;
 
   private final int index;
   private final EventKernel kernel;
@@ -68,6 +69,11 @@ public final class Vcpu implements EventHandler {
   private DramBandwidth memory;
   private long waitStart; // when the memory stream or MWAIT in progress began
   private boolean sleeping;
+  private boolean polling; // halt polling: the thread spins in the host for an interrupt
+  private boolean halted; // in a HLT exit's block (polling or asleep) until woken
+  private long haltStart;
+  private long pollEnd;
+  private long pollExpected;
   private HostThread thread;
   private long pleWindow; // the VMCS's PLE window: PAUSE-loop cycles before an exit (0: off)
   private int cpl; // the guest's current privilege level (0 kernel, 3 user)
@@ -569,6 +575,43 @@ public final class Vcpu implements EventHandler {
    */
   public void sleep(long expectedCycles) {
     block();
+    halted = true;
+    haltStart = kernel.now();
+    pollEnd = haltStart;
+    fallAsleep(expectedCycles);
+  }
+
+  /**
+   * KVM's halt polling ({@code kvm_vcpu_halt}): after a HLT exit with nothing pending, the vCPU's
+   * thread first spins in the host for up to {@code windowCycles}, its pCPU busy, checking for a
+   * wake-up; one that comes meanwhile resumes the vCPU at once, with no thread to wake (the sender
+   * only sets the IRR). Only at the end of the window does the thread sleep as {@link #sleep(long)}
+   * does. The hypervisor is told how the halt went ({@link ExitHandler#haltEnded}).
+   *
+   * @param expectedCycles cycles from now until the guest's next timer, or {@link
+   *     PowerModel#UNKNOWN}
+   */
+  public void haltPoll(long windowCycles, long expectedCycles) {
+    if (windowCycles <= 0) {
+      throw new IllegalArgumentException("a halt-polling window must be positive");
+    }
+    block();
+    halted = true;
+    polling = true;
+    haltStart = kernel.now();
+    pollExpected =
+        expectedCycles == PowerModel.UNKNOWN
+            ? PowerModel.UNKNOWN
+            : Math.max(0, expectedCycles - windowCycles);
+    step(haltStart + windowCycles, POLL_END);
+  }
+
+  /** Whether the vCPU's thread is halt polling (busy in the host after a HLT). */
+  public boolean isPolling() {
+    return polling;
+  }
+
+  private void fallAsleep(long expectedCycles) {
     sleeping = true;
     sleepStart = kernel.now();
     if (power != null && thread == null) {
@@ -588,6 +631,19 @@ public final class Vcpu implements EventHandler {
     void sleeps(Vcpu v);
 
     void wakes(Vcpu v);
+
+    /**
+     * Whether the thread is the only one runnable on its pCPU (the kernel's {@code
+     * single_task_running}): KVM halt polls only then.
+     */
+    default boolean aloneOnItsCpu() {
+      return true;
+    }
+  }
+
+  /** Whether halt polling may spin on this vCPU's pCPU: no other host thread waits for it. */
+  public boolean mayHaltPoll() {
+    return thread == null || thread.aloneOnItsCpu();
   }
 
   /**
@@ -645,6 +701,20 @@ public final class Vcpu implements EventHandler {
     if (state == State.BLOCKED) {
       state = State.HYPERVISOR;
       long at = kernel.now();
+      if (polling) {
+        // The poll saw the wake-up: its end is not waited for.
+        polling = false;
+        pollEnd = at;
+        if (pendingEvent >= 0) {
+          kernel.cancel(pendingEvent);
+          pendingEvent = -1;
+        }
+        heldDelay = -1; // a poll end held while the thread was off its pCPU is void too
+      }
+      if (halted) {
+        halted = false;
+        handler.haltEnded(this, at - haltStart, pollEnd - haltStart, sleeping);
+      }
       if (sleeping) {
         sleepCycles.add(at - sleepStart);
       }
@@ -863,6 +933,12 @@ public final class Vcpu implements EventHandler {
       case (int) STREAM -> {
         waitStart = now;
         memory.start(op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
+      }
+      case (int) POLL_END -> {
+        // Nothing came within the window: the thread sleeps.
+        polling = false;
+        pollEnd = now;
+        fallAsleep(pollExpected);
       }
       case (int) MWAIT_WAKE -> {
         long latency = power == null ? 0 : power.busy(pcpu, now);

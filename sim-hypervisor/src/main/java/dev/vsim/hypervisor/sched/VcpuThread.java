@@ -73,4 +73,9 @@ public final class VcpuThread implements HostTask, Vcpu.HostThread {
   public void wakes(Vcpu v) {
     scheduler.wake(task);
   }
+
+  @Override
+  public boolean aloneOnItsCpu() {
+    return scheduler.nrRunning(scheduler.pcpuOf(task)) == 1;
+  }
 }
