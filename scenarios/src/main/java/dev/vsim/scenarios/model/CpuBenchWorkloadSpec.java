@@ -1,5 +1,6 @@
 package dev.vsim.scenarios.model;
 
+import dev.vsim.cpu.power.IdleGovernors;
 import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.units.TimeSpan;
 import dev.vsim.cpu.vmx.Vcpu;
@@ -18,9 +19,20 @@ import java.util.List;
  * @param idle the guest's idle loop: {@code hlt}, {@code mwait} (MWAIT exits disabled) or {@code
  *     poll} ({@code idle=poll})
  * @param duration how long the guest runs
+ * @param copies how many vCPUs run the benchmark, from vCPU 0 (Unixbench runs each test once with
+ *     one copy, then with one copy per CPU); all of them when omitted. The others idle between the
+ *     guest's timer ticks
+ * @param tick the guest's timer tick period (CONFIG_HZ=250: 4 ms), which wakes a vCPU that runs no
+ *     copy
  */
 public record CpuBenchWorkloadSpec(
-    String preset, TimeSpan burst, TimeSpan idleTime, CpuBenchWorkload.Idle idle, TimeSpan duration)
+    String preset,
+    TimeSpan burst,
+    TimeSpan idleTime,
+    CpuBenchWorkload.Idle idle,
+    TimeSpan duration,
+    Integer copies,
+    TimeSpan tick)
     implements WorkloadSpec {
   public CpuBenchWorkloadSpec {
     preset = preset == null ? "unixbench" : preset;
@@ -37,6 +49,10 @@ public record CpuBenchWorkloadSpec(
     idleTime = idleTime == null ? TimeSpan.parse(busy ? "200us" : "4ms") : idleTime;
     idle = idle == null ? CpuBenchWorkload.Idle.HLT : idle;
     duration = duration == null ? TimeSpan.parse("1s") : duration;
+    if (copies != null && copies < 0) {
+      throw new IllegalArgumentException("copies cannot be negative, got " + copies);
+    }
+    tick = tick == null ? TimeSpan.parse("4ms") : tick;
   }
 
   @Override
@@ -51,20 +67,36 @@ public record CpuBenchWorkloadSpec(
               + " bursts, or between timer ticks), got "
               + idleTime);
     }
+    if (tick.toCycles(hz) < 1) {
+      throw new IllegalArgumentException(
+          "tick must be at least one cycle of the host's clock, got " + tick);
+    }
   }
 
-  /** Bursts run at the current clock of the vCPU's core; idle MWAITs ask for a C-state. */
+  /**
+   * Bursts run at the current clock of the vCPU's core; idle MWAITs ask for the C-state the guest's
+   * menu governor picks among the host's states (with MWAIT exits disabled the guest sees the
+   * host's CPU model and its intel_idle uses that model's table).
+   */
   @Override
   public Workload create(WorkloadContext c) {
     long hz = c.hz();
     PowerModel pm = c.power();
     List<Vcpu> vcpus = c.vcpus();
+    int n = c.vm().vcpus();
     return new CpuBenchWorkload(
         new CpuBenchWorkload.Params(
-            burst.toCycles(hz), idleTime.toCycles(hz), idle, duration.toCycles(hz), hz),
-        c.vm().vcpus(),
+            burst.toCycles(hz),
+            idleTime.toCycles(hz),
+            idle,
+            duration.toCycles(hz),
+            hz,
+            copies == null ? n : Math.min(copies, n),
+            tick.toCycles(hz)),
+        n,
         v -> pm.packageFrequencyHz(pm.packageOf(pm.coreOf(vcpus.get(v).pcpu()))),
-        t -> pm.states().mwaitHint(pm.states().deepestFor(t, Long.MAX_VALUE)),
+        IdleGovernors.create("menu", pm.states(), n, Long.MAX_VALUE),
+        s -> pm.states().mwaitHint(s),
         c.stats());
   }
 

@@ -404,7 +404,7 @@ class ScenarioErrorsTest {
   void unknownProfile() {
     assertEquals(
         "--set /host/profile=epyc: unknown hardware profile \"epyc\"; known: xeon-gold-6142,"
-            + " xeon-skylake-80t (at /host/profile)",
+            + " xeon-skylake-80t, core-i7-4770 (at /host/profile)",
         error(scenario(WORKLOAD), List.of("/host/profile=epyc")));
   }
 

@@ -35,6 +35,12 @@ class ProfileRegistryTest {
     assertEquals(2_600_000_000L, registry.load("xeon-gold-6142").frequency().baseHz());
     assertEquals(80, registry.load("xeon-skylake-80t").hardwareThreads());
     assertEquals(2_500_000_000L, registry.load("xeon-skylake-80t").frequency().baseHz());
+    // Seed 001's idle experiment: one package of 4 cores, CPU n and n + 4 siblings.
+    HardwareProfile desktop = registry.load("core-i7-4770");
+    assertEquals(8, desktop.hardwareThreads());
+    assertEquals(1, desktop.topology().sockets());
+    assertEquals(List.of("C1", "C1E", "C3", "C6", "C7s"), desktop.power().coreStateNames());
+    assertEquals(List.of("PC2", "PC3", "PC6", "PC7"), desktop.power().packageStateNames());
   }
 
   @Test

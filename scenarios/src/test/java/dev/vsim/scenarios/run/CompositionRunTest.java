@@ -95,11 +95,12 @@ class CompositionRunTest {
     for (int core = 0; core < 2; core++) {
       String c = "host.power.core" + core + ".";
       for (Map<String, Number> m : List.of(poll, hlt)) {
-        // A core's time is split between its states: the residencies add up to the whole run.
-        double sum =
-            CheckedRuns.metric(m, c + "c0_residency")
-                + CheckedRuns.metric(m, c + "c1e_residency")
-                + CheckedRuns.metric(m, c + "c6_residency");
+        // A core's time is split between its states (C0 and the Haswell host's C1, C1E, C3, C6,
+        // C7s): the residencies add up to the whole run.
+        double sum = 0;
+        for (String state : List.of("c0", "c1", "c1e", "c3", "c6", "c7s")) {
+          sum += CheckedRuns.metric(m, c + state + "_residency");
+        }
         assertEquals(1.0, sum, 1e-9);
       }
       assertTrue(

@@ -46,7 +46,7 @@ public final class CoreStateTable {
     return statName(names[state]);
   }
 
-  static String statName(String name) {
+  public static String statName(String name) {
     return name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
   }
 

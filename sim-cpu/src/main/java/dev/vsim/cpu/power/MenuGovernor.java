@@ -1,10 +1,13 @@
 package dev.vsim.cpu.power;
 
 /**
- * Linux's menu governor, reduced to its two predictors: the time to the next timer, shortened to
- * the typical length of the CPU's recent idle periods when those are consistent (menu's {@code
- * get_typical_interval}); then the deepest state whose target residency fits the prediction and
- * whose exit latency fits the latency limit. Menu's per-bucket correction factors are left out.
+ * Linux's menu governor ({@code drivers/cpuidle/governors/menu.c}), reduced to its two predictors:
+ * the time to the next timer, shortened to the typical length of the CPU's recent idle periods when
+ * those are consistent (menu's {@code get_typical_interval}); then the deepest state whose target
+ * residency fits the prediction and whose exit latency fits the latency limit, the limit being the
+ * PM QoS request lowered to the predicted idle time (menu's interactivity limit with no task
+ * waiting for I/O: {@code performance_multiplier} is then 1). Menu's per-bucket correction factors
+ * are left out.
  */
 final class MenuGovernor implements IdleGovernor {
   /** Recent idle periods remembered per CPU, as in menu.c. */
@@ -36,7 +39,7 @@ final class MenuGovernor implements IdleGovernor {
     if (typical >= 0 && typical < predicted) {
       predicted = typical;
     }
-    return states.deepestFor(predicted, latencyLimitCycles);
+    return states.deepestFor(predicted, Math.min(latencyLimitCycles, predicted));
   }
 
   @Override

@@ -15,10 +15,14 @@ import java.util.List;
  * with which requested state ({@link #idle}). A physical core is in C0 while any of its SMT threads
  * is busy; otherwise it is in the shallowest state its threads requested. Polling idle ({@code
  * idle=poll}, or a vCPU thread spinning) never calls {@link #idle}, so the core stays in C0. A
- * package is in a package state only while every one of its cores has been in that state's core
- * state or deeper for the state's entry delay. Cores in C0 or in states shallower than the turbo's
- * inactive state count as active, and the package's active-core count selects the turbo bin that
- * every busy core of the package runs at.
+ * package is in the deepest package state whose condition holds: every one of its cores has been in
+ * that state's core state or deeper for the state's entry delay, and the platform tolerates the
+ * state's exit latency. A state with no entry delay (PC2) is the package's transitional state: it
+ * is entered as soon as every core is idle deeply enough and held while no deeper state qualifies
+ * (the coordination with the platform is under way, or its latency tolerance forbids a deeper
+ * state). Cores in C0 or in states shallower than the turbo's inactive state count as active, and
+ * the package's active-core count selects the turbo bin that every busy core of the package runs
+ * at.
  *
  * <p>Time is in cycles of the base clock and only moves forward. Logical CPUs are numbered as Linux
  * numbers them on Intel servers: CPU {@code i} is a thread of physical core {@code i % cores}
@@ -59,6 +63,7 @@ public final class PowerModel {
   private final String[] packageStateNames;
   private final int[] packageMinState;
   private final long[] packageEntryDelay;
+  private final boolean[] packageTolerated;
   private final int m;
 
   // Per logical CPU.
@@ -133,10 +138,13 @@ public final class PowerModel {
     this.packageStateNames = pkgNames.toArray(new String[0]);
     this.packageMinState = new int[m];
     this.packageEntryDelay = new long[m];
+    this.packageTolerated = new boolean[m];
+    long tolerance = power.packageLatencyTolerance().toCycles(states.baseHz());
     for (int k = 0; k < m; k++) {
       PackageCState s = power.packageStates().get(packageStateNames[k]);
       packageMinState[k] = states.index(s.minCoreState());
       packageEntryDelay[k] = s.entryDelay().toCycles(states.baseHz());
+      packageTolerated[k] = s.exitLatency().toCycles(states.baseHz()) <= tolerance;
     }
 
     threadBusy = new boolean[cpus];
@@ -479,7 +487,7 @@ public final class PowerModel {
 
   private long eligibleFrom(int pkg, int k, long from) {
     int s = pkg * n + packageMinState[k];
-    if (coresAtLeast[s] < coresPerPackage) {
+    if (!packageTolerated[k] || coresAtLeast[s] < coresPerPackage) {
       return NEVER;
     }
     return Math.max(from, allAtLeastSince[s] + packageEntryDelay[k]);

@@ -21,6 +21,10 @@ import java.util.Objects;
  * @param deepStateDelay staged entry into deep states (MWAIT C-state field 1 or more, C3 and
  *     deeper): the core waits in the shallowest state this long before it commits; zero disables
  * @param turbo turbo frequency limits by active-core count
+ * @param packageLatencyTolerance the longest package exit latency the platform accepts (the latency
+ *     tolerance the PCIe devices and the chipset report, and the OS's PM QoS request): a package
+ *     state whose exit latency exceeds it is never entered, and the package is held in a shallower
+ *     one
  */
 public record Power(
     Map<String, CoreCState> coreStates,
@@ -28,7 +32,8 @@ public record Power(
     boolean c1eAutoPromotion,
     boolean autoDemotion,
     TimeSpan deepStateDelay,
-    Turbo turbo) {
+    Turbo turbo,
+    TimeSpan packageLatencyTolerance) {
 
   /** MWAIT hint of C1, the state HLT requests. */
   public static final int C1_HINT = 0x00;
@@ -36,8 +41,33 @@ public record Power(
   /** MWAIT hint of C1E, C1's enhanced (lower-voltage) sub-state. */
   public static final int C1E_HINT = 0x01;
 
+  /**
+   * Linux's default CPU latency request (PM_QOS_CPU_LATENCY_DEFAULT_VALUE, 2000 s): no limit in
+   * practice.
+   */
+  public static final TimeSpan NO_LATENCY_LIMIT = TimeSpan.seconds(2000);
+
+  /** A host whose platform puts no limit on package exit latencies. */
+  public Power(
+      Map<String, CoreCState> coreStates,
+      Map<String, PackageCState> packageStates,
+      boolean c1eAutoPromotion,
+      boolean autoDemotion,
+      TimeSpan deepStateDelay,
+      Turbo turbo) {
+    this(
+        coreStates,
+        packageStates,
+        c1eAutoPromotion,
+        autoDemotion,
+        deepStateDelay,
+        turbo,
+        NO_LATENCY_LIMIT);
+  }
+
   public Power {
     Objects.requireNonNull(coreStates, "coreStates");
+    Objects.requireNonNull(packageLatencyTolerance, "packageLatencyTolerance");
     Objects.requireNonNull(packageStates, "packageStates");
     Objects.requireNonNull(deepStateDelay, "deepStateDelay");
     Objects.requireNonNull(turbo, "turbo");
