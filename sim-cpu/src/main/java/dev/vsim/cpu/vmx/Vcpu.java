@@ -4,6 +4,7 @@ import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.memory.DramBandwidth;
+import dev.vsim.cpu.memory.NumaNodes;
 import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.profile.HypervisorCosts;
 import dev.vsim.cpu.profile.VmxCosts;
@@ -66,6 +67,10 @@ public final class Vcpu implements EventHandler {
   private boolean batching = true;
   private Runnable onDone = () -> {};
   private DramBandwidth memory;
+  private NumaNodes numa; // with it, streams go to the memory of the node their pages are on
+  private java.util.function.LongToIntFunction nodeOfHpa;
+  private int partNode = -1; // the node of the first page of the touch part being built
+  private int streamNode = -1; // the node the next STREAM operation moves its bytes to
   private long waitStart; // when the memory stream or MWAIT in progress began
   private boolean sleeping;
   private HostThread thread;
@@ -318,6 +323,18 @@ public final class Vcpu implements EventHandler {
   /** The memory bandwidth that the guest's {@link GuestOp.Kind#STREAM} operations share. */
   public void setMemoryBandwidth(DramBandwidth bandwidth) {
     this.memory = bandwidth;
+  }
+
+  /**
+   * The host's memory nodes that the guest's {@link GuestOp.Kind#STREAM} operations share: a
+   * touch's stores go to the node of the host page behind its part's first page ({@code nodeOfHpa}
+   * of its host-physical address; -1 is the vCPU's own node), a stream of the guest's own to the
+   * vCPU's node.
+   */
+  public void setMemoryNodes(NumaNodes nodes, java.util.function.LongToIntFunction nodeOfHpa) {
+    this.numa = nodes;
+    this.nodeOfHpa = nodeOfHpa;
+    this.memory = nodes.node(0);
   }
 
   public void setBatching(boolean on) {
@@ -862,7 +879,12 @@ public final class Vcpu implements EventHandler {
       }
       case (int) STREAM -> {
         waitStart = now;
-        memory.start(op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
+        if (numa != null) {
+          numa.start(streamNode, pcpu, op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
+          streamNode = -1;
+        } else {
+          memory.start(op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
+        }
       }
       case (int) MWAIT_WAKE -> {
         long latency = power == null ? 0 : power.busy(pcpu, now);
@@ -1043,6 +1065,9 @@ public final class Vcpu implements EventHandler {
       }
       touchTranslationCycles += t;
       touchWalkReferences += mmu.lastReferences();
+      if (pages == 0 && nodeOfHpa != null) {
+        partNode = nodeOfHpa.applyAsInt(hpa);
+      }
       if (touchPriced) {
         long d = caches.access(hpa);
         cycles += d;
@@ -1065,6 +1090,7 @@ public final class Vcpu implements EventHandler {
 
   private void emitTouchPart(long cycles, long pages) {
     if (touchTraffic > 0 && pages > 0) {
+      streamNode = partNode;
       op.stream(cycles, pages * touchTraffic, touchRate);
     } else {
       op.compute(cycles);
