@@ -36,6 +36,8 @@ public final class RwLock {
   private final Counter contended;
   private long readersSince;
   private long readHeldCycles;
+  private long handoffCycles;
+  private long handoffs;
 
   /**
    * @param handoffCycles cycles between a release and the next waiter running with the lock
@@ -100,6 +102,13 @@ public final class RwLock {
         Unit.CYCLES,
         "Longest time the lock was held for writing",
         writeHoldCycles::getMaxValue);
+    stats.gauge(
+        "handoffs", Unit.COUNT, "Releases that handed the lock to a waiter", () -> handoffs);
+    stats.gauge(
+        "handoff_cycles",
+        Unit.CYCLES,
+        "Cycles between releases and the next holders running with the lock, over all hand-offs",
+        () -> handoffCycles);
     stats.gauge(
         "read_held_cycles",
         Unit.CYCLES,
@@ -176,7 +185,10 @@ public final class RwLock {
     if (queue.isEmpty()) {
       return;
     }
-    long at = now + distance.cycles(lastCpu, queue.headCpu());
+    long cost = distance.cycles(lastCpu, queue.headCpu());
+    handoffs++;
+    handoffCycles += cost;
+    long at = now + cost;
     if (queue.headIsWriter()) {
       EventHandler h = queue.headHandler();
       long a = queue.headArg();
