@@ -97,6 +97,52 @@ public final class NumaNodes {
   }
 
   /**
+   * Starts the streams of one core's traffic spread over the nodes: {@code pages[n]} of the {@code
+   * total} pages it covers are on node {@code n}, {@code bytes} over all. The core keeps as many
+   * lines in flight as it would locally, so its rate is its local rate times the local over the
+   * mean latency of its lines, shared by the nodes in proportion to their bytes (all its streams
+   * end together if nothing else shares the channels); a node's stream gets its share.
+   *
+   * @return how many streams were started ({@code whenDone} fires once for each)
+   */
+  public int startSpread(
+      long[] pages,
+      long total,
+      int cpu,
+      long bytes,
+      long localBytesPerSecond,
+      EventHandler whenDone,
+      long arg) {
+    int home = nodeOf(cpu);
+    double meanLatency = 0;
+    for (int n = 0; n < nodes.length; n++) {
+      meanLatency += (double) pages[n] / total * (n == home ? localLatency : remoteLatency);
+    }
+    double rate = localBytesPerSecond * (localLatency / meanLatency);
+    int started = 0;
+    long left = bytes;
+    for (int n = 0; n < nodes.length; n++) {
+      if (pages[n] == 0) {
+        continue;
+      }
+      long b = left;
+      for (int m = n + 1; m < nodes.length; m++) {
+        if (pages[m] > 0) {
+          b = bytes * pages[n] / total;
+          break;
+        }
+      }
+      left -= b;
+      long r = Math.max(1, (long) (rate * pages[n] / total));
+      if (b > 0) {
+        nodes[n].start(b, r, whenDone, arg);
+        started++;
+      }
+    }
+    return started;
+  }
+
+  /**
    * Starts a stream of {@code bytes} from a core of {@code cpu} to node {@code node}'s memory (-1:
    * the core's own node), at most {@code localBytesPerSecond} if it is local; {@code
    * whenDone.onEvent(now, arg)} fires when it is done.

@@ -69,8 +69,10 @@ public final class Vcpu implements EventHandler {
   private DramBandwidth memory;
   private NumaNodes numa; // with it, streams go to the memory of the node their pages are on
   private java.util.function.LongToIntFunction nodeOfHpa;
-  private int partNode = -1; // the node of the first page of the touch part being built
-  private int streamNode = -1; // the node the next STREAM operation moves its bytes to
+  private long[] partPages; // pages of the touch part being built, by node
+  private long[] streamPages; // pages of the next STREAM operation's bytes, by node (null: own)
+  private long streamTotal;
+  private int streamsLeft; // streams of the STREAM operation in progress not yet done
   private long waitStart; // when the memory stream or MWAIT in progress began
   private boolean sleeping;
   private HostThread thread;
@@ -327,14 +329,16 @@ public final class Vcpu implements EventHandler {
 
   /**
    * The host's memory nodes that the guest's {@link GuestOp.Kind#STREAM} operations share: a
-   * touch's stores go to the node of the host page behind its part's first page ({@code nodeOfHpa}
-   * of its host-physical address; -1 is the vCPU's own node), a stream of the guest's own to the
-   * vCPU's node.
+   * touch's stores go to the nodes of the host pages they fall in ({@code nodeOfHpa} of a page's
+   * host-physical address; -1 is the vCPU's own node), in proportion to its pages on each, a stream
+   * of the guest's own to the vCPU's node.
    */
   public void setMemoryNodes(NumaNodes nodes, java.util.function.LongToIntFunction nodeOfHpa) {
     this.numa = nodes;
     this.nodeOfHpa = nodeOfHpa;
     this.memory = nodes.node(0);
+    this.partPages = new long[nodes.count()];
+    this.streamPages = new long[nodes.count()];
   }
 
   public void setBatching(boolean on) {
@@ -785,6 +789,9 @@ public final class Vcpu implements EventHandler {
 
   @Override
   public void onEvent(long now, long phase) {
+    if (phase == STREAMED && --streamsLeft > 0) {
+      return; // the part's bytes on another node are still moving
+    }
     pendingEvent = -1;
     if (preempted) {
       // A completion from outside (a memory stream, a lock grant) while off the pCPU.
@@ -879,10 +886,22 @@ public final class Vcpu implements EventHandler {
       }
       case (int) STREAM -> {
         waitStart = now;
-        if (numa != null) {
-          numa.start(streamNode, pcpu, op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
-          streamNode = -1;
+        if (numa != null && streamTotal > 0) {
+          streamsLeft =
+              numa.startSpread(
+                  streamPages,
+                  streamTotal,
+                  pcpu,
+                  op.bytes(),
+                  op.maxBytesPerSecond(),
+                  this,
+                  STREAMED);
+          streamTotal = 0;
+        } else if (numa != null) {
+          streamsLeft = 1;
+          numa.start(-1, pcpu, op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
         } else {
+          streamsLeft = 1;
           memory.start(op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
         }
       }
@@ -1065,8 +1084,9 @@ public final class Vcpu implements EventHandler {
       }
       touchTranslationCycles += t;
       touchWalkReferences += mmu.lastReferences();
-      if (pages == 0 && nodeOfHpa != null) {
-        partNode = nodeOfHpa.applyAsInt(hpa);
+      if (partPages != null && touchTraffic > 0) {
+        int node = nodeOfHpa.applyAsInt(hpa);
+        partPages[node < 0 ? numa.nodeOf(pcpu) : node]++;
       }
       if (touchPriced) {
         long d = caches.access(hpa);
@@ -1090,7 +1110,13 @@ public final class Vcpu implements EventHandler {
 
   private void emitTouchPart(long cycles, long pages) {
     if (touchTraffic > 0 && pages > 0) {
-      streamNode = partNode;
+      if (partPages != null) {
+        long[] t = streamPages;
+        streamPages = partPages;
+        partPages = t;
+        java.util.Arrays.fill(partPages, 0);
+        streamTotal = pages;
+      }
       op.stream(cycles, pages * touchTraffic, touchRate);
     } else {
       op.compute(cycles);

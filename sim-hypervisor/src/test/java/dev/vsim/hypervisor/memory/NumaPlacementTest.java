@@ -143,5 +143,14 @@ class NumaPlacementTest {
     assertEquals(12_000, n2.rate(0, 4, 12_000)); // CPU 4 is on node 0
     assertEquals(8_000, n2.rate(1, 4, 12_000)); // 12,000 x 200 / 300
     assertEquals(1, n2.nodeOf(6));
+    // A core on node 0 with half its pages on each node: its lines' mean latency is 250, so it
+    // moves 12,000 x 200 / 250 = 9,600 bytes a second, half to each node.
+    long[] pages = {3, 3};
+    assertEquals(2, n2.startSpread(pages, 6, 0, 1000, 12_000, (now, a) -> {}, 0));
+    double perCycle = 4800.0 / p.frequency().baseHz();
+    assertEquals(perCycle, n2.node(0).rates()[0], perCycle * 1e-9);
+    assertEquals(perCycle, n2.node(1).rates()[0], perCycle * 1e-9);
+    // All on one node: one stream at the full rate of that node.
+    assertEquals(1, n2.startSpread(new long[] {0, 4}, 4, 0, 1000, 12_000, (now, a) -> {}, 0));
   }
 }
