@@ -2,6 +2,7 @@ package dev.vsim.scenarios.model;
 
 import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.hypervisor.memory.Backing;
+import dev.vsim.hypervisor.memory.MemoryPolicy;
 import dev.vsim.hypervisor.mmu.VmMemory;
 
 /**
@@ -20,6 +21,9 @@ import dev.vsim.hypervisor.mmu.VmMemory;
  * @param cacheModel {@code per-vcpu} (the default: each vCPU's walks and data go through a cache
  *     model of its own) or {@code per-vm} (one model for all the VM's vCPUs: far less memory for
  *     VMs of many vCPUs, at the cost of cache contents shared between them)
+ * @param memoryPolicy where the host places guest memory on a multi-socket host, as numactl sets
+ *     the VMM's policy: {@code local} (the default, Linux's: the node of the CPU whose thread first
+ *     touches a page), {@code bind:N} (--membind=N) or {@code interleave} (--interleave=all)
  */
 public record VmSpec(
     String name,
@@ -30,11 +34,13 @@ public record VmSpec(
     ByteSize hostPageSize,
     Integer pagingLevels,
     String backing,
-    String cacheModel) {
+    String cacheModel,
+    String memoryPolicy) {
   public static final int MAX_VCPUS = 1024;
 
   public VmSpec {
     vcpus = vcpus == null ? 1 : vcpus;
+    memoryPolicy = MemoryPolicy.parse(memoryPolicy).toString();
     if (vcpus < 1 || vcpus > MAX_VCPUS) {
       throw new IllegalArgumentException(
           "vcpus must be between 1 and " + MAX_VCPUS + ", got " + vcpus);

@@ -2,18 +2,20 @@ package dev.vsim.scenarios.run;
 
 import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.event.EventKernel;
-import dev.vsim.cpu.memory.DramBandwidth;
+import dev.vsim.cpu.memory.NumaNodes;
 import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.StatSnapshot;
 import dev.vsim.cpu.stats.Unit;
+import dev.vsim.cpu.sync.LineDistance;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.guest.GuestKernel;
 import dev.vsim.guest.memory.GuestMemory;
 import dev.vsim.hypervisor.KvmVm;
 import dev.vsim.hypervisor.memory.Backing;
+import dev.vsim.hypervisor.memory.MemoryPolicy;
 import dev.vsim.hypervisor.memory.PageAllocator;
 import dev.vsim.hypervisor.mmu.DirtyLogger;
 import dev.vsim.hypervisor.mmu.VmMemory;
@@ -48,7 +50,7 @@ public final class Simulation {
   private final List<Vcpu> vcpus = new ArrayList<>();
   private final Options options;
   private final PowerModel power;
-  private final DramBandwidth bandwidth;
+  private final NumaNodes bandwidth;
   private final PageAllocator pageAllocator;
   private final HostScheduler host;
   private final List<VmMemory> memories = new ArrayList<>();
@@ -96,12 +98,18 @@ public final class Simulation {
     StatGroup hostStats = stats.group("host");
     String governor = s.host().idleGovernor();
     power = governor == null ? null : new PowerModel(profile, governor, hostStats.group("power"));
-    bandwidth =
-        new DramBandwidth(
-            kernel, profile.dram().bandwidthBytesPerSecond(), hz, hostStats.group("dram"));
+    bandwidth = new NumaNodes(kernel, profile, hostStats.group("dram"));
     pageAllocator =
         new PageAllocator(
-            kernel, profile.hostMm(), profile.hardwareThreads(), hostStats.group("page_allocator"));
+            kernel,
+            profile.hostMm(),
+            profile.hardwareThreads(),
+            bandwidth,
+            LineDistance.of(
+                profile.topology(),
+                profile.coherence(),
+                profile.hostMm().cacheLineTransferCycles()),
+            hostStats.group("page_allocator"));
     long pleWindow = hv.pauseLoopExiting() ? hv.pleWindow().toCycles(hz) : 0;
     host =
         hv.scheduler()
@@ -152,6 +160,7 @@ public final class Simulation {
             spec.pagingLevels(),
             n,
             bandwidth,
+            MemoryPolicy.parse(spec.memoryPolicy()),
             pageAllocator,
             vmStats);
     memories.add(memory);
@@ -172,7 +181,7 @@ public final class Simulation {
     for (int i = 0; i < n; i++) {
       Vcpu v = new Vcpu(i, kernel, profile.vmx(), profile.hypervisor(), vcpuStats.get(i));
       v.attach(guest, kvm);
-      v.setMemoryBandwidth(bandwidth);
+      v.setMemoryNodes(bandwidth, memory.host()::nodeOfHpa);
       v.setBatching(options.batching());
       v.onDone(() -> finished(v));
       kvm.addVcpu(v);
@@ -236,6 +245,14 @@ public final class Simulation {
                 ? shared
                 : new MemoryHierarchy(
                     profile.caches(), profile.dram(), vcpuStats.get(i).group("mem"));
+        if (shared == null && bandwidth.count() > 1) {
+          // A miss to memory of another socket than the vCPU's pCPU pays the remote latency.
+          caches.setNodes(
+              memory.host()::nodeOfHpa,
+              () -> bandwidth.nodeOf(v.pcpu()),
+              profile.dram().remoteLatency(),
+              vcpuStats.get(i).group("mem"));
+        }
         Mmu mmu = memory.mmu(i, caches, s.seed() + 16L * i, vcpuStats.get(i).group("mmu"));
         v.setMmu(mmu, caches);
         v.setPageFaultsExit(memory.mode() == TranslationMode.SHADOW);

@@ -43,7 +43,7 @@ class ScenarioErrorsTest {
   void aKeyWithControlCharactersIsQuotedOnOneLine() {
     assertEquals(
         "t.json:6:7: unknown key \"ov\\nr\\t\"; allowed keys: backing, cacheModel, guestPageSize,"
-            + " hostPageSize, memory, name, pagingLevels, vcpus, workload (at /vms/0/ov\\nr\\t)",
+            + " hostPageSize, memory, memoryPolicy, name, pagingLevels, vcpus, workload (at /vms/0/ov\\nr\\t)",
         error(scenario("      \"name\": \"vm0\",\n      \"ov\\nr\\t\": 2,\n" + WORKLOAD)));
   }
 
@@ -58,7 +58,7 @@ class ScenarioErrorsTest {
   void unknownKeyFarFromAnyListsTheAllowedKeys() {
     assertEquals(
         "t.json:6:7: unknown key \"zzzzzz\"; allowed keys: backing, cacheModel, guestPageSize, hostPageSize,"
-            + " memory, name, pagingLevels, vcpus, workload (at /vms/0/zzzzzz)",
+            + " memory, memoryPolicy, name, pagingLevels, vcpus, workload (at /vms/0/zzzzzz)",
         error(scenario("      \"name\": \"vm0\",\n      \"zzzzzz\": 2,\n" + WORKLOAD)));
   }
 

@@ -5,11 +5,15 @@ import dev.vsim.cpu.profile.CacheLevel;
 import dev.vsim.cpu.profile.Dram;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
+import java.util.function.IntSupplier;
+import java.util.function.LongToIntFunction;
 
 /**
  * Prices one memory reference by physical address through L1D, L2 and LLC (each set-associative
  * with its profile's replacement policy, LRU by default, filled on a miss at every level) and DRAM.
- * Latencies are the profile's load-to-use latencies of the level that serves the reference.
+ * Latencies are the profile's load-to-use latencies of the level that serves the reference. On a
+ * multi-socket host ({@link #setNodes}) a miss to memory on another node than the accessing core's
+ * takes the profile's remote DRAM latency.
  */
 public final class MemoryHierarchy {
   /** Which level served the last reference. */
@@ -34,6 +38,10 @@ public final class MemoryHierarchy {
   private long llcHits;
   private long dramAccesses;
   private int lastLevel;
+  private LongToIntFunction nodeOf; // null: every access is local
+  private IntSupplier localNode;
+  private int remoteLatency;
+  private long remoteAccesses;
 
   /** A hierarchy whose random replacement policies, if any, are seeded with 0. */
   public MemoryHierarchy(CacheHierarchy caches, Dram dram, StatGroup stats) {
@@ -96,7 +104,33 @@ public final class MemoryHierarchy {
     }
     lastLevel = DRAM;
     dramAccesses++;
+    if (nodeOf != null) {
+      int node = nodeOf.applyAsInt(line << lineShift);
+      if (node >= 0 && node != localNode.getAsInt()) {
+        remoteAccesses++;
+        return remoteLatency;
+      }
+    }
     return dramLatency;
+  }
+
+  /**
+   * Prices misses by where the memory is: {@code nodeOf} gives the NUMA node of a physical address
+   * (-1: treated as local), {@code localNode} the node of the core accessing now, and a miss to
+   * another node costs {@code remoteLatencyCycles}.
+   *
+   * @param stats the hierarchy's group, for {@code dram_remote_accesses}
+   */
+  public void setNodes(
+      LongToIntFunction nodeOf, IntSupplier localNode, int remoteLatencyCycles, StatGroup stats) {
+    this.nodeOf = nodeOf;
+    this.localNode = localNode;
+    this.remoteLatency = remoteLatencyCycles;
+    stats.gauge(
+        "dram_remote_accesses",
+        Unit.COUNT,
+        "Data accesses that missed the LLC and went to another socket's memory",
+        () -> remoteAccesses);
   }
 
   /** The level that served the last {@link #access}: {@link #L1} .. {@link #DRAM}. */

@@ -122,6 +122,16 @@ public final class DramBandwidth implements EventHandler {
     return streamId;
   }
 
+  /** Bytes moved through these channels so far (streams started). */
+  public long bytes() {
+    return bytes.value();
+  }
+
+  /** Streams started on these channels so far. */
+  public long streams() {
+    return streams.value();
+  }
+
   /** Number of streams moving bytes now. */
   public int active() {
     return size;

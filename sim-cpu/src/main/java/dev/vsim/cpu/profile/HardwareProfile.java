@@ -23,6 +23,9 @@ import java.util.Objects;
  * @param hostMm what the host kernel's memory management shares between faulting threads, and its
  *     costs
  * @param power core and package idle states and turbo frequency limits
+ * @param coherence cache-line transfers between hardware threads by their distance; may be omitted:
+ *     every transfer costs the flat figure of the structure that moves the line ({@code
+ *     mmu.lockHandoffCycles}, {@code hostMm.cacheLineTransferCycles})
  * @param sources parameter JSON pointer to the source of its value
  */
 public record HardwareProfile(
@@ -39,7 +42,42 @@ public record HardwareProfile(
     MmuCosts mmu,
     HostMmCosts hostMm,
     Power power,
+    @MayOmit Coherence coherence,
     Map<String, String> sources) {
+
+  /** A profile without distance-dependent line transfers (flat figures). */
+  public HardwareProfile(
+      String name,
+      String description,
+      Topology topology,
+      Frequency frequency,
+      CacheHierarchy caches,
+      Dram dram,
+      TlbHierarchy tlb,
+      PagingStructureCaches pagingStructureCaches,
+      VmxCosts vmx,
+      HypervisorCosts hypervisor,
+      MmuCosts mmu,
+      HostMmCosts hostMm,
+      Power power,
+      Map<String, String> sources) {
+    this(
+        name,
+        description,
+        topology,
+        frequency,
+        caches,
+        dram,
+        tlb,
+        pagingStructureCaches,
+        vmx,
+        hypervisor,
+        mmu,
+        hostMm,
+        power,
+        null,
+        sources);
+  }
 
   public HardwareProfile {
     Objects.requireNonNull(name, "name");

@@ -39,4 +39,18 @@ public record Topology(int sockets, int coresPerSocket, int threadsPerCore) {
   public int hardwareThreads() {
     return sockets * coresPerSocket * threadsPerCore;
   }
+
+  /**
+   * The physical core of hardware thread {@code cpu}, numbered as Linux enumerates a multi-socket
+   * Intel host (and as the power model does): first the first thread of every core, socket by
+   * socket, then the second threads, so CPU {@code c} is on core {@code c % (sockets x cores)}.
+   */
+  public int coreOf(int cpu) {
+    return cpu % (sockets * coresPerSocket);
+  }
+
+  /** The socket (and NUMA node: one per socket) of hardware thread {@code cpu}. */
+  public int socketOf(int cpu) {
+    return coreOf(cpu) / coresPerSocket;
+  }
 }

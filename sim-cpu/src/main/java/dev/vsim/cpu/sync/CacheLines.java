@@ -8,8 +8,9 @@ import dev.vsim.cpu.stats.Unit;
  * Cache lines that several cores write with atomic read-modify-writes (a lock word, a shared
  * counter, a page-table entry): a write by the core that wrote the line last finds it in its own
  * cache and costs nothing here (the path's own cost covers it); a write by any other core first
- * moves the line over, which takes {@code transferCycles}, and a line moves to one core at a time,
- * so cores that write it at once queue for it. The lines are kept in a directory of recently
+ * moves the line over, which takes a flat {@code transferCycles} or, by {@link LineDistance}, the
+ * SMT sibling's, the socket's or the remote socket's figure, and a line moves to one core at a
+ * time, so cores that write it at once queue for it. The lines are kept in a directory of recently
  * written lines, like the snoop filter that tracks which core holds a line: a line whose entry
  * another line took over is treated as written back, owned by no core, and its next write costs no
  * transfer.
@@ -21,7 +22,7 @@ import dev.vsim.cpu.stats.Unit;
 public final class CacheLines {
   private static final int NO_CORE = -1;
 
-  private final long transferCycles;
+  private final LineDistance distance;
   private final int mask;
   private final long[] tag;
   private final int[] owner;
@@ -37,17 +38,22 @@ public final class CacheLines {
    * @param stats group for the lines' statistics (e.g. {@code vm0.host_mm.mmap_lock})
    */
   public CacheLines(int directoryEntries, long transferCycles, StatGroup stats) {
+    this(directoryEntries, LineDistance.flat(transferCycles), stats);
+  }
+
+  /**
+   * Lines whose transfers cost by the distance between the core that wrote them last and the writer
+   * ({@link LineDistance}); the "cores" of {@link #write} are then hardware threads.
+   */
+  public CacheLines(int directoryEntries, LineDistance distance, StatGroup stats) {
     if (directoryEntries < 1) {
       throw new IllegalArgumentException("a directory needs at least one entry");
-    }
-    if (transferCycles < 0) {
-      throw new IllegalArgumentException("transferCycles cannot be negative");
     }
     int n = Integer.highestOneBit(directoryEntries);
     if (n < directoryEntries) {
       n <<= 1;
     }
-    this.transferCycles = transferCycles;
+    this.distance = distance;
     this.mask = n - 1;
     this.tag = new long[n];
     this.owner = new int[n];
@@ -93,7 +99,7 @@ public final class CacheLines {
       return start;
     }
     transfers.increment();
-    long done = start + transferCycles;
+    long done = start + distance.cycles(owner[i], core);
     owner[i] = core;
     busyUntil[i] = done;
     return done;

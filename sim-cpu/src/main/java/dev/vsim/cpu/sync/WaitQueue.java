@@ -4,14 +4,15 @@ import dev.vsim.cpu.event.EventHandler;
 import java.util.Arrays;
 
 /**
- * A FIFO of waiters, each an (event handler, argument, mode, arrival time) kept in primitive ring
- * buffers so that queueing allocates nothing once the buffers have grown.
+ * A FIFO of waiters, each an (event handler, argument, mode, arrival time, hardware thread) kept in
+ * primitive ring buffers so that queueing allocates nothing once the buffers have grown.
  */
 final class WaitQueue {
   private EventHandler[] handlers = new EventHandler[16];
   private long[] args = new long[16];
   private long[] since = new long[16];
   private boolean[] writer = new boolean[16];
+  private int[] cpu = new int[16];
   private int head;
   private int size;
 
@@ -23,7 +24,7 @@ final class WaitQueue {
     return size == 0;
   }
 
-  void add(EventHandler h, long arg, long now, boolean isWriter) {
+  void add(EventHandler h, long arg, long now, boolean isWriter, int onCpu) {
     if (size == handlers.length) {
       grow();
     }
@@ -32,6 +33,7 @@ final class WaitQueue {
     args[i] = arg;
     since[i] = now;
     writer[i] = isWriter;
+    cpu[i] = onCpu;
     size++;
   }
 
@@ -45,6 +47,10 @@ final class WaitQueue {
 
   long headArg() {
     return args[head];
+  }
+
+  int headCpu() {
+    return cpu[head];
   }
 
   long headSince() {
@@ -63,17 +69,20 @@ final class WaitQueue {
     long[] a = new long[n * 2];
     long[] s = new long[n * 2];
     boolean[] w = new boolean[n * 2];
+    int[] c = new int[n * 2];
     for (int k = 0; k < size; k++) {
       int i = (head + k) & (n - 1);
       h[k] = handlers[i];
       a[k] = args[i];
       s[k] = since[i];
       w[k] = writer[i];
+      c[k] = cpu[i];
     }
     handlers = h;
     args = a;
     since = s;
     writer = w;
+    cpu = c;
     head = 0;
     Arrays.fill(handlers, size, handlers.length, null);
   }

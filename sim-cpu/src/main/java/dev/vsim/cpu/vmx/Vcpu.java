@@ -4,6 +4,7 @@ import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.memory.DramBandwidth;
+import dev.vsim.cpu.memory.NumaNodes;
 import dev.vsim.cpu.power.PowerModel;
 import dev.vsim.cpu.profile.HypervisorCosts;
 import dev.vsim.cpu.profile.VmxCosts;
@@ -67,6 +68,12 @@ public final class Vcpu implements EventHandler {
   private boolean batching = true;
   private Runnable onDone = () -> {};
   private DramBandwidth memory;
+  private NumaNodes numa; // with it, streams go to the memory of the node their pages are on
+  private java.util.function.LongToIntFunction nodeOfHpa;
+  private long[] partPages; // pages of the touch part being built, by node
+  private long[] streamPages; // pages of the next STREAM operation's bytes, by node (null: own)
+  private long streamTotal;
+  private int streamsLeft; // streams of the STREAM operation in progress not yet done
   private long waitStart; // when the memory stream or MWAIT in progress began
   private boolean sleeping;
   private boolean polling; // halt polling: the thread spins in the host for an interrupt
@@ -324,6 +331,20 @@ public final class Vcpu implements EventHandler {
   /** The memory bandwidth that the guest's {@link GuestOp.Kind#STREAM} operations share. */
   public void setMemoryBandwidth(DramBandwidth bandwidth) {
     this.memory = bandwidth;
+  }
+
+  /**
+   * The host's memory nodes that the guest's {@link GuestOp.Kind#STREAM} operations share: a
+   * touch's stores go to the nodes of the host pages they fall in ({@code nodeOfHpa} of a page's
+   * host-physical address; -1 is the vCPU's own node), in proportion to its pages on each, a stream
+   * of the guest's own to the vCPU's node.
+   */
+  public void setMemoryNodes(NumaNodes nodes, java.util.function.LongToIntFunction nodeOfHpa) {
+    this.numa = nodes;
+    this.nodeOfHpa = nodeOfHpa;
+    this.memory = nodes.node(0);
+    this.partPages = new long[nodes.count()];
+    this.streamPages = new long[nodes.count()];
   }
 
   public void setBatching(boolean on) {
@@ -838,6 +859,9 @@ public final class Vcpu implements EventHandler {
 
   @Override
   public void onEvent(long now, long phase) {
+    if (phase == STREAMED && --streamsLeft > 0) {
+      return; // the part's bytes on another node are still moving
+    }
     pendingEvent = -1;
     if (preempted) {
       // A completion from outside (a memory stream, a lock grant) while off the pCPU.
@@ -932,7 +956,24 @@ public final class Vcpu implements EventHandler {
       }
       case (int) STREAM -> {
         waitStart = now;
-        memory.start(op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
+        if (numa != null && streamTotal > 0) {
+          streamsLeft =
+              numa.startSpread(
+                  streamPages,
+                  streamTotal,
+                  pcpu,
+                  op.bytes(),
+                  op.maxBytesPerSecond(),
+                  this,
+                  STREAMED);
+          streamTotal = 0;
+        } else if (numa != null) {
+          streamsLeft = 1;
+          numa.start(-1, pcpu, op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
+        } else {
+          streamsLeft = 1;
+          memory.start(op.bytes(), op.maxBytesPerSecond(), this, STREAMED);
+        }
       }
       case (int) POLL_END -> {
         // Nothing came within the window: the thread sleeps.
@@ -1119,6 +1160,10 @@ public final class Vcpu implements EventHandler {
       }
       touchTranslationCycles += t;
       touchWalkReferences += mmu.lastReferences();
+      if (partPages != null && touchTraffic > 0) {
+        int node = nodeOfHpa.applyAsInt(hpa);
+        partPages[node < 0 ? numa.nodeOf(pcpu) : node]++;
+      }
       if (touchPriced) {
         long d = caches.access(hpa);
         cycles += d;
@@ -1141,6 +1186,13 @@ public final class Vcpu implements EventHandler {
 
   private void emitTouchPart(long cycles, long pages) {
     if (touchTraffic > 0 && pages > 0) {
+      if (partPages != null) {
+        long[] t = streamPages;
+        streamPages = partPages;
+        partPages = t;
+        java.util.Arrays.fill(partPages, 0);
+        streamTotal = pages;
+      }
       op.stream(cycles, pages * touchTraffic, touchRate);
     } else {
       op.compute(cycles);

@@ -4,6 +4,7 @@ import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.profile.HostMmCosts;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.sync.LineDistance;
 
 /**
  * The host kernel's side of one VM's EPT faults, for each vCPU thread: first KVM's top-up of the
@@ -45,6 +46,7 @@ public final class HostPageFault implements EventHandler {
   private final Backing[] backing;
   private final boolean[] allocates;
   private final int[] topup;
+  private final int[] node; // the node the page being faulted in is placed on
 
   /**
    * @param hostPageAllocCycles the host page fault's own work besides what the shared structures
@@ -64,13 +66,37 @@ public final class HostPageFault implements EventHandler {
       int vcpus,
       int cpus,
       StatGroup stats) {
+    this(
+        kernel,
+        costs,
+        hostPageAllocCycles,
+        gupResidentCycles,
+        topupPageCycles,
+        allocator,
+        LineDistance.flat(costs.cacheLineTransferCycles()),
+        vcpus,
+        cpus,
+        stats);
+  }
+
+  /** As above, the shared lines moving between CPUs at a cost by their distance. */
+  public HostPageFault(
+      EventKernel kernel,
+      HostMmCosts costs,
+      long hostPageAllocCycles,
+      long gupResidentCycles,
+      long topupPageCycles,
+      PageAllocator allocator,
+      LineDistance transfer,
+      int vcpus,
+      int cpus,
+      StatGroup stats) {
     this.kernel = kernel;
     this.hostPageAllocCycles = hostPageAllocCycles;
     this.gupResidentCycles = gupResidentCycles;
     this.topupPageCycles = topupPageCycles;
     this.allocator = allocator;
     this.firstRequester = allocator.register(vcpus);
-    long transfer = costs.cacheLineTransferCycles();
     this.mmapLock = new MmapLock(transfer, stats.group("mmap_lock"));
     this.memcg =
         new MemcgCharge(
@@ -90,6 +116,15 @@ public final class HostPageFault implements EventHandler {
     backing = new Backing[vcpus];
     allocates = new boolean[vcpus];
     topup = new int[vcpus];
+    node = new int[vcpus];
+  }
+
+  /**
+   * The page vCPU {@code v}'s next {@link #faultIn} allocates goes to node {@code n}'s zone (as
+   * {@link HostMemory} placed it); until told, node 0.
+   */
+  public void placeOn(int v, int n) {
+    node[v] = n;
   }
 
   /**
@@ -202,7 +237,7 @@ public final class HostPageFault implements EventHandler {
     if (!isHugetlb(b)) {
       // The CPU's own list is no other CPU's: a page it holds can be taken at once.
       int list = b == Backing.THP ? PageAllocator.THP : PageAllocator.MOVABLE;
-      if (allocator.tryTake(cpu[v], list)) {
+      if (allocator.tryTake(cpu[v], node[v], list)) {
         kernel.schedule(t + hostPageAllocCycles, done[v], doneArg[v]);
         return;
       }
@@ -222,7 +257,7 @@ public final class HostPageFault implements EventHandler {
       return;
     }
     int list = b == Backing.THP ? PageAllocator.THP : PageAllocator.MOVABLE;
-    long t = allocator.allocate(firstRequester + v, cpu[v], list, 1, this, arg);
+    long t = allocator.allocate(firstRequester + v, cpu[v], node[v], list, 1, this, arg);
     if (t >= 0) {
       allocated(v, now);
     }

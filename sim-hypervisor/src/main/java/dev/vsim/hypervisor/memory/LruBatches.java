@@ -5,6 +5,7 @@ import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
+import dev.vsim.cpu.sync.LineDistance;
 import dev.vsim.cpu.sync.RwLock;
 import java.util.Arrays;
 
@@ -24,7 +25,7 @@ public final class LruBatches implements EventHandler {
   private final EventKernel kernel;
   private final int batchSize;
   private final long cyclesPerFolio;
-  private final long transferCycles;
+  private final LineDistance transfer;
   private final RwLock lock;
   private final int[] batched;
   private int lastHolder = -1;
@@ -52,11 +53,30 @@ public final class LruBatches implements EventHandler {
       int requesters,
       int cpus,
       StatGroup stats) {
+    this(
+        kernel,
+        batchSize,
+        cyclesPerFolio,
+        LineDistance.flat(transferCycles),
+        requesters,
+        cpus,
+        stats);
+  }
+
+  /** Batches whose lock's line moves at a cost by distance between the CPUs. */
+  public LruBatches(
+      EventKernel kernel,
+      int batchSize,
+      long cyclesPerFolio,
+      LineDistance transfer,
+      int requesters,
+      int cpus,
+      StatGroup stats) {
     this.kernel = kernel;
     this.batchSize = batchSize;
     this.cyclesPerFolio = cyclesPerFolio;
-    this.transferCycles = transferCycles;
-    this.lock = new RwLock(kernel, transferCycles, stats.group("lruvec_lock"));
+    this.transfer = transfer;
+    this.lock = new RwLock(kernel, transfer, stats.group("lruvec_lock"));
     this.batched = new int[cpus];
     doneHandler = new EventHandler[requesters];
     doneArg = new long[requesters];
@@ -87,7 +107,7 @@ public final class LruBatches implements EventHandler {
     reqFolios[req] = batched[cpu];
     batched[cpu] = 0;
     reqUncontended[req] = !lock.isWriteHeld() && lock.waiters() == 0;
-    lock.acquireWrite(this, (long) req * PHASES + LOCKED);
+    lock.acquireWrite(this, (long) req * PHASES + LOCKED, cpu);
     return -1;
   }
 
@@ -99,7 +119,7 @@ public final class LruBatches implements EventHandler {
         int cpu = reqCpu[req];
         long hold = reqFolios[req] * cyclesPerFolio;
         if (reqUncontended[req] && lastHolder >= 0 && lastHolder != cpu) {
-          hold += transferCycles;
+          hold += transfer.cycles(lastHolder, cpu);
         }
         lastHolder = cpu;
         kernel.schedule(now + hold, this, (long) req * PHASES + UNLOCK);

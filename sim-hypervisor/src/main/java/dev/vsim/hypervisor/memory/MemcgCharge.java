@@ -4,6 +4,7 @@ import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.sync.CacheLines;
+import dev.vsim.cpu.sync.LineDistance;
 
 /**
  * Charging the VM's new pages to its memory cgroup, as mem_cgroup_charge does: a CPU first takes
@@ -26,9 +27,15 @@ public final class MemcgCharge {
    * @param stats group for the charging ({@code vm0.host_mm.memcg})
    */
   public MemcgCharge(int chargeBatch, int levels, long transferCycles, int cpus, StatGroup stats) {
+    this(chargeBatch, levels, LineDistance.flat(transferCycles), cpus, stats);
+  }
+
+  /** Charging whose counter lines move at a cost by distance between the CPUs. */
+  public MemcgCharge(
+      int chargeBatch, int levels, LineDistance transfer, int cpus, StatGroup stats) {
     this.batch = chargeBatch;
     this.levels = levels;
-    this.counters = new CacheLines(Math.max(levels, 1), transferCycles, stats);
+    this.counters = new CacheLines(Math.max(levels, 1), transfer, stats);
     this.stock = new int[cpus];
     this.refills =
         stats.counter(

@@ -4,6 +4,7 @@ import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.sync.CacheLines;
+import dev.vsim.cpu.sync.LineDistance;
 
 /**
  * The VM process's {@code mmap_lock} as the faults use it: get_user_pages' slow path (KVM's
@@ -23,7 +24,12 @@ public final class MmapLock {
    * @param stats group for the lock ({@code vm0.host_mm.mmap_lock})
    */
   public MmapLock(long transferCycles, StatGroup stats) {
-    this.line = new CacheLines(1, transferCycles, stats);
+    this(LineDistance.flat(transferCycles), stats);
+  }
+
+  /** A lock whose line moves at a cost by distance between the CPUs. */
+  public MmapLock(LineDistance transfer, StatGroup stats) {
+    this.line = new CacheLines(1, transfer, stats);
     this.readAcquisitions =
         stats.counter("read_acquisitions", Unit.COUNT, "down_read calls of the faults");
   }

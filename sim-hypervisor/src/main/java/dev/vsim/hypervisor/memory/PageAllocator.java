@@ -2,10 +2,12 @@ package dev.vsim.hypervisor.memory;
 
 import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
+import dev.vsim.cpu.memory.NumaNodes;
 import dev.vsim.cpu.profile.HostMmCosts;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
+import dev.vsim.cpu.sync.LineDistance;
 import dev.vsim.cpu.sync.RwLock;
 import java.util.Arrays;
 
@@ -21,8 +23,12 @@ import java.util.Arrays;
  * time (a batch of order 9 is pcp->batch >> 9, at least 2). hugetlbfs pages come from the
  * pre-allocated pool instead, one at a time under the global hugetlb_lock.
  *
- * <p>One zone, the one the VMs' memory comes from (the profile assumes a VM's memory on one
- * socket). Nothing is freed while the modelled runs go on, so the free side is not modelled.
+ * <p>One Normal zone per NUMA node, each with its own zone lock, buddy lists and per-CPU lists (a
+ * CPU has pcp lists in every zone, pcp->count and high included): a page comes from the zone of the
+ * node it is placed on ({@link HostMemory}'s policy), a kernel page from the CPU's own node. Locks
+ * and lines move between CPUs at a cost by their distance ({@link LineDistance}). The hugetlb pool
+ * is one, under the global hugetlb_lock. Nothing is freed while the modelled runs go on, so the
+ * free side is not modelled.
  *
  * <p>Callers are registered requesters (one per vCPU thread): a request that has to wait fires the
  * caller's handler when the pages are taken; the requester's state lives in primitive arrays.
@@ -47,22 +53,26 @@ public final class PageAllocator implements EventHandler {
 
   private final EventKernel kernel;
   private final HostMmCosts costs;
-  private final RwLock zoneLock;
+  private final NumaNodes numa;
+  private final LineDistance transfer;
+  private final RwLock[] zoneLock;
   private final RwLock hugetlbLock;
-  private int lastZoneHolder = -1;
+  private final int[] lastZoneHolder;
   private int lastPoolHolder = -1;
 
-  // Per CPU: pages on each list, pcp->count (in base pages), pcp->high, pcp->alloc_factor.
-  private final int[][] listPages;
-  private final int[] pcpCount;
-  private final int[] high;
-  private final int[] allocFactor;
+  // Per node and CPU: pages on each list, pcp->count (in base pages), pcp->high,
+  // pcp->alloc_factor.
+  private final int[][][] listPages;
+  private final int[][] pcpCount;
+  private final int[][] high;
+  private final int[][] allocFactor;
 
   // Per requester: the request in progress.
   private int requesters;
   private EventHandler[] doneHandler = new EventHandler[0];
   private long[] doneArg = new long[0];
   private int[] reqCpu = new int[0];
+  private int[] reqNode = new int[0];
   private int[] reqList = new int[0];
   private int[] reqPages = new int[0];
   private int[] reqRefill = new int[0];
@@ -77,16 +87,42 @@ public final class PageAllocator implements EventHandler {
    * @param stats the host's allocator group ({@code host.page_allocator})
    */
   public PageAllocator(EventKernel kernel, HostMmCosts costs, int cpus, StatGroup stats) {
+    this(kernel, costs, cpus, null, LineDistance.flat(costs.cacheLineTransferCycles()), stats);
+  }
+
+  /**
+   * An allocator with a zone on each of {@code numa}'s nodes (null: one node), its locks' and
+   * lines' transfers costed by {@code transfer}; with several nodes each zone's lock reports under
+   * {@code node<N>.zone_lock}.
+   */
+  public PageAllocator(
+      EventKernel kernel,
+      HostMmCosts costs,
+      int cpus,
+      NumaNodes numa,
+      LineDistance transfer,
+      StatGroup stats) {
     this.kernel = kernel;
     this.costs = costs;
-    this.zoneLock = new RwLock(kernel, costs.cacheLineTransferCycles(), stats.group("zone_lock"));
-    this.hugetlbLock =
-        new RwLock(kernel, costs.cacheLineTransferCycles(), stats.group("hugetlb_lock"));
-    listPages = new int[LISTS][cpus];
-    pcpCount = new int[cpus];
-    high = new int[cpus];
-    Arrays.fill(high, costs.pcpHighMin());
-    allocFactor = new int[cpus];
+    this.numa = numa;
+    this.transfer = transfer;
+    int nodes = numa == null ? 1 : numa.count();
+    zoneLock = new RwLock[nodes];
+    for (int n = 0; n < nodes; n++) {
+      StatGroup g =
+          nodes == 1 ? stats.group("zone_lock") : stats.group("node" + n).group("zone_lock");
+      zoneLock[n] = new RwLock(kernel, transfer, g);
+    }
+    this.hugetlbLock = new RwLock(kernel, transfer, stats.group("hugetlb_lock"));
+    lastZoneHolder = new int[nodes];
+    Arrays.fill(lastZoneHolder, -1);
+    listPages = new int[nodes][LISTS][cpus];
+    pcpCount = new int[nodes][cpus];
+    high = new int[nodes][cpus];
+    for (int[] h : high) {
+      Arrays.fill(h, costs.pcpHighMin());
+    }
+    allocFactor = new int[nodes][cpus];
     refills =
         stats.counter(
             "pcp_refills",
@@ -112,6 +148,7 @@ public final class PageAllocator implements EventHandler {
     doneHandler = Arrays.copyOf(doneHandler, requesters);
     doneArg = Arrays.copyOf(doneArg, requesters);
     reqCpu = Arrays.copyOf(reqCpu, requesters);
+    reqNode = Arrays.copyOf(reqNode, requesters);
     reqList = Arrays.copyOf(reqList, requesters);
     reqPages = Arrays.copyOf(reqPages, requesters);
     reqRefill = Arrays.copyOf(reqRefill, requesters);
@@ -127,13 +164,22 @@ public final class PageAllocator implements EventHandler {
    *     the zone lock, in which case {@code done.onEvent(now, arg)} fires once the pages are taken
    */
   public long allocate(int req, int cpu, int list, int pages, EventHandler done, long arg) {
-    if (listPages[list][cpu] >= pages) {
-      take(cpu, list, pages);
+    return allocate(req, cpu, nodeOf(cpu), list, pages, done, arg);
+  }
+
+  /**
+   * As {@link #allocate(int, int, int, int, EventHandler, long)}, from node {@code node}'s zone.
+   */
+  public long allocate(
+      int req, int cpu, int node, int list, int pages, EventHandler done, long arg) {
+    if (listPages[node][list][cpu] >= pages) {
+      take(node, cpu, list, pages);
       return kernel.now();
     }
     doneHandler[req] = done;
     doneArg[req] = arg;
     reqCpu[req] = cpu;
+    reqNode[req] = node;
     reqList[req] = list;
     reqPages[req] = pages;
     lockZone(req);
@@ -146,11 +192,21 @@ public final class PageAllocator implements EventHandler {
    * @return whether it had one
    */
   public boolean tryTake(int cpu, int list) {
-    if (listPages[list][cpu] < 1) {
+    return tryTake(cpu, nodeOf(cpu), list);
+  }
+
+  /** As {@link #tryTake(int, int)}, from {@code cpu}'s list in node {@code node}'s zone. */
+  public boolean tryTake(int cpu, int node, int list) {
+    if (listPages[node][list][cpu] < 1) {
       return false;
     }
-    take(cpu, list, 1);
+    take(node, cpu, list, 1);
     return true;
+  }
+
+  /** The node of host CPU {@code cpu}: the zone its kernel allocations come from. */
+  public int nodeOf(int cpu) {
+    return numa == null ? 0 : numa.nodeOf(cpu);
   }
 
   /**
@@ -162,17 +218,18 @@ public final class PageAllocator implements EventHandler {
     doneArg[req] = arg;
     reqCpu[req] = cpu;
     reqUncontended[req] = !hugetlbLock.isWriteHeld() && hugetlbLock.waiters() == 0;
-    hugetlbLock.acquireWrite(this, (long) req * PHASES + POOL_LOCKED);
+    hugetlbLock.acquireWrite(this, (long) req * PHASES + POOL_LOCKED, cpu);
   }
 
   private void lockZone(int req) {
-    reqUncontended[req] = !zoneLock.isWriteHeld() && zoneLock.waiters() == 0;
-    zoneLock.acquireWrite(this, (long) req * PHASES + ZONE_LOCKED);
+    RwLock z = zoneLock[reqNode[req]];
+    reqUncontended[req] = !z.isWriteHeld() && z.waiters() == 0;
+    z.acquireWrite(this, (long) req * PHASES + ZONE_LOCKED, reqCpu[req]);
   }
 
-  private void take(int cpu, int list, int pages) {
-    listPages[list][cpu] -= pages;
-    pcpCount[cpu] -= pages << (list == THP ? THP_ORDER : 0);
+  private void take(int node, int cpu, int list, int pages) {
+    listPages[node][list][cpu] -= pages;
+    pcpCount[node][cpu] -= pages << (list == THP ? THP_ORDER : 0);
   }
 
   @Override
@@ -181,22 +238,25 @@ public final class PageAllocator implements EventHandler {
     int cpu = reqCpu[req];
     switch ((int) (arg % PHASES)) {
       case ZONE_LOCKED -> {
-        int n = refillSize(cpu, reqList[req]);
+        int node = reqNode[req];
+        int n = refillSize(node, cpu, reqList[req]);
         reqRefill[req] = n;
-        long hold = (long) n * costs.zoneLockCyclesPerPage() + takeLine(req, lastZoneHolder, cpu);
-        lastZoneHolder = cpu;
+        long hold =
+            (long) n * costs.zoneLockCyclesPerPage() + takeLine(req, lastZoneHolder[node], cpu);
+        lastZoneHolder[node] = cpu;
         kernel.schedule(now + hold, this, (long) req * PHASES + ZONE_UNLOCK);
       }
       case ZONE_UNLOCK -> {
-        zoneLock.releaseWrite();
+        int node = reqNode[req];
+        zoneLock[node].releaseWrite();
         int list = reqList[req];
         int n = reqRefill[req];
         refills.increment();
         pagesRefilled.add(n);
-        listPages[list][cpu] += n;
-        pcpCount[cpu] += n << (list == THP ? THP_ORDER : 0);
-        if (listPages[list][cpu] >= reqPages[req]) {
-          take(cpu, list, reqPages[req]);
+        listPages[node][list][cpu] += n;
+        pcpCount[node][cpu] += n << (list == THP ? THP_ORDER : 0);
+        if (listPages[node][list][cpu] >= reqPages[req]) {
+          take(node, cpu, list, reqPages[req]);
           kernel.schedule(now, doneHandler[req], doneArg[req]);
         } else {
           lockZone(req); // a request larger than one batch refills again
@@ -222,12 +282,20 @@ public final class PageAllocator implements EventHandler {
    */
   private long takeLine(int req, int lastHolder, int cpu) {
     return reqUncontended[req] && lastHolder >= 0 && lastHolder != cpu
-        ? costs.cacheLineTransferCycles()
+        ? transfer.cycles(lastHolder, cpu)
         : 0;
   }
 
   /** nr_pcp_alloc: how many pages a refill of {@code list} on {@code cpu} takes. */
   int refillSize(int cpu, int list) {
+    return refillSize(0, cpu, list);
+  }
+
+  /** nr_pcp_alloc in node {@code node}'s zone. */
+  int refillSize(int node, int cpu, int list) {
+    int[] high = this.high[node];
+    int[] pcpCount = this.pcpCount[node];
+    int[] allocFactor = this.allocFactor[node];
     int base = costs.pcpBatch();
     boolean order0 = list != THP;
     int batch = order0 ? base << allocFactor[cpu] : base;
@@ -245,11 +313,22 @@ public final class PageAllocator implements EventHandler {
 
   /** Pages on {@code cpu}'s list {@code list}. */
   public int listPages(int cpu, int list) {
-    return listPages[list][cpu];
+    return listPages[0][list][cpu];
   }
 
+  /** Pages on {@code cpu}'s list {@code list} in node {@code node}'s zone. */
+  public int listPages(int node, int cpu, int list) {
+    return listPages[node][list][cpu];
+  }
+
+  /** Node 0's zone lock (the only one on a single-node host). */
   public RwLock zoneLock() {
-    return zoneLock;
+    return zoneLock[0];
+  }
+
+  /** Node {@code node}'s zone lock. */
+  public RwLock zoneLock(int node) {
+    return zoneLock[node];
   }
 
   public RwLock hugetlbLock() {

@@ -3,12 +3,14 @@ package dev.vsim.hypervisor.mmu;
 import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.memory.DramBandwidth;
+import dev.vsim.cpu.memory.NumaNodes;
 import dev.vsim.cpu.profile.HostMmCosts;
 import dev.vsim.cpu.profile.MmuCosts;
 import dev.vsim.cpu.stats.Counter;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.sync.CacheLines;
+import dev.vsim.cpu.sync.LineDistance;
 import dev.vsim.cpu.sync.RwLock;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.hypervisor.memory.HostPageFault;
@@ -51,7 +53,7 @@ public final class EptFaultPath implements EventHandler {
   private final FaultDesign design;
   private final SecondLevelTables ept;
   private final RwLock lock;
-  private final DramBandwidth bandwidth;
+  private final NumaNodes memory;
   private final long zeroingBytesPerSecond;
   private final HostPageFault hostFault;
   private final MmuPageCache mmuPages;
@@ -98,6 +100,38 @@ public final class EptFaultPath implements EventHandler {
       HostPageFault hostFault,
       int vcpuCount,
       StatGroup stats) {
+    this(
+        kernel,
+        costs,
+        hostMm,
+        design,
+        ept,
+        new NumaNodes(bandwidth),
+        LineDistance.flat(costs.lockHandoffCycles()),
+        LineDistance.flat(hostMm.cacheLineTransferCycles()),
+        zeroingBytesPerSecond,
+        hostFault,
+        vcpuCount,
+        stats);
+  }
+
+  /**
+   * As above on a NUMA host: a new page is zeroed through the memory of the node it is placed on,
+   * the MMU lock is handed over and the SPTE lines move at costs by distance.
+   */
+  public EptFaultPath(
+      EventKernel kernel,
+      MmuCosts costs,
+      HostMmCosts hostMm,
+      FaultDesign design,
+      SecondLevelTables ept,
+      NumaNodes memory,
+      LineDistance lockHandoff,
+      LineDistance lineTransfer,
+      long zeroingBytesPerSecond,
+      HostPageFault hostFault,
+      int vcpuCount,
+      StatGroup stats) {
     this.kernel = kernel;
     this.hostFault = hostFault;
     this.mmuPages =
@@ -108,15 +142,13 @@ public final class EptFaultPath implements EventHandler {
             stats.group("mmu_page_cache"));
     this.spteLines =
         new CacheLines(
-            SPTE_LINES_TRACKED,
-            hostMm.cacheLineTransferCycles(),
-            stats.group("ept_faults").group("spte_lines"));
+            SPTE_LINES_TRACKED, lineTransfer, stats.group("ept_faults").group("spte_lines"));
     this.costs = costs;
     this.design = design;
     this.ept = ept;
-    this.bandwidth = bandwidth;
+    this.memory = memory;
     this.zeroingBytesPerSecond = zeroingBytesPerSecond;
-    this.lock = new RwLock(kernel, costs.lockHandoffCycles(), stats.group("mmu_lock"));
+    this.lock = new RwLock(kernel, lockHandoff, stats.group("mmu_lock"));
     vcpus = new Vcpu[vcpuCount];
     gpa = new long[vcpuCount];
     write = new boolean[vcpuCount];
@@ -270,7 +302,8 @@ public final class EptFaultPath implements EventHandler {
       kernel.schedule(now + costs.gupResidentCycles(), this, v * PHASES + FAULTED_IN);
       return;
     }
-    boolean allocates = ept.host().faultIn(s, ept.gpaOf(faultGpa)) > 0;
+    boolean allocates = ept.host().faultIn(s, ept.gpaOf(faultGpa), cpu[v]) > 0;
+    hostFault.placeOn(v, ept.host().nodeOf(s, ept.gpaOf(faultGpa)));
     if (allocates) {
       hostPagesAllocated.increment();
     }
@@ -288,15 +321,16 @@ public final class EptFaultPath implements EventHandler {
       case ZERO -> {
         long bytes = slot[v].backing().pageBytes();
         long then = hostFault.whenZeroed(v, this, (long) v * PHASES + FAULTED_IN);
-        bandwidth.start(bytes, zeroingBytesPerSecond, hostFault, then);
+        int node = ept.host().nodeOf(slot[v], ept.gpaOf(gpa[v]));
+        memory.start(node, cpu[v], bytes, zeroingBytesPerSecond, hostFault, then);
       }
       case FAULTED_IN -> {
         boolean exclusive = design.lockMode() == FaultDesign.LockMode.WRITE;
         holdsWrite[v] = exclusive;
         if (exclusive) {
-          lock.acquireWrite(this, (long) v * PHASES + LOCKED);
+          lock.acquireWrite(this, (long) v * PHASES + LOCKED, cpu[v]);
         } else {
-          lock.acquireRead(this, (long) v * PHASES + LOCKED);
+          lock.acquireRead(this, (long) v * PHASES + LOCKED, cpu[v]);
         }
       }
       case LOCKED -> {
@@ -386,7 +420,7 @@ public final class EptFaultPath implements EventHandler {
     if (holdsWrite[v]) {
       lock.releaseWrite();
     } else {
-      lock.releaseRead();
+      lock.releaseRead(cpu[v]);
     }
     finish(v, now);
   }

@@ -2,15 +2,17 @@ package dev.vsim.hypervisor.mmu;
 
 import dev.vsim.cpu.cache.MemoryHierarchy;
 import dev.vsim.cpu.event.EventKernel;
-import dev.vsim.cpu.memory.DramBandwidth;
+import dev.vsim.cpu.memory.NumaNodes;
 import dev.vsim.cpu.profile.HardwareProfile;
 import dev.vsim.cpu.registry.Registry;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
+import dev.vsim.cpu.sync.LineDistance;
 import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.hypervisor.memory.Backing;
 import dev.vsim.hypervisor.memory.HostMemory;
 import dev.vsim.hypervisor.memory.HostPageFault;
+import dev.vsim.hypervisor.memory.MemoryPolicy;
 import dev.vsim.hypervisor.memory.Memslot;
 import dev.vsim.hypervisor.memory.PageAllocator;
 import dev.vsim.mmu.pagetable.PageTable;
@@ -74,7 +76,7 @@ public final class VmMemory {
   private final Memslot ram;
   private final long guestTablesGpa;
   private final Ept ept;
-  private final DramBandwidth bandwidth;
+  private final NumaNodes bandwidth;
   private final PageAllocator allocator;
   private final StatGroup vmStats;
   private ShadowTables shadow; // built once the guest has its page table
@@ -83,7 +85,8 @@ public final class VmMemory {
   private PageTable guestTable;
 
   /**
-   * @param bandwidth the memory bandwidth that zeroing on faults shares
+   * @param bandwidth the host's memory nodes, whose bandwidth zeroing on faults shares
+   * @param policy where the host places the VM's memory
    * @param allocator the host's page allocator, which every VM's faults share
    * @param vmStats the VM's group: host memory under {@code host_memory}, the hypervisor's parts
    *     under {@code kvm}
@@ -97,7 +100,8 @@ public final class VmMemory {
       Backing backing,
       int levels,
       int vcpus,
-      DramBandwidth bandwidth,
+      NumaNodes bandwidth,
+      MemoryPolicy policy,
       PageAllocator allocator,
       StatGroup vmStats) {
     String conflict = mode == TranslationMode.SHADOW ? design.shadowPagingConflict() : null;
@@ -112,7 +116,7 @@ public final class VmMemory {
     this.levels = levels;
     this.vcpus = vcpus;
     this.kvmStats = vmStats.group("kvm");
-    this.host = new HostMemory(vmStats.group("host_memory"));
+    this.host = new HostMemory(vmStats.group("host_memory"), bandwidth, policy);
     if (bytes > MAX_RAM_BYTES) {
       throw new IllegalArgumentException(
           "guest memory of " + bytes + " bytes is beyond the simulator's 4 TiB");
@@ -147,6 +151,7 @@ public final class VmMemory {
             profile.mmu().gupResidentCycles(),
             topupPageCycles,
             allocator,
+            lines(profile.hostMm().cacheLineTransferCycles()),
             vcpus,
             profile.hardwareThreads(),
             vmStats.group("host_mm"));
@@ -157,10 +162,17 @@ public final class VmMemory {
         design,
         tables,
         bandwidth,
+        lines(profile.mmu().lockHandoffCycles()),
+        lines(profile.hostMm().cacheLineTransferCycles()),
         zeroingRate,
         hostFault,
         vcpus,
         stats);
+  }
+
+  /** Line transfers on this host: by distance if the profile gives them, else {@code flat}. */
+  private LineDistance lines(long flat) {
+    return LineDistance.of(profile.topology(), profile.coherence(), flat);
   }
 
   public TranslationMode mode() {
