@@ -55,6 +55,14 @@ public record CpuBenchWorkloadSpec(
     tick = tick == null ? TimeSpan.parse("4ms") : tick;
   }
 
+  /** Copies omitted means one per vCPU: the resolved spec says how many that is. */
+  @Override
+  public WorkloadSpec resolvedFor(int vcpus) {
+    return copies != null
+        ? this
+        : new CpuBenchWorkloadSpec(preset, burst, idleTime, idle, duration, vcpus, tick);
+  }
+
   @Override
   public void checkAtClock(long hz) {
     if (duration.toCycles(hz) < 1) {

@@ -71,6 +71,7 @@ public record VmSpec(
       throw new IllegalArgumentException("pagingLevels must be 4 or 5, got " + pagingLevels);
     }
     workload.checkFits(vcpus, memory);
+    workload = workload.resolvedFor(vcpus);
     if (backing == null) {
       backing =
           hostPageSize.bytes() == 4 * ByteSize.KIB

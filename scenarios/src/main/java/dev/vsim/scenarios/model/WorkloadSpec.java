@@ -21,6 +21,14 @@ public interface WorkloadSpec {
   default void checkFits(int vcpus, ByteSize memory) {}
 
   /**
+   * This spec with the defaults that depend on the VM filled in, for a VM of {@code vcpus}: what
+   * the resolved scenario shows and what runs. A spec with no such default returns itself.
+   */
+  default WorkloadSpec resolvedFor(int vcpus) {
+    return this;
+  }
+
+  /**
    * Checks that {@code vcpus} shares of {@code bytesPerVcpu} fit in {@code memory} (compared by
    * division, so that no product overflows).
    *

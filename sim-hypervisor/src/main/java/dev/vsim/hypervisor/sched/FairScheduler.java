@@ -39,8 +39,12 @@ import java.util.Arrays;
  *
  * <p><b>Accounting.</b> A task's wait cycles are exactly the cycles it spent runnable in a run
  * queue, the steal time KVM reports to the guest ({@code sched_info.run_delay}). Its run cycles are
- * the cycles it was the pCPU's current task, the context switch included. pCPU {@code p} is on
- * socket {@code p / (cores x threads)}, core {@code p / threads}: SMT siblings are adjacent.
+ * the cycles it was the pCPU's current task, the context switch included. pCPU {@code p} is
+ * hardware thread {@code p} of the {@link Topology}, which alone says which core and socket it is
+ * on (as Linux numbers a multi-socket Intel host: the first threads of all cores, socket by socket,
+ * then the second threads), so the scheduler, the power model, NUMA placement and cache-line
+ * distances agree on who is whose sibling. The core and socket levels are therefore sets of pCPUs,
+ * not ranges of indices; each is searched in index order.
  *
  * <p>Every decision depends only on the order of calls and events: ties go to the smaller task id
  * or pCPU index, and nothing iterates a hash.
@@ -61,8 +65,12 @@ public final class FairScheduler {
   private final EventKernel kernel;
   private final SchedulerParams params;
   private final int pcpus;
-  private final int threadsPerCore;
-  private final int threadsPerSocket;
+  private final Topology topology;
+  // Per pCPU: the pCPUs of its core and of its socket, each in index order (shared by the
+  // members of a core or socket). Derived from the Topology alone.
+  private final int[][] coreCpus;
+  private final int[][] socketCpus;
+  private final int[] allCpus;
   private final long nrLatency;
   private final TaskTable tasks = new TaskTable();
   private SchedulerListener[] listeners = new SchedulerListener[0];
@@ -107,8 +115,11 @@ public final class FairScheduler {
     this.kernel = kernel;
     this.params = params;
     this.pcpus = topology.hardwareThreads();
-    this.threadsPerCore = topology.threadsPerCore();
-    this.threadsPerSocket = topology.coresPerSocket() * topology.threadsPerCore();
+    this.topology = topology;
+    this.coreCpus = groups(topology, true);
+    this.socketCpus = groups(topology, false);
+    this.allCpus = new int[pcpus];
+    Arrays.setAll(allCpus, p -> p);
     this.nrLatency = params.nrLatency();
     rq = new RunQueue[pcpus];
     for (int p = 0; p < pcpus; p++) {
@@ -159,6 +170,28 @@ public final class FairScheduler {
       g.gauge(
           "context_switches", Unit.COUNT, "Context switches on this pCPU", () -> pcpuSwitches[q]);
     }
+  }
+
+  /** Per hardware thread, the threads of its core ({@code byCore}) or socket, in index order. */
+  private static int[][] groups(Topology topology, boolean byCore) {
+    int n = topology.hardwareThreads();
+    int groups = byCore ? topology.sockets() * topology.coresPerSocket() : topology.sockets();
+    int[] sizes = new int[groups];
+    for (int p = 0; p < n; p++) {
+      sizes[byCore ? topology.coreOf(p) : topology.socketOf(p)]++;
+    }
+    int[][] members = new int[groups][];
+    for (int g = 0; g < groups; g++) {
+      members[g] = new int[sizes[g]];
+      sizes[g] = 0;
+    }
+    int[][] of = new int[n][];
+    for (int p = 0; p < n; p++) {
+      int g = byCore ? topology.coreOf(p) : topology.socketOf(p);
+      members[g][sizes[g]++] = p;
+      of[p] = members[g];
+    }
+    return of;
   }
 
   private long[] filled(long v) {
@@ -620,11 +653,9 @@ public final class FairScheduler {
     if (isIdle(prev)) {
       return prev;
     }
-    int core = prev - prev % threadsPerCore;
-    int idle = nextIdle(core, core + threadsPerCore);
+    int idle = firstIdle(coreCpus[prev]);
     if (idle < 0) {
-      int socket = prev - prev % threadsPerSocket;
-      idle = nextIdle(socket, socket + threadsPerSocket);
+      idle = firstIdle(socketCpus[prev]);
     }
     if (idle < 0) {
       idle = nextIdle(0, pcpus);
@@ -647,6 +678,16 @@ public final class FairScheduler {
 
   private boolean isIdle(int p) {
     return (idleMask[p >>> 6] & (1L << p)) != 0;
+  }
+
+  /** The first idle pCPU of {@code group} (in index order), or -1. */
+  private int firstIdle(int[] group) {
+    for (int p : group) {
+      if (isIdle(p)) {
+        return p;
+      }
+    }
+    return -1;
   }
 
   /** The first idle pCPU in [from, to), or -1. */
@@ -701,9 +742,8 @@ public final class FairScheduler {
         continue;
       }
       for (int level = 0; level < 3; level++) {
-        if (level > 0
-            && levelFrom(p, level) == levelFrom(p, level - 1)
-            && levelTo(p, level) == levelTo(p, level - 1)) {
+        // The levels nest, so one as large as the level below it is the same set of pCPUs.
+        if (level > 0 && levelCpus(p, level).length == levelCpus(p, level - 1).length) {
           continue;
         }
         balanceInto(p, level, now);
@@ -739,19 +779,12 @@ public final class FairScheduler {
     }
   }
 
-  private int levelFrom(int p, int level) {
+  /** The pCPUs of {@code p}'s level: 0 its core, 1 its socket, 2 the machine. */
+  private int[] levelCpus(int p, int level) {
     return switch (level) {
-      case 0 -> p - p % threadsPerCore;
-      case 1 -> p - p % threadsPerSocket;
-      default -> 0;
-    };
-  }
-
-  private int levelTo(int p, int level) {
-    return switch (level) {
-      case 0 -> levelFrom(p, 0) + threadsPerCore;
-      case 1 -> levelFrom(p, 1) + threadsPerSocket;
-      default -> pcpus;
+      case 0 -> coreCpus[p];
+      case 1 -> socketCpus[p];
+      default -> allCpus;
     };
   }
 
@@ -762,7 +795,7 @@ public final class FairScheduler {
   private int busiest(int dst, int level) {
     int best = -1;
     long bestLoad = load(dst);
-    for (int p = levelFrom(dst, level), end = levelTo(dst, level); p < end; p++) {
+    for (int p : levelCpus(dst, level)) {
       if (p != dst && !rq[p].isEmpty()) {
         long l = load(p);
         if (l > bestLoad) {
@@ -923,13 +956,26 @@ public final class FairScheduler {
     return idlePulls.value();
   }
 
-  /** Socket of {@code pcpu}. */
+  /** Socket of {@code pcpu}, as the {@link Topology} numbers it. */
   public int socketOf(int pcpu) {
-    return pcpu / threadsPerSocket;
+    return topology.socketOf(pcpu);
   }
 
-  /** Machine-wide physical core index of {@code pcpu}. */
+  /** Machine-wide physical core index of {@code pcpu}, as the {@link Topology} numbers it. */
   public int coreOf(int pcpu) {
-    return pcpu / threadsPerCore;
+    return topology.coreOf(pcpu);
+  }
+
+  /**
+   * The pCPUs the scheduler treats as {@code pcpu}'s core (SMT siblings, itself included), in index
+   * order: where a wake-up looks for an idle pCPU first and balancing pulls from first.
+   */
+  public int[] coreCpus(int pcpu) {
+    return coreCpus[pcpu].clone();
+  }
+
+  /** The pCPUs the scheduler treats as {@code pcpu}'s socket, itself included, in index order. */
+  public int[] socketCpus(int pcpu) {
+    return socketCpus[pcpu].clone();
   }
 }

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vsim.cpu.event.EventKernel;
+import dev.vsim.cpu.profile.Coherence;
 import dev.vsim.cpu.profile.Topology;
 import dev.vsim.cpu.pv.StealTime;
 import dev.vsim.cpu.stats.StatGroup;
+import dev.vsim.cpu.sync.LineDistance;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -219,18 +221,22 @@ class FairSchedulerTest {
 
   @Test
   void theBalancerPullsFromAnSmtSiblingBeforeAnotherSocket() {
-    // Two sockets of one 2-thread core: pCPUs 0,1 on socket 0 and 2,3 on socket 1.
+    // Two sockets of one 2-thread core, numbered as the Topology numbers them: the first threads
+    // of the cores (pCPU 0 on socket 0, 1 on socket 1), then the second threads (2 on socket 0,
+    // 3 on socket 1). So 0 and 2 are siblings, and 1 and 3.
     FairScheduler s =
         scheduler(new Topology(2, 1, 2), new SchedulerParams(10_000, 1000, 1000, 1000, 0));
     alwaysRunnable(s, 5, FairScheduler.NICE_0_WEIGHT);
     s.start(0, 0);
     s.start(1, 0);
     s.start(2, 0);
-    s.start(3, 2);
-    s.start(4, 2);
+    s.start(3, 1);
+    s.start(4, 1);
     kernel.runUntil(1000);
-    // pCPU 1 pulls from its sibling 0 (3 tasks); then pCPUs 0 and 2 hold 2 each, and pCPU 3
-    // pulls from its sibling 2 rather than from pCPU 0, which would win the tie by index.
+    // At the tick pCPU 1 (2 tasks) cannot gain from pCPU 0 (3); pCPU 2 pulls one from its sibling
+    // 0, leaving 2 and 1; pCPU 3 then pulls from its sibling 1 rather than from pCPU 0, which
+    // holds as many tasks and would win the tie by index. Adjacent siblings would have sent a
+    // task of socket 0 to pCPU 3.
     assertEquals(2, s.nrRunning(0));
     assertEquals(1, s.nrRunning(1));
     assertEquals(1, s.nrRunning(2));
@@ -239,6 +245,102 @@ class FairSchedulerTest {
       assertEquals(i < 3 ? 0 : 1, s.socketOf(s.pcpuOf(i)), "task " + i);
     }
     assertEquals(2, s.balanceMigrations());
+  }
+
+  @Test
+  void theSchedulersCoresAndSocketsAreTheTopologysAndTheCacheDistances() {
+    // Every shape with SMT or several sockets: the scheduler's sibling and socket relations, the
+    // Topology's, and the distance classes LineDistance prices a line transfer by must agree on
+    // every pair of pCPUs.
+    Coherence coherence = new Coherence(1, 10, 100);
+    for (Topology t :
+        new Topology[] {
+          new Topology(1, 4, 2),
+          new Topology(2, 2, 2),
+          new Topology(2, 3, 2),
+          new Topology(2, 4, 1),
+          new Topology(4, 2, 2),
+          new Topology(2, 2, 4)
+        }) {
+      FairScheduler s = new FairScheduler(kernel, t, handParams(100, 0), new StatGroup("s"));
+      LineDistance d = LineDistance.of(t, coherence, 0);
+      int n = t.hardwareThreads();
+      assertEquals(n, s.pcpus());
+      for (int p = 0; p < n; p++) {
+        int[] core = s.coreCpus(p);
+        int[] socket = s.socketCpus(p);
+        assertEquals(t.threadsPerCore(), core.length, t + " pCPU " + p);
+        assertEquals(t.coresPerSocket() * t.threadsPerCore(), socket.length, t + " pCPU " + p);
+        for (int i = 1; i < socket.length; i++) {
+          assertTrue(socket[i - 1] < socket[i], "in index order");
+        }
+        for (int q = 0; q < n; q++) {
+          boolean sameCore = contains(core, q);
+          boolean sameSocket = contains(socket, q);
+          assertEquals(t.coreOf(p) == t.coreOf(q), sameCore, t + " pCPUs " + p + ", " + q);
+          assertEquals(t.socketOf(p) == t.socketOf(q), sameSocket, t + " pCPUs " + p + ", " + q);
+          long expected = p == q ? 0 : sameCore ? 1 : sameSocket ? 10 : 100;
+          assertEquals(expected, d.cycles(p, q), t + " pCPUs " + p + ", " + q);
+          assertEquals(sameCore, s.coreOf(p) == s.coreOf(q));
+          assertEquals(sameSocket, s.socketOf(p) == s.socketOf(q));
+        }
+      }
+      // The sibling of pCPU p (SMT 2) is p + sockets x cores, never p + 1.
+      if (t.threadsPerCore() == 2) {
+        int stride = t.sockets() * t.coresPerSocket();
+        assertArrayEquals(new int[] {0, stride}, s.coreCpus(0));
+        assertArrayEquals(new int[] {0, stride}, s.coreCpus(stride));
+      }
+    }
+  }
+
+  private static boolean contains(int[] a, int x) {
+    for (int v : a) {
+      if (v == x) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Where a task that last ran on {@code prev} wakes while {@code busy} pCPUs each run an
+   * always-runnable task: on two sockets of two 2-thread cores, numbered as the Topology numbers
+   * them (socket 0 = pCPUs 0, 1, 4, 5; socket 1 = 2, 3, 6, 7; siblings p and p + 4).
+   */
+  private int wakesOn(int prev, int... busy) {
+    EventKernel k = new EventKernel();
+    FairScheduler s =
+        new FairScheduler(k, new Topology(2, 2, 2), handParams(100, 0), new StatGroup("s"));
+    // Runs 10 cycles, sleeps 1,000, wakes.
+    new BurstTask(k, 10, 1000, null).register(s, FairScheduler.NICE_0_WEIGHT, new StatGroup("w"));
+    s.start(0, prev);
+    k.runUntil(100);
+    assertFalse(s.isRunnable(0));
+    assertEquals(prev, s.pcpuOf(0));
+    for (int i = 0; i < busy.length; i++) {
+      new BurstTask(k).register(s, FairScheduler.NICE_0_WEIGHT, new StatGroup("b" + i));
+      s.start(1 + i, busy[i]);
+    }
+    // It wakes at 1,010 and runs its next 10 cycles there.
+    k.runUntil(1015);
+    assertTrue(s.isCurrent(0));
+    return s.pcpuOf(0);
+  }
+
+  @Test
+  void aWakeUpPrefersTheTopologysSiblingThenItsSocketThenAnyIdlePcpu() {
+    assertEquals(0, wakesOn(0, 1, 2, 3, 4, 5, 6, 7)); // the previous pCPU if idle
+    assertEquals(4, wakesOn(0, 0)); // its sibling, not pCPU 1 (another core)
+    assertEquals(1, wakesOn(0, 0, 4)); // then the socket, in index order
+    assertEquals(5, wakesOn(0, 0, 1, 4)); // still socket 0, not pCPU 2 (socket 1)
+    assertEquals(2, wakesOn(0, 0, 1, 4, 5)); // then the lowest idle pCPU anywhere
+    assertEquals(2, wakesOn(6, 6)); // pCPU 6's sibling is 2
+    assertEquals(3, wakesOn(6, 2, 6)); // then socket 1
+    assertEquals(7, wakesOn(6, 2, 3, 6));
+    assertEquals(0, wakesOn(6, 2, 3, 6, 7));
+    // Nothing idle: back to its own pCPU, where it preempts the busy task (half a period ahead).
+    assertEquals(6, wakesOn(6, 0, 1, 2, 3, 4, 5, 6, 7));
   }
 
   @Test
