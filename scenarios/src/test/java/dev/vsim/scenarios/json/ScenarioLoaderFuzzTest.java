@@ -31,7 +31,7 @@ class ScenarioLoaderFuzzTest {
     everyMistakeIsAScenarioException(data);
   }
 
-  @FuzzTest(maxDuration = "25s")
+  @FuzzTest(maxDuration = "60s")
   void everyMistakeIsAScenarioException(FuzzedDataProvider data) {
     String set = data.consumeBoolean() ? data.consumeString(40) : null;
     String text = data.consumeRemainingAsString();

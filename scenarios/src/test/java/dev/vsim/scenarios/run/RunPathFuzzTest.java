@@ -34,7 +34,7 @@ class RunPathFuzzTest {
     cleanResultOrCleanError(data);
   }
 
-  @FuzzTest(maxDuration = "25s")
+  @FuzzTest(maxDuration = "60s")
   void cleanResultOrCleanError(FuzzedDataProvider data) {
     String text = data.consumeRemainingAsString();
     List<RunPlan> plans;
