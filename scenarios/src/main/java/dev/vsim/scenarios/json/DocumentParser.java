@@ -107,8 +107,16 @@ final class DocumentParser {
       JsonLocation loc = p.currentTokenLocation();
       String msg = e.getOriginalMessage();
       if (msg.contains("nesting depth")) {
-        throw error(
-            loc,
+        // The current token is the bracket that went one level too deep, or, for an object, the
+        // key whose value it is: then the brace follows the key.
+        int[] at = {loc.getLineNr(), loc.getColumnNr()};
+        if (p.currentToken() == JsonToken.FIELD_NAME) {
+          at = valueAfterKey(text, at[0], at[1]);
+        }
+        throw new ScenarioException(
+            file,
+            at[0],
+            at[1],
             null,
             "objects and arrays nest more than "
                 + MAX_DEPTH
@@ -129,7 +137,37 @@ final class DocumentParser {
             file, loc.getLineNr(), Math.max(1, loc.getColumnNr() - length), null, plain(msg));
       }
       int nl = msg.indexOf('\n');
-      throw error(loc, null, plain(nl > 0 ? msg.substring(0, nl) : msg));
+      String first = nl > 0 ? msg.substring(0, nl) : msg;
+      java.util.regex.Matcher control = CONTROL.matcher(first);
+      if (control.find() && e.getLocation() != null) {
+        throw controlCharacter(
+            loc, Integer.parseInt(control.group(1)), first.startsWith("Illegal unquoted"));
+      }
+      java.util.regex.Matcher word = UNRECOGNIZED.matcher(first);
+      if (word.find() && e.getLocation() != null) {
+        // Where the word starts, not where reading stopped after it.
+        String token = word.group(1);
+        throw new ScenarioException(
+            file,
+            loc.getLineNr(),
+            Math.max(1, loc.getColumnNr() - token.length()),
+            null,
+            "'"
+                + token
+                + "' is not a JSON value; write a string in double quotes, a number, an object,"
+                + " an array, true or false");
+      }
+      if ((first.contains("in numeric value") || first.contains("Leading zeroes"))
+          && e.getLocation() != null) {
+        // The parser stops inside or after the number: point at where the number starts.
+        throw new ScenarioException(
+            file,
+            loc.getLineNr(),
+            numberStart(text, loc.getLineNr(), loc.getColumnNr()),
+            null,
+            plain(first));
+      }
+      throw error(loc, null, plain(first));
     } catch (IOException e) {
       throw new ScenarioException(file, 0, 0, null, "cannot read: " + e.getMessage());
     }
@@ -198,6 +236,85 @@ final class DocumentParser {
       default:
         throw error(at, pointer, "unexpected " + p.currentToken());
     }
+  }
+
+  private static final java.util.regex.Pattern CONTROL =
+      java.util.regex.Pattern.compile(
+          "^Illegal (?:unquoted )?character \\(\\(CTRL-CHAR, code (\\d+)\\)\\)");
+  private static final java.util.regex.Pattern UNRECOGNIZED =
+      java.util.regex.Pattern.compile("^Unrecognized token '([^']*)'");
+
+  /** A control character in a string, or between tokens, in the scenario's terms. */
+  private ScenarioException controlCharacter(JsonLocation loc, int code, boolean inString) {
+    String name =
+        switch (code) {
+          case 9 -> "a tab (U+0009)";
+          case 10 -> "a line break (U+000A)";
+          case 13 -> "a carriage return (U+000D)";
+          default -> String.format(java.util.Locale.ROOT, "control character U+%04X", code);
+        };
+    if (inString) {
+      // The parser reports the character itself.
+      return error(
+          loc,
+          null,
+          name
+              + " inside a string; close the string on its line, or write the character as an"
+              + " escape such as \\n, \\t or \\u0009");
+    }
+    // Between tokens the parser reports the column after the character.
+    return new ScenarioException(
+        file,
+        loc.getLineNr(),
+        Math.max(1, loc.getColumnNr() - 1),
+        null,
+        name + " between values; only spaces, tabs and line breaks may separate them: remove it");
+  }
+
+  /** Line and column of the value after the key written at {@code line}:{@code column}. */
+  private static int[] valueAfterKey(String text, int line, int column) {
+    int i = 0;
+    for (int l = 1; l < line; l++) {
+      i = text.indexOf('\n', i) + 1;
+      if (i == 0) {
+        return new int[] {line, column};
+      }
+    }
+    i += column - 1;
+    if (i >= text.length() || text.charAt(i) != '"') {
+      return new int[] {line, column};
+    }
+    for (i++; i < text.length() && text.charAt(i) != '"'; i++) {
+      if (text.charAt(i) == '\\') {
+        i++;
+      }
+    }
+    for (i++; i < text.length() && " \t\r\n:".indexOf(text.charAt(i)) >= 0; i++) {
+      if (text.charAt(i) == '\n') {
+        line++;
+      }
+    }
+    int lineStart = text.lastIndexOf('\n', i - 1) + 1;
+    return new int[] {line, i - lineStart + 1};
+  }
+
+  /** The column where the number around {@code column} of {@code line} starts (1-based). */
+  private static int numberStart(String text, int line, int column) {
+    int start = 0;
+    for (int l = 1; l < line && start >= 0; l++) {
+      start = text.indexOf('\n', start) + 1;
+      if (start == 0) {
+        return column;
+      }
+    }
+    int end = text.indexOf('\n', start);
+    String row = text.substring(start, end < 0 ? text.length() : end);
+    int c = Math.min(column, row.length());
+    // Step back over what the parser read of the number (digits, signs, points, exponents).
+    while (c >= 2 && "0123456789+-.eE".indexOf(row.charAt(c - 2)) >= 0) {
+      c--;
+    }
+    return Math.max(1, c);
   }
 
   private ScenarioException error(JsonLocation loc, String pointer, String problem) {

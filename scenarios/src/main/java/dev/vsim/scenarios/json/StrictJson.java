@@ -134,6 +134,47 @@ public final class StrictJson {
     return lenientWriter;
   }
 
+  /**
+   * For an error about a whole object of a document that others override (a profile under a
+   * scenario's {@code host.overrides} or a {@code --set}): the overriding value the message names,
+   * or, for an error about the document's root, the first overriding value. Null when the object is
+   * not the document's or nothing in it is overridden. Without this an override that breaks a
+   * profile's consistency was reported at 1:1 of the bundled profile.
+   */
+  private static String writtenElsewhere(
+      JsonNode object, String pointer, SourceMap sources, String msg) {
+    if (!sources.locate(pointer).file().equals(sources.file())) {
+      return null;
+    }
+    List<String> overridden = new ArrayList<>();
+    collectOverridden(object, pointer, sources, overridden);
+    for (String p : overridden) {
+      String key = p.substring(p.lastIndexOf('/') + 1);
+      if (!key.isEmpty()
+          && msg.matches("(?s).*\\b" + java.util.regex.Pattern.quote(key) + "\\b.*")) {
+        return p;
+      }
+    }
+    return pointer.isEmpty() && !overridden.isEmpty() ? overridden.get(0) : null;
+  }
+
+  private static void collectOverridden(
+      JsonNode node, String pointer, SourceMap sources, List<String> into) {
+    if (node.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> it = node.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> f = it.next();
+        collectOverridden(f.getValue(), Pointers.child(pointer, f.getKey()), sources, into);
+      }
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        collectOverridden(node.get(i), Pointers.child(pointer, i), sources, into);
+      }
+    } else if (!sources.locate(pointer).file().equals(sources.file())) {
+      into.add(pointer);
+    }
+  }
+
   private ScenarioException translate(JsonMappingException e, JsonNode tree, SourceMap sources) {
     String pointer = pointerOf(e.getPath());
     Origin at = sources.locate(pointer);
@@ -184,6 +225,10 @@ public final class StrictJson {
         }
         String p = Pointers.child(pointer, field);
         return ScenarioException.at(sources.locate(p), p, msg);
+      }
+      String written = writtenElsewhere(object, pointer, sources, msg);
+      if (written != null) {
+        return ScenarioException.at(sources.locate(written), written, msg);
       }
       return ScenarioException.at(at, pointer, msg);
     }

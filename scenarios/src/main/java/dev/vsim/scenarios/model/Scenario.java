@@ -29,8 +29,13 @@ public record Scenario(
   public static final long DEFAULT_SEED = 1;
 
   public Scenario {
-    if (name == null || name.isBlank()) {
+    if (name == null) {
       throw new IllegalArgumentException("a scenario needs a \"name\"");
+    }
+    if (name.isBlank()) {
+      // Named first, so that the error points at the empty value rather than at the file.
+      throw new IllegalArgumentException(
+          "name is empty; give the scenario a name such as \"my-test\"");
     }
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
       throw new IllegalArgumentException(

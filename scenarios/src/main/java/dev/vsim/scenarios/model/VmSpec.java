@@ -40,7 +40,14 @@ public record VmSpec(
 
   public VmSpec {
     vcpus = vcpus == null ? 1 : vcpus;
-    memoryPolicy = MemoryPolicy.parse(memoryPolicy).toString();
+    try {
+      memoryPolicy = MemoryPolicy.parse(memoryPolicy).toString();
+    } catch (IllegalArgumentException e) {
+      // The message must start with the component's name to be reported at it ("memory policy"
+      // was reported at "memory").
+      throw new IllegalArgumentException(
+          e.getMessage().replaceFirst("^memory policy", "memoryPolicy"), e);
+    }
     if (vcpus < 1 || vcpus > MAX_VCPUS) {
       throw new IllegalArgumentException(
           "vcpus must be between 1 and " + MAX_VCPUS + ", got " + vcpus);

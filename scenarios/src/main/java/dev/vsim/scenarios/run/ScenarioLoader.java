@@ -344,9 +344,17 @@ public final class ScenarioLoader {
     int vcpus = s.vms().stream().mapToInt(vm -> vm.vcpus()).sum();
     int threads = p.profile().hardwareThreads();
     if (vcpus > threads && s.hypervisor().hostScheduler().equals("none")) {
+      // Blamed on the vcpus of the VM that has the most (where a --set gave them, the --set).
+      int most = 0;
+      for (int i = 1; i < s.vms().size(); i++) {
+        if (s.vms().get(i).vcpus() > s.vms().get(most).vcpus()) {
+          most = i;
+        }
+      }
+      String at = "/vms/" + most + "/vcpus";
       throw ScenarioException.at(
-          sources.locate("/vms"),
-          "/vms",
+          sources.locate(at),
+          at,
           "the VMs have "
               + vcpus
               + " vCPUs but host \""

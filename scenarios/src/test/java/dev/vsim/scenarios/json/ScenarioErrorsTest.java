@@ -411,9 +411,10 @@ class ScenarioErrorsTest {
   @Test
   void tooManyVcpusForTheHost() {
     assertEquals(
-        "t.json:3:10: the VMs have 65 vCPUs but host \"xeon-gold-6142\" has 64 hardware threads;"
-            + " without a host scheduler each vCPU runs on its own hardware thread: set"
-            + " \"hypervisor\": {\"hostScheduler\": \"cfs\"} to overcommit (at /vms)",
+        // Blamed on the vcpus that broke the limit (here a --set), not on the list of VMs.
+        "--set /vms/0/vcpus=65: the VMs have 65 vCPUs but host \"xeon-gold-6142\" has 64 hardware"
+            + " threads; without a host scheduler each vCPU runs on its own hardware thread: set"
+            + " \"hypervisor\": {\"hostScheduler\": \"cfs\"} to overcommit (at /vms/0/vcpus)",
         error(scenario(WORKLOAD), List.of("/vms/0/vcpus=65")));
   }
 }

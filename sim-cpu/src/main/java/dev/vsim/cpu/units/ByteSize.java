@@ -53,7 +53,12 @@ public record ByteSize(long bytes) implements Comparable<ByteSize> {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("size \"" + text + "\" is too large");
     }
-    String unit = t.substring(i).strip();
+    String unit = t.substring(i);
+    if (!unit.equals(unit.strip()) || !t.equals(text)) {
+      // As for times ("10 ms"): a size is one word.
+      throw new IllegalArgumentException(
+          "size \"" + text + "\" has spaces; write it without them, e.g. \"64MiB\"");
+    }
     long mult =
         switch (unit) {
           case "B" -> 1;

@@ -44,4 +44,14 @@ class ByteSizeTest {
     assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("KiB"));
     assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("-4KiB"));
   }
+
+  @Test
+  void rejectsSpacesAsTimesDo() {
+    // "64 MiB" used to load as 64MiB while "10 ms" was refused (issue 14's corpus, m053).
+    assertEquals(
+        "size \"64 MiB\" has spaces; write it without them, e.g. \"64MiB\"",
+        assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("64 MiB")).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> ByteSize.parse(" 4KiB"));
+    assertThrows(IllegalArgumentException.class, () -> ByteSize.parse("4KiB "));
+  }
 }
