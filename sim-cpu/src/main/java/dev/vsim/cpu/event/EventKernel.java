@@ -47,8 +47,8 @@ public final class EventKernel {
   private int used;
 
   // Wheel: a FIFO list per cycle and a two-level bitmap of non-empty buckets.
-  private final int[] bucketHead;
-  private final int[] bucketTail;
+  // Bucket b's head at 2b and tail at 2b + 1: an insert reads and writes one host cache line.
+  private final int[] bucket;
   private final long[] nonEmpty;
   private final long[] summary;
   private long windowBase; // the time of the wheel's first bucket
@@ -69,9 +69,13 @@ public final class EventKernel {
   private int pending;
   private boolean stopRequested;
 
-  /** A kernel whose wheel spans 65,536 cycles. */
+  /**
+   * A kernel whose wheel spans 16,384 cycles: every event of the fault-heavy runs, and all but a
+   * few percent of the overcommit runs' near events, in 128 KiB of buckets that stay in a host
+   * core's L2 (docs/profiles/issue13-fault-path.md counts the delays).
+   */
   public EventKernel() {
-    this(16);
+    this(14);
   }
 
   /**
@@ -82,9 +86,8 @@ public final class EventKernel {
       throw new IllegalArgumentException("wheelBits must be 12..24, got " + wheelBits);
     }
     this.wheelMask = (1 << wheelBits) - 1;
-    this.bucketHead = new int[1 << wheelBits];
-    this.bucketTail = new int[1 << wheelBits];
-    Arrays.fill(bucketHead, NIL);
+    this.bucket = new int[2 << wheelBits];
+    Arrays.fill(bucket, NIL);
     this.nonEmpty = new long[(1 << wheelBits) >>> 6];
     this.summary = new long[nonEmpty.length >>> 6];
   }
@@ -252,14 +255,14 @@ public final class EventKernel {
         continue;
       }
       int b = nextNonEmpty((int) (windowBase & wheelMask));
-      int s = bucketHead[b];
+      int s = bucket[2 * b];
       if (time[s] > limit) {
         return NIL;
       }
       if (time[s] != windowBase) {
         advanceWindow(time[s]);
       }
-      bucketHead[b] = next[s];
+      bucket[2 * b] = next[s];
       if (next[s] == NIL) {
         clearBit(b);
       }
@@ -314,15 +317,15 @@ public final class EventKernel {
     state[s] = IN_WHEEL;
     int b = (int) (time[s] & wheelMask);
     next[s] = NIL;
-    if (bucketHead[b] == NIL) {
-      bucketHead[b] = s;
+    if (bucket[2 * b] == NIL) {
+      bucket[2 * b] = s;
       int w = b >>> 6;
       nonEmpty[w] |= 1L << (b & 63);
       summary[w >>> 6] |= 1L << (w & 63);
     } else {
-      next[bucketTail[b]] = s;
+      next[bucket[2 * b + 1]] = s;
     }
-    bucketTail[b] = s;
+    bucket[2 * b + 1] = s;
     wheelCount++;
   }
 

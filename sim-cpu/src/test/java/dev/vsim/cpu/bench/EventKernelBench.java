@@ -35,6 +35,10 @@ public class EventKernelBench {
   @Param({"16", "1024", "65536"})
   int pending;
 
+  /** log2 of the wheel's span in cycles (the simulator's default unless given with -p). */
+  @Param({"0"})
+  int wheelBits;
+
   private static final int DELAYS = 1 << 16;
   private final long[] delays = new long[DELAYS];
   private int nextDelay;
@@ -68,7 +72,7 @@ public class EventKernelBench {
     for (int i = 0; i < DELAYS; i++) {
       delays[i] = 1 + (long) (-Math.log(1 - r.nextDouble()) * 1000);
     }
-    kernel = new EventKernel();
+    kernel = wheelBits == 0 ? new EventKernel() : new EventKernel(wheelBits);
     hold = new Hold();
     queue = new PriorityQueue<>();
     for (int i = 0; i < pending; i++) {
