@@ -30,6 +30,11 @@ public final class WorkloadSpecs {
                   + " iterations with get/clear of the log, disable",
               DirtyLogPerfWorkloadSpec.class)
           .register(
+              "demand-paging",
+              "the kvm selftest demand_paging_test without userfaultfd: every vCPU writes each"
+                  + " page of its memory once, each first access an EPT fault",
+              DemandPagingWorkloadSpec.class)
+          .register(
               "ipi-bench",
               "the ipi_benchmark module: vCPU 0 runs its dry-run, self, normal and broadcast IPI tests",
               IpiBenchWorkloadSpec.class)

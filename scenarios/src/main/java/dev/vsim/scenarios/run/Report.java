@@ -51,6 +51,7 @@ final class Report {
     Table shootdowns = ShootdownReport.table();
     Table idle = IdleReport.table();
     Table dirtyLogPerf = DirtyLogPerfReport.table();
+    Table demandPaging = DemandPagingReport.table();
     for (Configuration c : runs) {
       String name = c.plan().variant();
       Metrics m = metrics(c.outcome());
@@ -60,6 +61,7 @@ final class Report {
       ShootdownReport.addRow(shootdowns, c, runs.get(0));
       IdleReport.addRows(idle, c);
       DirtyLogPerfReport.addRows(dirtyLogPerf, c);
+      DemandPagingReport.addRows(demandPaging, c);
       r.configuration(name, m, c.outcome().cutOff());
       StatTree tree = StatTree.of(c.outcome().metrics());
       addExits(exits, c, tree);
@@ -96,6 +98,9 @@ final class Report {
     }
     if (!idle.rows().isEmpty()) {
       r.table(idle);
+    }
+    if (!demandPaging.rows().isEmpty()) {
+      r.table(demandPaging);
     }
     if (!dirtyLogPerf.rows().isEmpty()) {
       r.table(dirtyLogPerf);
@@ -357,6 +362,10 @@ final class Report {
       sb.append("## ").append(title(t.name())).append("\n\n");
       if (t.name().equals("dirty_log_perf")) {
         sb.append(DirtyLogPerfReport.printout(t));
+        continue;
+      }
+      if (t.name().equals("demand_paging")) {
+        sb.append(DemandPagingReport.printout(t));
         continue;
       }
       sb.append(t.toMarkdown()).append('\n');

@@ -96,7 +96,7 @@ class CompositionErrorsTest {
   void aMisspeltWorkloadTypeListsTheRegisteredOnes() {
     assertEquals(
         "t.json:5:45: unknown type \"dirtyer\"; use one of: vmexit, random-access, dirtier, dirty-log-perf,"
-            + " ipi-bench, shootdown, cpu-bench (at /vms/0/workload/type)",
+            + " demand-paging, ipi-bench, shootdown, cpu-bench (at /vms/0/workload/type)",
         error(scenario("", "", "dirtyer")));
   }
 }

@@ -183,7 +183,7 @@ class ScenarioErrorsTest {
   void unknownWorkloadTypeListsTheKnownOnes() {
     assertEquals(
         "t.json:5:28: unknown type \"vmexitt\"; use one of: vmexit, random-access,"
-            + " dirtier, dirty-log-perf, ipi-bench, shootdown, cpu-bench (at /vms/0/workload/type)",
+            + " dirtier, dirty-log-perf, demand-paging, ipi-bench, shootdown, cpu-bench (at /vms/0/workload/type)",
         error(scenario("      \"workload\": {\"type\": \"vmexitt\"}")));
   }
 
@@ -210,7 +210,7 @@ class ScenarioErrorsTest {
   void missingWorkloadType() {
     assertEquals(
         "t.json:5:19: missing \"type\"; use one of: vmexit, random-access, dirtier, dirty-log-perf,"
-            + " ipi-bench, shootdown, cpu-bench (at /vms/0/workload)",
+            + " demand-paging, ipi-bench, shootdown, cpu-bench (at /vms/0/workload)",
         error(scenario("      \"workload\": {\"iterations\": 5}")));
   }
 

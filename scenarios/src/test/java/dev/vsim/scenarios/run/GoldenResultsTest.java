@@ -70,50 +70,70 @@ class GoldenResultsTest {
    * while the whole test takes a few seconds.
    */
   static final Map<String, Scaling> SCALING =
-      Map.of(
-          "vmexit",
-          p -> List.of("/vms/0/workload/iterations=300"),
-          "large-pages",
-          // A 512 MiB guest over a 1 MiB LLC: its 1 MiB of 4 KiB-page PTEs (in either dimension)
-          // cannot stay cached, while the upper levels and 2 MiB-page tables can.
-          p ->
-              List.of(
-                  "/vms/0/memory=512MiB",
-                  "/vms/0/workload/accesses=4000",
-                  "/vms/0/workload/warmup=1000",
-                  "/host/overrides/caches/l2/size=256KiB",
-                  "/host/overrides/caches/llc/size=1MiB",
-                  "/host/overrides/caches/llc/ways=16"),
-          "tlb-what-if",
-          p -> List.of("/vms/0/workload/accesses=4000", "/vms/0/workload/warmup=1000"),
-          "ept-fault-designs",
-          // 2 vCPUs x 16 MiB: 4,096 EPT violations each (8 with 2 MiB pages), the MMU lock shared.
-          p -> List.of("/vms/0/vcpus=2", "/vms/0/memory=32MiB"),
-          "dirty-logging",
-          // 2 vCPUs x 16 MiB, harvested every 1 ms so that several harvests happen.
-          p -> {
-            List<String> sets = new ArrayList<>(List.of("/vms/0/vcpus=2", "/vms/0/memory=32MiB"));
-            if (p.scenario().hypervisor().dirtyLogging() != null) {
-              sets.add("/hypervisor/dirtyLogging/harvestEvery=1ms");
-            }
-            return sets;
-          },
-          "ipi-bench",
-          // 20 vCPUs: the 19 destinations span two x2APIC clusters.
-          p -> List.of("/vms/0/vcpus=20", "/vms/0/workload/iterations=20"),
-          "tlb-shootdown",
-          p -> shootdown(p.scenario().vms().size(), "60ms"),
-          "ebizzy",
-          p -> shootdown(p.scenario().vms().size(), "60ms"),
-          "idle-exits",
-          p -> List.of("/vms/0/workload/duration=20ms", "/vms/1/workload/duration=20ms"),
-          "dirty-log-perf",
-          // 8 MiB per vCPU: 2,048 pages, 4 huge pages of 2 MiB (one 1 GiB page holds them all).
-          p -> {
-            var vm = p.scenario().vms().get(0);
-            long memory = vm.backing().equals("hugetlb-1g") ? 1024 : 8L * vm.vcpus();
-            return List.of("/vms/0/workload/bytesPerVcpu=8MiB", "/vms/0/memory=" + memory + "MiB");
-          });
+      Map.ofEntries(
+          Map.entry("vmexit", (Scaling) p -> List.of("/vms/0/workload/iterations=300")),
+          Map.entry(
+              "large-pages",
+              // A 512 MiB guest over a 1 MiB LLC: its 1 MiB of 4 KiB-page PTEs (in either
+              // dimension) cannot stay cached, while the upper levels and 2 MiB-page tables can.
+              (Scaling)
+                  p ->
+                      List.of(
+                          "/vms/0/memory=512MiB",
+                          "/vms/0/workload/accesses=4000",
+                          "/vms/0/workload/warmup=1000",
+                          "/host/overrides/caches/l2/size=256KiB",
+                          "/host/overrides/caches/llc/size=1MiB",
+                          "/host/overrides/caches/llc/ways=16")),
+          Map.entry(
+              "tlb-what-if",
+              (Scaling)
+                  p -> List.of("/vms/0/workload/accesses=4000", "/vms/0/workload/warmup=1000")),
+          Map.entry(
+              "ept-fault-designs",
+              // 2 vCPUs x 16 MiB: 4,096 EPT violations each (8 with 2 MiB pages), the MMU lock
+              // shared.
+              (Scaling) p -> List.of("/vms/0/vcpus=2", "/vms/0/memory=32MiB")),
+          Map.entry(
+              "dirty-logging",
+              // 2 vCPUs x 16 MiB, harvested every 1 ms so that several harvests happen.
+              (Scaling)
+                  p -> {
+                    List<String> sets =
+                        new ArrayList<>(List.of("/vms/0/vcpus=2", "/vms/0/memory=32MiB"));
+                    if (p.scenario().hypervisor().dirtyLogging() != null) {
+                      sets.add("/hypervisor/dirtyLogging/harvestEvery=1ms");
+                    }
+                    return sets;
+                  }),
+          Map.entry(
+              "ipi-bench",
+              // 20 vCPUs: the 19 destinations span two x2APIC clusters.
+              (Scaling) p -> List.of("/vms/0/vcpus=20", "/vms/0/workload/iterations=20")),
+          Map.entry("tlb-shootdown", (Scaling) p -> shootdown(p.scenario().vms().size(), "60ms")),
+          Map.entry("ebizzy", (Scaling) p -> shootdown(p.scenario().vms().size(), "60ms")),
+          Map.entry(
+              "idle-exits",
+              (Scaling)
+                  p -> List.of("/vms/0/workload/duration=20ms", "/vms/1/workload/duration=20ms")),
+          Map.entry(
+              "dirty-log-perf",
+              // 8 MiB per vCPU: 2,048 pages, 4 huge pages of 2 MiB (one 1 GiB page holds them all).
+              (Scaling)
+                  p -> {
+                    var vm = p.scenario().vms().get(0);
+                    long memory = vm.backing().equals("hugetlb-1g") ? 1024 : 8L * vm.vcpus();
+                    return List.of(
+                        "/vms/0/workload/bytesPerVcpu=8MiB", "/vms/0/memory=" + memory + "MiB");
+                  }),
+          Map.entry(
+              "demand-paging",
+              // 4 MiB per vCPU: 1,024 pages, two huge pages of 2 MiB.
+              (Scaling)
+                  p ->
+                      List.of(
+                          "/vms/0/workload/bytesPerVcpu=4MiB",
+                          "/vms/0/memory=" + 4L * p.scenario().vms().get(0).vcpus() + "MiB")));
 
   /** 4-vCPU VMs on a host of 2 cores x 2 threads: 2 and 3 VMs overcommit it. */
   private static List<String> shootdown(int vms, String duration) {

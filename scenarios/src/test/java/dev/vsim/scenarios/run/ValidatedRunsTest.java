@@ -48,6 +48,10 @@ class ValidatedRunsTest {
               "\"bytesPerVcpu\": \"256KiB\", \"manualProtect\": false, \"writePercent\": 50",
               "\"bytesPerVcpu\": \"4KiB\", \"iterations\": 3, \"partitionVcpuMemory\": false",
               "\"bytesPerVcpu\": \"64KiB\", \"writePercent\": 0"),
+          "demand-paging",
+          List.of(
+              "\"bytesPerVcpu\": \"256KiB\"",
+              "\"bytesPerVcpu\": \"4KiB\", \"partitionVcpuMemory\": false"),
           "ipi-bench",
           List.of(
               "",
