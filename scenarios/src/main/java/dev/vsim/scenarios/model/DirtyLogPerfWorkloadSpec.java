@@ -1,7 +1,6 @@
 package dev.vsim.scenarios.model;
 
 import dev.vsim.cpu.units.ByteSize;
-import dev.vsim.guest.workload.MemstressWorkload;
 import dev.vsim.guest.workload.Workload;
 import dev.vsim.hypervisor.vmm.DirtyLogPerfHost;
 import dev.vsim.hypervisor.vmm.UserspaceExit;
@@ -28,13 +27,9 @@ public record DirtyLogPerfWorkloadSpec(
     Boolean manualProtect,
     Boolean partitionVcpuMemory,
     Integer writePercent)
-    implements WorkloadSpec {
+    implements MemstressWorkloadSpec {
   public DirtyLogPerfWorkloadSpec {
-    bytesPerVcpu = bytesPerVcpu == null ? ByteSize.ofGiB(1) : bytesPerVcpu;
-    if (bytesPerVcpu.bytes() < 4096 || bytesPerVcpu.bytes() % 4096 != 0) {
-      throw new IllegalArgumentException(
-          "bytesPerVcpu must be a positive multiple of 4KiB, got " + bytesPerVcpu);
-    }
+    bytesPerVcpu = MemstressWorkloadSpec.bytesPerVcpuOrDefault(bytesPerVcpu);
     iterations = iterations == null ? 2 : iterations;
     if (iterations < 2 || iterations > 1_000_000) {
       throw new IllegalArgumentException(
@@ -49,23 +44,9 @@ public record DirtyLogPerfWorkloadSpec(
     }
   }
 
-  /** The guest's page tables map the test memory (virt_map); each vCPU runs memstress's loop. */
   @Override
   public Workload create(WorkloadContext c) {
-    int n = c.vm().vcpus();
-    long base = c.memory().map(bytesPerVcpu.bytes() * n);
-    return new MemstressWorkload(
-        new MemstressWorkload.Params(
-            base,
-            bytesPerVcpu.bytes(),
-            partitionVcpuMemory,
-            writePercent,
-            iterations + 1,
-            2L << 20,
-            2 * c.profile().dram().zeroingBytesPerSecond()),
-        n,
-        c.random("memstress"),
-        c.vcpuStats());
+    return memstress(c, writePercent, iterations + 1);
   }
 
   @Override
@@ -86,20 +67,5 @@ public record DirtyLogPerfWorkloadSpec(
             c.profile().hypervisor().userspaceExitCycles(),
             c.hz()),
         c.stats().group("dirty_log_perf"));
-  }
-
-  @Override
-  public void checkFits(int vcpus, ByteSize memory) {
-    WorkloadSpec.checkSharesFit(bytesPerVcpu, vcpus, memory);
-  }
-
-  @Override
-  public boolean touchesMemory() {
-    return true;
-  }
-
-  @Override
-  public long mapsUpFront(VmSpec vm) {
-    return bytesPerVcpu.bytes() * vm.vcpus();
   }
 }

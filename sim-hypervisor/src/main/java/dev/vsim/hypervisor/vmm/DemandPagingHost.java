@@ -2,7 +2,6 @@ package dev.vsim.hypervisor.vmm;
 
 import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
-import dev.vsim.cpu.pv.Ucall;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.vmx.Vcpu;
@@ -78,14 +77,9 @@ public final class DemandPagingHost implements UserspaceExit, EventHandler {
 
   @Override
   public void exited(Vcpu vcpu, VmExit exit) {
-    if (Ucall.port(exit.qualification()) != Ucall.PIO_PORT || exit.rax() != Ucall.SYNC) {
-      throw new IllegalStateException(
-          "demand_paging_test expects only GUEST_SYNC ucalls, got port 0x"
-              + Integer.toHexString(Ucall.port(exit.qualification())));
-    }
-    // KVM_RUN returns to the vCPU's thread, which takes the time of its pass (the run started at
-    // 0).
-    kernel.schedule(kernel.now() + userspaceExitCycles, this, vcpus.indexOf(vcpu));
+    UserspaceExit.requireSync(exit, "demand_paging_test");
+    // KVM_RUN returns to the vCPU's thread, which takes its pass's time (from the start, cycle 0).
+    kernel.schedule(kernel.now() + userspaceExitCycles, this, vcpu.index());
   }
 
   @Override

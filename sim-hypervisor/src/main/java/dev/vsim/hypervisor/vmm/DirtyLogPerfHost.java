@@ -2,7 +2,6 @@ package dev.vsim.hypervisor.vmm;
 
 import dev.vsim.cpu.event.EventHandler;
 import dev.vsim.cpu.event.EventKernel;
-import dev.vsim.cpu.pv.Ucall;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
 import dev.vsim.cpu.sync.RwLock;
@@ -166,11 +165,7 @@ public final class DirtyLogPerfHost implements UserspaceExit, EventHandler {
 
   @Override
   public void exited(Vcpu vcpu, VmExit exit) {
-    if (Ucall.port(exit.qualification()) != Ucall.PIO_PORT || exit.rax() != Ucall.SYNC) {
-      throw new IllegalStateException(
-          "dirty_log_perf_test expects only GUEST_SYNC ucalls, got port 0x"
-              + Integer.toHexString(Ucall.port(exit.qualification())));
-    }
+    UserspaceExit.requireSync(exit, "dirty_log_perf_test");
     // KVM_RUN returns to the vCPU thread, which records the iteration it completed.
     kernel.schedule(kernel.now() + params.userspaceExitCycles(), this, SYNCED);
   }

@@ -1,5 +1,6 @@
 package dev.vsim.hypervisor.vmm;
 
+import dev.vsim.cpu.pv.Ucall;
 import dev.vsim.cpu.vmx.Vcpu;
 import dev.vsim.cpu.vmx.VmExit;
 
@@ -14,4 +15,19 @@ public interface UserspaceExit {
    * runs the vCPU again.
    */
   void exited(Vcpu vcpu, VmExit exit);
+
+  /**
+   * Checks that {@code exit} is the GUEST_SYNC ucall, the only one the selftests modelled here
+   * make.
+   *
+   * @throws IllegalStateException naming {@code test} and the port the exit used
+   */
+  static void requireSync(VmExit exit, String test) {
+    if (Ucall.port(exit.qualification()) != Ucall.PIO_PORT || exit.rax() != Ucall.SYNC) {
+      throw new IllegalStateException(
+          test
+              + " expects only GUEST_SYNC ucalls, got port 0x"
+              + Integer.toHexString(Ucall.port(exit.qualification())));
+    }
+  }
 }
