@@ -1,7 +1,6 @@
 package dev.vsim.scenarios.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -24,32 +23,26 @@ class DemandPagingRunTest {
                 "/vms/0/workload/bytesPerVcpu=2MiB",
                 "/vms/0/memory=" + 2 * vcpus + "MiB"));
     all.addAll(List.of(sets));
-    List<RunPlan> plans =
-        new ScenarioLoader()
-            .load(
-                "demand-paging.json",
-                BundledScenarios.read("demand-paging").orElseThrow(),
-                all,
-                List.of(variant));
-    Simulation.Outcome o =
-        new Simulation(plans.get(0), new Simulation.Options(true, true)).run(f -> {});
-    assertFalse(o.cutOff());
-    return o.metrics();
+    return CheckedRuns.run("demand-paging", all, variant);
   }
 
   private static double d(Map<String, Number> m, String name) {
-    return m.get("vm0.demand_paging." + name).doubleValue();
+    return CheckedRuns.metric(m, "vm0.demand_paging." + name);
+  }
+
+  private static long n(Map<String, Number> m, String name) {
+    return CheckedRuns.count(m, "vm0.kvm.ept_faults." + name);
   }
 
   @Test
   void everyPageFaultsOnceAndTheRateIsAllPagesOverTheLastVcpusTime() throws Exception {
     Map<String, Number> m = run("base", 4);
     // 4 vCPUs x 2 MiB of 4 KiB pages: 512 faults each, no page faulted twice.
-    assertEquals(4 * 512, m.get("vm0.kvm.ept_faults.count").longValue());
-    assertEquals(4 * 512, m.get("vm0.kvm.ept_faults.host_pages_allocated").longValue());
+    assertEquals(4 * 512, n(m, "count"));
+    assertEquals(4 * 512, n(m, "host_pages_allocated"));
     double last = 0;
     for (int v = 0; v < 4; v++) {
-      assertEquals(512, m.get("vm0.kvm.ept_faults.vcpu" + v + ".count").longValue());
+      assertEquals(512, n(m, "vcpu" + v + ".count"));
       double t = d(m, "vcpu" + v + ".execution_seconds");
       assertTrue(t > 0, "vCPU " + v + " took time");
       last = Math.max(last, t);
@@ -62,7 +55,7 @@ class DemandPagingRunTest {
   void hugePagesFaultOncePerHugePage() throws Exception {
     Map<String, Number> m = run("hugetlb-2m", 2);
     // 2 vCPUs x 2 MiB: one 2 MiB page each, the rest of its 512 guest pages hit it.
-    assertEquals(2, m.get("vm0.kvm.ept_faults.count").longValue());
+    assertEquals(2, n(m, "count"));
     // The rate still counts the test's 4 KiB guest pages, as the selftest does.
     assertEquals(
         2 * 512 / d(m, "total_execution_seconds"),
