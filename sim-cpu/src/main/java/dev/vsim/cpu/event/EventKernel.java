@@ -99,9 +99,16 @@ public final class EventKernel {
   private long fineEnd; // a multiple of blockSize, at most two blocks after base's block start
   private long coarseEnd; // fineEnd + coarseSpan
 
-  // Coarse wheel: a FIFO list per block (head at 2c, tail at 2c + 1), a bitmap of non-empty ones.
-  private final int[] block;
+  // Coarse wheel: per block, its slots in scheduling order (an array, so that moving a block
+  // reads the slots' records independently rather than chasing links), and a bitmap of the
+  // non-empty blocks.
+  private final int[][] block;
+  private final int[] blockLength;
   private final long[] blockNonEmpty;
+  // A block's array longer than this goes back to spare once moved, so that only the blocks in
+  // use hold long arrays (all 2,048 blocks come into use in turn).
+  private static final int KEEP = 64;
+  private int[] spare; // the longest array given back
   private int coarseCount; // entries, cancelled ones included
 
   // Far events: binary heap of slots ordered by (time, seq).
@@ -148,8 +155,8 @@ public final class EventKernel {
     int coarseBits = Math.max(6, Math.min(11, 25 - wheelBits));
     this.coarseMask = (1 << coarseBits) - 1;
     this.coarseSpan = (long) (1 << coarseBits) << blockBits;
-    this.block = new int[2 << coarseBits];
-    Arrays.fill(block, NIL);
+    this.block = new int[1 << coarseBits][];
+    this.blockLength = new int[1 << coarseBits];
     this.blockNonEmpty = new long[(1 << coarseBits) >>> 6];
     this.fineEnd = 2 * blockSize;
     this.coarseEnd = fineEnd + coarseSpan;
@@ -258,7 +265,14 @@ public final class EventKernel {
       pending--;
       return true;
     }
-    if (state != IN_FINE && state != IN_COARSE) {
+    if (state == IN_COARSE) {
+      // Out at once, its place in the block left empty: the slot is reused while still cached.
+      block[(int) (rec[s << 2] >>> blockBits) & coarseMask][(int) link] = NIL;
+      release(s);
+      pending--;
+      return true;
+    }
+    if (state != IN_FINE) {
       return false;
     }
     rec[l] =
@@ -397,13 +411,7 @@ public final class EventKernel {
     fineEnd = to << blockBits;
     coarseEnd = fineEnd + coarseSpan;
     if (coarseCount > 0) {
-      long n = Math.min(to - from, (long) coarseMask + 1);
-      for (long k = 0; k < n && coarseCount > 0; k++) {
-        int c = (int) (from + k) & coarseMask;
-        if (block[2 * c] != NIL) {
-          moveBlock(c);
-        }
-      }
+      moveBlocks((int) from & coarseMask, (int) Math.min(to - from, (long) coarseMask + 1));
     }
     while (heapSize > 0 && heapTime[0] < coarseEnd) {
       int s = popHeap();
@@ -416,23 +424,50 @@ public final class EventKernel {
     }
   }
 
+  /** Moves the non-empty ones of the {@code n} coarse blocks from {@code first} on, cyclically. */
+  private void moveBlocks(int first, int n) {
+    if (n == 1) {
+      if (blockLength[first] != 0) {
+        moveBlock(first);
+      }
+      return;
+    }
+    int c = first;
+    while (n > 0 && coarseCount > 0) {
+      int w = c >>> 6;
+      int off = c & 63;
+      int span = Math.min(64 - off, n);
+      long bits = blockNonEmpty[w] >>> off;
+      if (span < 64) {
+        bits &= (1L << span) - 1;
+      }
+      while (bits != 0) {
+        moveBlock(c + Long.numberOfTrailingZeros(bits));
+        bits &= bits - 1;
+      }
+      n -= span;
+      c = (c + span) & coarseMask;
+    }
+  }
+
   /** Moves coarse block {@code c}'s events into the fine wheel, releasing the cancelled ones. */
   private void moveBlock(int c) {
-    int s = block[2 * c];
-    block[2 * c] = NIL;
-    block[2 * c + 1] = NIL;
+    int[] slots = block[c];
+    int n = blockLength[c];
+    blockLength[c] = 0;
     blockNonEmpty[c >>> 6] &= ~(1L << (c & 63));
-    while (s != NIL) {
-      int r = s << 2;
-      long link = rec[r + LINK];
-      int n = (int) link;
-      coarseCount--;
-      if (state(link) == CANCELLED) {
-        release(s);
-      } else {
-        insertFine(s, rec[r + TIME]);
+    coarseCount -= n;
+    for (int i = 0; i < n; i++) {
+      int s = slots[i];
+      if (s != NIL) {
+        insertFine(s, rec[s << 2]);
       }
-      s = n;
+    }
+    if (slots.length > KEEP) {
+      block[c] = null;
+      if (spare == null || slots.length > spare.length) {
+        spare = slots;
+      }
     }
   }
 
@@ -502,18 +537,22 @@ public final class EventKernel {
   }
 
   private void insertCoarse(int s, long t) {
-    int l = (s << 2) + LINK;
-    rec[l] = (rec[l] & GEN_MASK) | ((long) IN_COARSE << 32) | LOW; // next: NIL
     int c = (int) (t >>> blockBits) & coarseMask;
-    int tail = block[2 * c + 1];
-    if (tail == NIL) {
-      block[2 * c] = s;
+    int n = blockLength[c];
+    int l = (s << 2) + LINK;
+    rec[l] = (rec[l] & GEN_MASK) | ((long) IN_COARSE << 32) | n; // its index in the block
+    int[] slots = block[c];
+    if (n == 0) {
+      if (slots == null) {
+        slots = block[c] = spare != null ? spare : new int[16];
+        spare = null;
+      }
       blockNonEmpty[c >>> 6] |= 1L << (c & 63);
-    } else {
-      int tl = (tail << 2) + LINK;
-      rec[tl] = (rec[tl] & ~LOW) | s;
+    } else if (n == slots.length) {
+      slots = block[c] = Arrays.copyOf(slots, 2 * n);
     }
-    block[2 * c + 1] = s;
+    slots[n] = s;
+    blockLength[c] = n + 1;
     coarseCount++;
   }
 
