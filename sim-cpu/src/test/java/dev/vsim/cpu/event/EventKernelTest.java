@@ -164,16 +164,16 @@ class EventKernelTest {
   void aCancelledFarEventLeavesTheHeapAtOnce() {
     EventKernel k = new EventKernel(12);
     EventHandler h = (now, a) -> {};
-    // Beyond the coarse wheel too: 2^11 blocks of 2,048 cycles after the fine wheel's 4,096.
-    long far = k.schedule(10_000_000, h, 0);
+    // Beyond the coarse wheel too: 2^14 blocks of 2,048 cycles after the fine wheel's 4,096.
+    long far = k.schedule(100_000_000, h, 0);
     assertTrue(k.cancel(far));
     assertFalse(k.cancel(far), "a stale id cancels nothing");
     // Its slot is free again before its time comes: the next event reuses it.
-    long next = k.schedule(20_000_000, h, 1);
+    long next = k.schedule(200_000_000, h, 1);
     assertEquals((int) far, (int) next);
     assertEquals(1, k.pending());
     k.run();
-    assertEquals(20_000_000, k.now());
+    assertEquals(200_000_000, k.now());
   }
 
   @Test
@@ -181,23 +181,23 @@ class EventKernelTest {
     EventKernel k = new EventKernel(12);
     LongArrayList order = new LongArrayList();
     EventHandler h = (now, a) -> order.add(a);
-    long a = k.schedule(10_000_000, h, 1); // far: in the heap
-    k.schedule(20_000_000, h, 2);
+    long a = k.schedule(100_000_000, h, 1); // far: in the heap
+    k.schedule(200_000_000, h, 2);
     long c = k.schedule(50, h, 3); // near: in the fine wheel
     long d = k.schedule(100_000, h, 4); // in the coarse wheel
     // 1 moves to 20,000,000, after 2 (it takes a later sequence number), staying in the heap.
-    assertEquals(a, k.reschedule(a, 20_000_000));
+    assertEquals(a, k.reschedule(a, 200_000_000));
     // 3 moves from the fine wheel to the heap, behind both.
-    long c2 = k.reschedule(c, 20_000_000);
+    long c2 = k.reschedule(c, 200_000_000);
     assertFalse(k.cancel(c), "the old id is gone");
     // 4 moves from the coarse wheel to the heap, behind all three.
-    long d2 = k.reschedule(d, 20_000_000);
+    long d2 = k.reschedule(d, 200_000_000);
     assertFalse(k.cancel(d), "the old id is gone");
     assertEquals(4, k.pending());
     k.run();
     assertEquals(LongArrayList.of(2, 1, 3, 4), order);
-    assertThrows(IllegalArgumentException.class, () -> k.reschedule(c2, 30_000_000));
-    assertThrows(IllegalArgumentException.class, () -> k.reschedule(d2, 30_000_000));
+    assertThrows(IllegalArgumentException.class, () -> k.reschedule(c2, 300_000_000));
+    assertThrows(IllegalArgumentException.class, () -> k.reschedule(d2, 300_000_000));
   }
 
   /**
@@ -240,7 +240,7 @@ class EventKernelTest {
       rnd = new SplittableRandom(seed);
       fine = 1L << bits;
       block = fine / 2;
-      coarseReach = block << Math.max(6, Math.min(11, 25 - bits));
+      coarseReach = block << 14;
       for (int i = 0; i < handlers.length; i++) {
         int hid = i;
         handlers[i] = (now, arg) -> onFire(hid, now, arg);
