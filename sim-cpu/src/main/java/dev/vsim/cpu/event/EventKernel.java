@@ -14,17 +14,18 @@ import java.util.Arrays;
  *       scheduling and firing are O(1). A two-level bitmap of non-empty buckets finds the next
  *       event by skipping 4,096 empty cycles per summary word.
  *   <li>the <em>coarse wheel</em>: blocks of half the fine wheel's span, aligned to their size, for
- *       the times from {@code fineEnd} to {@code coarseEnd} (about 2^24 cycles ahead). A block is a
- *       FIFO list too, in scheduling order, its events' times mixed.
+ *       the times from {@code fineEnd} to {@code coarseEnd} (2^14 blocks: 2^27 cycles ahead with
+ *       the default fine wheel). A block is an array of slots in scheduling order, its events'
+ *       times mixed.
  *   <li>a binary heap ordered by (time, sequence) for the times from {@code coarseEnd} on.
  * </ul>
  *
  * <p>{@code fineEnd} is a multiple of the block size. Whenever the time reaches the second block of
  * the fine wheel, {@code fineEnd} moves one block on (or more, when the kernel jumps to the next
  * event across empty blocks): the blocks it passes move from the coarse wheel into the fine one,
- * event by event in their list order, and then the heap gives up, in (time, sequence) order, the
+ * event by event in their array order, and then the heap gives up, in (time, sequence) order, the
  * events that the moved {@code coarseEnd} now covers. An event scheduled less than one block ahead
- * thus always goes straight to the fine wheel, and one scheduled up to 2^24 cycles ahead moves at
+ * thus always goes straight to the fine wheel, and one scheduled up to 2^27 cycles ahead moves at
  * most once more, both O(1).
  *
  * <p>Why a fine bucket's FIFO order is still sequence order: which level an event belongs to is a
@@ -33,23 +34,27 @@ import java.util.Arrays;
  * of the same time, A scheduled before B. When B is scheduled, A is already in the level B goes to
  * (A was scheduled when the bounds were lower, so at the same or a farther level, and has been
  * moved down with every bound move since). In the fine wheel and in a coarse block B goes behind A;
- * in the heap B is ordered after A. Moves keep that order: a coarse block moves in list order, the
+ * in the heap B is ordered after A. Moves keep that order: a coarse block moves in array order, the
  * heap pops in (time, sequence) order, and when one bound move takes events from both levels into
  * the fine wheel the coarse ones go first, which is right because an event still in the heap when
  * another of the same time was put into the coarse wheel must have been scheduled after it (it
  * would have moved out of the heap otherwise). A jump to the next event when the fine wheel is
  * empty is such a bound move (to the first non-empty block, or to the heap's earliest event when
- * the coarse wheel is empty too); it happens only for an event at or before the run's limit, so the
- * simulated time reaches the new window before anything can be scheduled again.
+ * the coarse wheel is empty too); it happens only when the target is at or before the run's limit
+ * and something is pending, so the simulated time reaches the new window (an event there fires, or
+ * {@code runUntil} moves the time to its limit) before anything can be scheduled again.
  *
  * <p>Event records are slots in one {@code long[]} of four words each (time, sequence, argument,
- * and the list link with the slot's state and generation), handlers in an array beside it, recycled
- * through a free list, so scheduling allocates nothing once the arrays have grown to the peak
- * number of slots in use and touches one or two host cache lines per event. An event id carries its
- * slot and the slot's generation, so a stale id never cancels a newer event. Cancelling a wheel
- * event (fine or coarse) is O(1): the slot is marked and released when its bucket or block is
- * reached. A heap event is taken out of the heap at once (O(log n), the heap tracks each slot's
- * position), so the heap holds only live events.
+ * and a link word: the slot's state and generation, and the next slot of its fine bucket, or its
+ * index in its coarse block), handlers in an array beside it, recycled through a free list, so
+ * scheduling allocates nothing once the arrays have grown to the peak number of slots in use and
+ * touches one or two host cache lines of records per event instead of seven arrays' entries. An
+ * event id carries its slot and the slot's generation, so a stale id never cancels a newer event.
+ * Cancelling a fine wheel event is O(1): the slot is marked and released when its bucket is
+ * reached. A coarse wheel event leaves at once, O(1): its place in its block is emptied and the
+ * slot freed while still cached. A heap event is taken out of the heap at once (O(log n), the heap
+ * tracks each slot's position). So {@link #pending()} is exact, and only the fine wheel holds
+ * cancelled events.
  */
 public final class EventKernel {
   /**
@@ -114,7 +119,7 @@ public final class EventKernel {
   private final long[] blockNonEmpty;
   private final long[] blockSummary;
   // A block's array longer than this goes back to spare once moved, so that only the blocks in
-  // use hold long arrays (all 2,048 blocks come into use in turn).
+  // use hold long arrays (all 16,384 blocks come into use in turn).
   private static final int KEEP = 64;
   private int[] spare; // the longest array given back
   private int coarseCount; // entries, cancelled ones included
@@ -138,16 +143,15 @@ public final class EventKernel {
    * A kernel whose fine wheel spans 16,384 cycles (every event of the fault-heavy runs, and all but
    * a few percent of the overcommit runs' near events, in 128 KiB of buckets that stay in a host
    * core's L2; docs/profiles/issue13-fault-path.md counts the delays) and whose coarse wheel
-   * reaches 2^24 cycles ahead.
+   * reaches 2^27 cycles ahead.
    */
   public EventKernel() {
     this(14);
   }
 
   /**
-   * @param wheelBits log2 of the cycles the fine wheel spans (12 to 24); the coarse wheel has
-   *     {@code 2^(25 - wheelBits)} blocks of {@code 2^(wheelBits - 1)} cycles, at least 64 and at
-   *     most 2,048 of them
+   * @param wheelBits log2 of the cycles the fine wheel spans (12 to 24); the coarse wheel has 2^14
+   *     blocks of {@code 2^(wheelBits - 1)} cycles
    */
   public EventKernel(int wheelBits) {
     if (wheelBits < 12 || wheelBits > 24) {
