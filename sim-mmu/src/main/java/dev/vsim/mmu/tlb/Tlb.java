@@ -1,6 +1,7 @@
 package dev.vsim.mmu.tlb;
 
 import dev.vsim.cpu.cache.CacheReplacementPolicies.Policy;
+import dev.vsim.cpu.cache.RecencyOrder;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
 
@@ -11,31 +12,53 @@ import dev.vsim.cpu.stats.Unit;
  * Primitive arrays only; look-ups do not allocate.
  */
 public final class Tlb {
-  // Keys are kept dense, apart from the rest, so that the scan of a set that misses (the common
-  // case of a walk: L1 DTLB and STLB both miss) reads one or two host cache lines. The rest of an
-  // entry is STRIDE adjacent longs: the tag, the value and the auxiliary value. The tag is the
-  // context in its low 32 bits (INVALID there marks an empty way) and GLOBAL in bit 32.
-  private static final int STRIDE = 3;
-  private static final int TAG = 0;
-  private static final int VALUE = 1;
-  private static final int AUX = 2;
+  // With many vCPUs interleaving, a vCPU's structures are cold in the host's caches at each of its
+  // events, so the layout is chosen for the number of host cache lines an operation touches. All
+  // state lives in one long[] of per-set blocks:
+  //
+  //   ORDER    the set's exact LRU order (RecencyOrder) when the policy is LRU of up to 16 ways
+  //   FILL     the number of valid ways
+  //   FPS...   one 16-bit fingerprint of each way's key, four to a word; 0 marks an empty way
+  //   records  per way KEY, TAG, VALUE, AUX (the tag: the context in its low 32 bits, GLOBAL in
+  //            bit 32; INVALID in an empty way)
+  //
+  // A look-up that misses (the common case of a walk: the L1 DTLB and the STLB both miss) reads
+  // the set's header (ORDER, FILL and the fingerprints: one or two host cache lines) and no record
+  // unless a fingerprint matches; a hit reads one record more; an insert finds its empty way or
+  // its victim in the header it just read. The fingerprint is a filter only: every candidate way is
+  // checked by its full key and tag, in way order, so results are those of a plain scan.
+  private static final int ORDER = 0;
+  private static final int FILL = 1;
+  private static final int FPS = 2;
+  private static final int RECORD = 4;
+  private static final int KEY = 0;
+  private static final int TAG = 1;
+  private static final int VALUE = 2;
+  private static final int AUX = 3;
   private static final int INVALID = -1;
   private static final long INVALID_TAG = INVALID & 0xffff_ffffL;
   private static final long GLOBAL = 1L << 32;
+  private static final long LANE_ONES = 0x0001_0001_0001_0001L;
+  private static final long LANE_HIGHS = 0x8000_8000_8000_8000L;
 
   private final int sets;
   private final int setMask; // sets - 1 when sets is a power of two, else -1
   private final int ways;
-  private final long[] keys;
-  private final long[] entries;
+  private final int fpWords; // fingerprint words per set
+  private final int records; // offset of way 0's record in a block
+  private final int block; // longs per set
+  private final long[] data;
   private long lastAux;
-  private int lastHit; // entry last hit (fully associative only): checked first, as keys repeat
+  private int lastHit; // way last hit (fully associative only): checked first, as keys repeat
   private int previousHit; // the one hit before it
-  private final int[] fill; // valid entries per set, so a full set goes straight to its victim
   private int valid; // valid entries in all, so that flushing an empty structure costs nothing
   private final Policy policy;
-  // The policy again when it is true LRU, called through its final class so that the call inlines
-  // even where several policies are in use (an interface call site would go megamorphic).
+  // LRU of up to 16 ways is kept in each set's ORDER word (beside its keys) instead of the policy
+  // object's own array; the policy object is then not used.
+  private final boolean packedLru;
+  // The policy again when it is true LRU of more ways, called through its final class so that the
+  // call inlines even where several policies are in use (an interface call site would go
+  // megamorphic).
   private final ReplacementPolicies.Lru lru;
   private long hits;
   private long misses;
@@ -58,14 +81,21 @@ public final class Tlb {
     this.sets = entries / ways;
     this.setMask = Integer.bitCount(sets) == 1 ? sets - 1 : -1;
     this.ways = ways;
-    this.keys = new long[entries];
-    this.entries = new long[entries * STRIDE];
-    this.fill = new int[sets];
-    for (int i = 0; i < entries; i++) {
-      this.entries[i * STRIDE + TAG] = INVALID_TAG;
+    this.fpWords = (ways + 3) / 4;
+    this.records = FPS + fpWords;
+    this.block = records + RECORD * ways;
+    this.data = new long[sets * block];
+    for (int s = 0; s < sets; s++) {
+      int b = s * block;
+      data[b + ORDER] = RecencyOrder.IDENTITY; // as ReplacementPolicies.Lru starts
+      for (int w = 0; w < ways; w++) {
+        data[b + records + RECORD * w + TAG] = INVALID_TAG;
+      }
     }
     this.policy = policy;
-    this.lru = policy instanceof ReplacementPolicies.Lru l ? l : null;
+    boolean isLru = policy instanceof ReplacementPolicies.Lru;
+    this.packedLru = isLru && ways <= RecencyOrder.MAX_WAYS;
+    this.lru = isLru && !packedLru ? (ReplacementPolicies.Lru) policy : null;
     stats.gauge(
         "hits", Unit.COUNT, "Lookups that found their translation in this cache", () -> hits);
     stats.gauge("misses", Unit.COUNT, "Lookups that missed in this cache", () -> misses);
@@ -75,37 +105,68 @@ public final class Tlb {
     return setMask >= 0 ? (int) key & setMask : (int) Long.remainderUnsigned(key, sets);
   }
 
+  /** The 16-bit fingerprint of a key, never 0 (which marks an empty way). */
+  private static long fingerprint(long key) {
+    long f = (key * 0x9E37_79B9_7F4A_7C15L) >>> 48;
+    return f | ((f - 1) >>> 63);
+  }
+
+  /**
+   * The lanes of fingerprint word {@code word} that may hold {@code fpLanes} (the fingerprint in
+   * every lane): the high bit of each lane equal to it is set, and possibly of a few others (a
+   * borrow), never missing one; callers check the candidates' keys.
+   */
+  private static long candidates(long word, long fpLanes) {
+    long x = word ^ fpLanes;
+    return (x - LANE_ONES) & ~x & LANE_HIGHS;
+  }
+
+  private int record(int set, int way) {
+    return set * block + records + RECORD * way;
+  }
+
   /** The value cached for (context, key), or -1 on a miss. Global entries match any PCID. */
   public long lookup(int context, long key) {
-    long[] e = entries;
-    long[] k = keys;
+    long[] d = data;
     if (sets == 1) {
       // Fully associative (the paging-structure caches): try the two entries hit last first, as
       // a nested walk alternates between its tables' region and its data's.
       int h = lastHit;
-      if (k[h] == key && (int) e[h * STRIDE + TAG] == context) {
+      int r = records + RECORD * h;
+      if (d[r + KEY] == key && (int) d[r + TAG] == context) {
         return hit(0, h);
       }
       h = previousHit;
-      if (k[h] == key && (int) e[h * STRIDE + TAG] == context) {
+      r = records + RECORD * h;
+      if (d[r + KEY] == key && (int) d[r + TAG] == context) {
         previousHit = lastHit;
         lastHit = h;
         return hit(0, h);
       }
     }
     int set = setOf(key);
-    int first = set * ways;
-    for (int n = first, end = first + ways; n < end; n++) {
-      if (k[n] == key) {
-        long tag = e[n * STRIDE + TAG];
-        // GLOBAL is only ever set on a valid tag.
-        if ((int) tag == context
-            || (tag >= GLOBAL && Context.samePcidIgnored((int) tag, context))) {
-          if (sets == 1 && n != lastHit) { // only the fully associative fast path reads them
-            previousHit = lastHit;
-            lastHit = n;
+    int b = set * block;
+    long fpLanes = fingerprint(key) * LANE_ONES;
+    for (int w = 0; w < fpWords; w++) {
+      long c = candidates(d[b + FPS + w], fpLanes);
+      while (c != 0) {
+        int way = 4 * w + (Long.numberOfTrailingZeros(c) >>> 4);
+        c &= c - 1;
+        if (way >= ways) {
+          break;
+        }
+        int r = b + records + RECORD * way;
+        if (d[r + KEY] == key) {
+          long tag = d[r + TAG];
+          // GLOBAL is only ever set on a valid tag.
+          if ((int) tag == context
+              || (tag >= GLOBAL && Context.samePcidIgnored((int) tag, context))) {
+            if (sets == 1 && way != lastHit) { // only the fully associative fast path reads them
+              previousHit = lastHit;
+              lastHit = way;
+            }
+            return hit(set, way);
           }
-          return hit(set, n);
         }
       }
     }
@@ -113,16 +174,22 @@ public final class Tlb {
     return -1;
   }
 
-  private long hit(int set, int n) {
-    touch(set, n - set * ways);
+  private long hit(int set, int way) {
+    touch(set, way);
     hits++;
-    int i = n * STRIDE;
-    lastAux = entries[i + AUX];
-    return entries[i + VALUE];
+    int r = record(set, way);
+    lastAux = data[r + AUX];
+    return data[r + VALUE];
   }
 
   private void touch(int set, int way) {
-    if (lru != null) {
+    if (packedLru) {
+      int i = set * block + ORDER;
+      long o = data[i];
+      if (RecencyOrder.way(o, 0) != way) { // a hit on the most recent way changes nothing
+        data[i] = RecencyOrder.touch(o, way);
+      }
+    } else if (lru != null) {
       lru.touch(set, way);
     } else {
       policy.touch(set, way);
@@ -130,7 +197,32 @@ public final class Tlb {
   }
 
   private int victim(int set) {
+    if (packedLru) {
+      return RecencyOrder.way(data[set * block + ORDER], ways - 1);
+    }
     return lru != null ? lru.victim(set) : policy.victim(set);
+  }
+
+  /** The way of (context, key) with exactly that context in {@code set}, or -1. */
+  private int find(int set, int context, long key) {
+    long[] d = data;
+    int b = set * block;
+    long fpLanes = fingerprint(key) * LANE_ONES;
+    for (int w = 0; w < fpWords; w++) {
+      long c = candidates(d[b + FPS + w], fpLanes);
+      while (c != 0) {
+        int way = 4 * w + (Long.numberOfTrailingZeros(c) >>> 4);
+        c &= c - 1;
+        if (way >= ways) {
+          break;
+        }
+        int r = b + records + RECORD * way;
+        if (d[r + KEY] == key && (int) d[r + TAG] == context) {
+          return way;
+        }
+      }
+    }
+    return -1;
   }
 
   /**
@@ -138,13 +230,7 @@ public final class Tlb {
    * for checks, not for the hardware's own look-ups.
    */
   public boolean contains(int context, long key) {
-    int first = setOf(key) * ways;
-    for (int n = first, end = first + ways; n < end; n++) {
-      if (keys[n] == key && (int) entries[n * STRIDE + TAG] == context) {
-        return true;
-      }
-    }
-    return false;
+    return find(setOf(key), context, key) >= 0;
   }
 
   /** Counts a look-up that is known to miss (nothing of its kind is cached), without scanning. */
@@ -165,47 +251,67 @@ public final class Tlb {
   /** Caches (context, key) → (value, auxiliary value). */
   public void insert(int context, long key, long value, long auxValue, boolean isGlobal) {
     int set = setOf(key);
-    int first = set * ways;
-    for (int n = first, end = first + ways; n < end; n++) {
-      if (keys[n] == key && (int) entries[n * STRIDE + TAG] == context) {
-        store(set, n, context, key, value, auxValue, isGlobal);
-        return;
-      }
+    int way = find(set, context, key);
+    if (way >= 0) {
+      store(set, way, context, key, value, auxValue, isGlobal);
+      return;
     }
     insertAbsent(context, key, value, auxValue, isGlobal);
   }
 
   /**
    * Caches an entry the caller knows is not cached (a look-up of it just missed and nothing was
-   * inserted since): fills an empty way, else evicts by the replacement policy.
+   * inserted since): fills an empty way (the lowest), else evicts by the replacement policy.
    */
   public void insertAbsent(int context, long key, long value, long auxValue, boolean isGlobal) {
     int set = setOf(key);
-    int first = set * ways;
-    int n = -1;
-    if (fill[set] < ways) {
-      for (int m = first, end = first + ways; m < end; m++) {
-        if ((int) entries[m * STRIDE + TAG] == INVALID) {
-          n = m;
-          fill[set]++;
-          valid++;
+    int b = set * block;
+    long[] d = data;
+    int way = -1;
+    if (d[b + FILL] < ways) {
+      for (int w = 0; w < fpWords; w++) {
+        long x = d[b + FPS + w];
+        long empty = (x - LANE_ONES) & ~x & LANE_HIGHS; // the lowest flagged lane is exact
+        if (empty != 0) {
+          way = 4 * w + (Long.numberOfTrailingZeros(empty) >>> 4);
           break;
         }
       }
+      d[b + FILL]++;
+      valid++;
     } else {
-      n = first + victim(set);
+      way = victim(set);
     }
-    store(set, n, context, key, value, auxValue, isGlobal);
+    store(set, way, context, key, value, auxValue, isGlobal);
   }
 
   private void store(
-      int set, int n, int context, long key, long value, long auxValue, boolean isGlobal) {
-    int i = n * STRIDE;
-    keys[n] = key;
-    entries[i + TAG] = (context & 0xffff_ffffL) | (isGlobal && context != INVALID ? GLOBAL : 0);
-    entries[i + VALUE] = value;
-    entries[i + AUX] = auxValue;
-    touch(set, n - set * ways);
+      int set, int way, int context, long key, long value, long auxValue, boolean isGlobal) {
+    long[] d = data;
+    int b = set * block;
+    int fpIndex = b + FPS + (way >>> 2);
+    int shift = 16 * (way & 3);
+    d[fpIndex] = (d[fpIndex] & ~(0xffffL << shift)) | (fingerprint(key) << shift);
+    int r = b + records + RECORD * way;
+    d[r + KEY] = key;
+    d[r + TAG] = (context & 0xffff_ffffL) | (isGlobal && context != INVALID ? GLOBAL : 0);
+    d[r + VALUE] = value;
+    d[r + AUX] = auxValue;
+    touch(set, way);
+  }
+
+  /** Empties a valid way. */
+  private void drop(int set, int way) {
+    long[] d = data;
+    int b = set * block;
+    d[b + FPS + (way >>> 2)] &= ~(0xffffL << (16 * (way & 3)));
+    d[b + records + RECORD * way + TAG] = INVALID_TAG;
+    d[b + FILL]--;
+    valid--;
+  }
+
+  private static boolean selected(long tag, int value, int mask, boolean keepGlobal) {
+    return ((int) tag & mask) == (value & mask) && !(keepGlobal && tag >= GLOBAL);
   }
 
   /**
@@ -215,34 +321,47 @@ public final class Tlb {
    * @return the number of entries dropped
    */
   public int invalidate(int value, int mask, long onlyKey, boolean keepGlobal) {
+    if (valid == 0) {
+      return 0; // empty: a flush after a flush, or a page size never cached
+    }
+    long[] d = data;
     int dropped = 0;
-    int from = 0;
-    int to = sets * ways;
     if (onlyKey != -1) {
+      // An INVLPG's look at a set that does not hold its page reads the set's header only.
       int set = setOf(onlyKey);
-      if (fill[set] == 0) {
+      int b = set * block;
+      if (d[b + FILL] == 0) {
         return 0; // nothing cached in its set (INVLPGs of a range often find it so)
       }
-      from = set * ways;
-      to = from + ways;
-    } else if (valid == 0) {
-      return 0; // empty: a flush after a flush
+      long fpLanes = fingerprint(onlyKey) * LANE_ONES;
+      for (int w = 0; w < fpWords; w++) {
+        long c = candidates(d[b + FPS + w], fpLanes);
+        while (c != 0) {
+          int way = 4 * w + (Long.numberOfTrailingZeros(c) >>> 4);
+          c &= c - 1;
+          if (way >= ways) {
+            break;
+          }
+          int r = b + records + RECORD * way;
+          if (d[r + KEY] == onlyKey && selected(d[r + TAG], value, mask, keepGlobal)) {
+            drop(set, way);
+            dropped++;
+          }
+        }
+      }
+      return dropped;
     }
-    for (int n = from; n < to; n++) {
-      // The dense key first: an INVLPG's scan of a set that does not hold its page reads the keys'
-      // one or two host cache lines, not every way's tag.
-      if (onlyKey != -1 && keys[n] != onlyKey) {
+    for (int set = 0; set < sets; set++) {
+      int b = set * block;
+      if (d[b + FILL] == 0) {
         continue;
       }
-      int i = n * STRIDE;
-      long tag = entries[i + TAG];
-      if ((int) tag != INVALID
-          && ((int) tag & mask) == (value & mask)
-          && !(keepGlobal && tag >= GLOBAL)) {
-        entries[i + TAG] = INVALID_TAG;
-        fill[n / ways]--;
-        valid--;
-        dropped++;
+      for (int way = 0; way < ways; way++) {
+        long tag = d[b + records + RECORD * way + TAG];
+        if ((int) tag != INVALID && selected(tag, value, mask, keepGlobal)) {
+          drop(set, way);
+          dropped++;
+        }
       }
     }
     return dropped;
@@ -251,27 +370,66 @@ public final class Tlb {
   /** Drops every entry whose VPID is not 0 (INVVPID all-contexts spares the host's). */
   public int invalidateAllGuestVpids() {
     int dropped = 0;
-    for (int n = 0; n < sets * ways; n++) {
-      int context = (int) entries[n * STRIDE + TAG];
-      if (context != INVALID && Context.vpid(context) != 0) {
-        entries[n * STRIDE + TAG] = INVALID_TAG;
-        fill[n / ways]--;
-        valid--;
-        dropped++;
+    for (int set = 0; set < sets && valid > 0; set++) {
+      int b = set * block;
+      if (data[b + FILL] == 0) {
+        continue;
+      }
+      for (int way = 0; way < ways; way++) {
+        int context = (int) data[b + records + RECORD * way + TAG];
+        if (context != INVALID && Context.vpid(context) != 0) {
+          drop(set, way);
+          dropped++;
+        }
       }
     }
     return dropped;
   }
 
-  /** Number of valid entries. */
+  /** Number of valid entries, counted way by way (not from the structure's own counts). */
   public int occupancy() {
     int n = 0;
-    for (int i = TAG; i < entries.length; i += STRIDE) {
-      if ((int) entries[i] != INVALID) {
-        n++;
+    for (int set = 0; set < sets; set++) {
+      for (int way = 0; way < ways; way++) {
+        if ((int) data[record(set, way) + TAG] != INVALID) {
+          n++;
+        }
       }
     }
     return n;
+  }
+
+  /**
+   * Checks the layout's invariants (for tests): a way's fingerprint is 0 exactly when its tag is
+   * INVALID, and is its key's otherwise; each set's FILL and the total count the valid ways.
+   *
+   * @return null if they hold, else what is wrong
+   */
+  String checkInvariants() {
+    int total = 0;
+    for (int set = 0; set < sets; set++) {
+      int b = set * block;
+      int n = 0;
+      for (int way = 0; way < ways; way++) {
+        long fp = (data[b + FPS + (way >>> 2)] >>> (16 * (way & 3))) & 0xffff;
+        int r = record(set, way);
+        boolean isValid = (int) data[r + TAG] != INVALID;
+        if (isValid != (fp != 0) || (isValid && fp != fingerprint(data[r + KEY]))) {
+          return "set " + set + " way " + way + ": fingerprint " + fp + ", tag " + data[r + TAG];
+        }
+        n += isValid ? 1 : 0;
+      }
+      for (int way = ways; way < 4 * fpWords; way++) {
+        if (((data[b + FPS + (way >>> 2)] >>> (16 * (way & 3))) & 0xffff) != 0) {
+          return "set " + set + ": padding lane " + way + " is not empty";
+        }
+      }
+      if (data[b + FILL] != n) {
+        return "set " + set + ": fill " + data[b + FILL] + ", valid ways " + n;
+      }
+      total += n;
+    }
+    return total == valid ? null : "valid " + valid + ", valid ways " + total;
   }
 
   public long hits() {

@@ -285,12 +285,25 @@ public final class Mmu implements AddressTranslation {
   /** Drops every cached translation of the page of {@code linear} in the running context. */
   private void dropReadOnly(long linear) {
     int mask = Context.EPT_MASK | Context.VPID_MASK | Context.PCID_MASK;
-    for (int s = 0; s < 3; s++) {
-      l1[s].invalidate(context, mask, linear >>> SIZES[s].shift(), false);
+    dropPage(context, mask, linear);
+  }
+
+  /**
+   * Drops the TLB entries of every size for the page of {@code linear} whose context matches {@code
+   * value} under {@code mask}. Until a large page has been cached, only the 4 KiB ones can exist:
+   * the structures of the other sizes (and the STLB's 2 MiB set) are not even read, as each is
+   * another cold host cache line when many vCPUs interleave.
+   */
+  private void dropPage(int value, int mask, long linear) {
+    l1d4k.invalidate(value, mask, linear >>> 12, false);
+    stlb.invalidate(value, mask, stlbKey(linear, PageSize.SIZE_4K), false);
+    if (anyLargePage) {
+      for (int s = 1; s < 3; s++) {
+        l1[s].invalidate(value, mask, linear >>> SIZES[s].shift(), false);
+      }
+      stlb.invalidate(value, mask, stlbKey(linear, PageSize.SIZE_2M), false);
+      stlb1g.invalidate(value, mask, linear >>> 30, false);
     }
-    stlb.invalidate(context, mask, stlbKey(linear, PageSize.SIZE_4K), false);
-    stlb.invalidate(context, mask, stlbKey(linear, PageSize.SIZE_2M), false);
-    stlb1g.invalidate(context, mask, linear >>> 30, false);
   }
 
   /**
@@ -475,12 +488,7 @@ public final class Mmu implements AddressTranslation {
   public void invlpg(long linear) {
     int ctx = context();
     int mask = Context.EPT_MASK | Context.VPID_MASK | Context.PCID_MASK;
-    for (int s = 0; s < 3; s++) {
-      l1[s].invalidate(ctx, mask, linear >>> SIZES[s].shift(), false);
-    }
-    stlb.invalidate(ctx, mask, stlbKey(linear, PageSize.SIZE_4K), false);
-    stlb.invalidate(ctx, mask, stlbKey(linear, PageSize.SIZE_2M), false);
-    stlb1g.invalidate(ctx, mask, linear >>> 30, false);
+    dropPage(ctx, mask, linear);
     guestPsc.invalidate(ctx, mask);
   }
 
@@ -516,12 +524,7 @@ public final class Mmu implements AddressTranslation {
   /** INVVPID type 0: the combined mappings of one address in one VPID. */
   public void invvpidAddress(int vpidValue, long linear) {
     int value = Context.of(0, vpidValue, 0);
-    for (int s = 0; s < 3; s++) {
-      l1[s].invalidate(value, Context.VPID_MASK, linear >>> SIZES[s].shift(), false);
-    }
-    stlb.invalidate(value, Context.VPID_MASK, stlbKey(linear, PageSize.SIZE_4K), false);
-    stlb.invalidate(value, Context.VPID_MASK, stlbKey(linear, PageSize.SIZE_2M), false);
-    stlb1g.invalidate(value, Context.VPID_MASK, linear >>> 30, false);
+    dropPage(value, Context.VPID_MASK, linear);
     guestPsc.invalidate(value, Context.VPID_MASK);
   }
 
