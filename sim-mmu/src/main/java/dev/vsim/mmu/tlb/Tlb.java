@@ -4,6 +4,7 @@ import dev.vsim.cpu.cache.CacheReplacementPolicies.Policy;
 import dev.vsim.cpu.cache.RecencyOrder;
 import dev.vsim.cpu.stats.StatGroup;
 import dev.vsim.cpu.stats.Unit;
+import java.util.function.LongSupplier;
 
 /**
  * A set-associative translation cache. Each entry maps a key (a virtual page number, or a
@@ -48,6 +49,10 @@ public final class Tlb {
   private final int records; // offset of way 0's record in a block
   private final int block; // longs per set
   private final long[] data;
+  // One bit per set, set while the set holds an entry: dense, so that an INVLPG of a range reads
+  // one host cache line for its many sets (mostly empty in a vCPU that never cached the range)
+  // rather than each set's header, and a flush visits only the sets that hold something.
+  private final long[] occupied;
   private long lastAux;
   private int lastHit; // way last hit (fully associative only): checked first, as keys repeat
   private int previousHit; // the one hit before it
@@ -62,6 +67,7 @@ public final class Tlb {
   private final ReplacementPolicies.Lru lru;
   private long hits;
   private long misses;
+  private LongSupplier missesElsewhere; // null: none
 
   /** A structure of the profile's geometry with the named replacement policy. */
   public static Tlb of(
@@ -85,6 +91,7 @@ public final class Tlb {
     this.records = FPS + fpWords;
     this.block = records + RECORD * ways;
     this.data = new long[sets * block];
+    this.occupied = new long[(sets + 63) >>> 6];
     for (int s = 0; s < sets; s++) {
       int b = s * block;
       data[b + ORDER] = RecencyOrder.IDENTITY; // as ReplacementPolicies.Lru starts
@@ -98,7 +105,7 @@ public final class Tlb {
     this.lru = isLru && !packedLru ? (ReplacementPolicies.Lru) policy : null;
     stats.gauge(
         "hits", Unit.COUNT, "Lookups that found their translation in this cache", () -> hits);
-    stats.gauge("misses", Unit.COUNT, "Lookups that missed in this cache", () -> misses);
+    stats.gauge("misses", Unit.COUNT, "Lookups that missed in this cache", this::misses);
   }
 
   private int setOf(long key) {
@@ -238,6 +245,15 @@ public final class Tlb {
     misses++;
   }
 
+  /**
+   * Adds to this structure's misses those its owner counts itself: look-ups it knows must miss
+   * (nothing of their size was ever cached), counted without even reading this object, which is one
+   * more cold host cache line when many vCPUs interleave.
+   */
+  public void addMissesCountedBy(LongSupplier elsewhere) {
+    this.missesElsewhere = elsewhere;
+  }
+
   /** The second value of the entry the last successful {@link #lookup} found. */
   public long lastAux() {
     return lastAux;
@@ -268,7 +284,11 @@ public final class Tlb {
     int b = set * block;
     long[] d = data;
     int way = -1;
-    if (d[b + FILL] < ways) {
+    long fill = d[b + FILL];
+    if (fill < ways) {
+      if (fill == 0) {
+        occupied[set >>> 6] |= 1L << set;
+      }
       for (int w = 0; w < fpWords; w++) {
         long x = d[b + FPS + w];
         long empty = (x - LANE_ONES) & ~x & LANE_HIGHS; // the lowest flagged lane is exact
@@ -306,8 +326,14 @@ public final class Tlb {
     int b = set * block;
     d[b + FPS + (way >>> 2)] &= ~(0xffffL << (16 * (way & 3)));
     d[b + records + RECORD * way + TAG] = INVALID_TAG;
-    d[b + FILL]--;
+    if (--d[b + FILL] == 0) {
+      occupied[set >>> 6] &= ~(1L << set);
+    }
     valid--;
+  }
+
+  private boolean isOccupied(int set) {
+    return (occupied[set >>> 6] & (1L << set)) != 0;
   }
 
   private static boolean selected(long tag, int value, int mask, boolean keepGlobal) {
@@ -329,10 +355,10 @@ public final class Tlb {
     if (onlyKey != -1) {
       // An INVLPG's look at a set that does not hold its page reads the set's header only.
       int set = setOf(onlyKey);
-      int b = set * block;
-      if (d[b + FILL] == 0) {
+      if (!isOccupied(set)) {
         return 0; // nothing cached in its set (INVLPGs of a range often find it so)
       }
+      int b = set * block;
       long fpLanes = fingerprint(onlyKey) * LANE_ONES;
       for (int w = 0; w < fpWords; w++) {
         long c = candidates(d[b + FPS + w], fpLanes);
@@ -351,16 +377,16 @@ public final class Tlb {
       }
       return dropped;
     }
-    for (int set = 0; set < sets; set++) {
-      int b = set * block;
-      if (d[b + FILL] == 0) {
-        continue;
-      }
-      for (int way = 0; way < ways; way++) {
-        long tag = d[b + records + RECORD * way + TAG];
-        if ((int) tag != INVALID && selected(tag, value, mask, keepGlobal)) {
-          drop(set, way);
-          dropped++;
+    for (int i = 0; i < occupied.length; i++) {
+      for (long bits = occupied[i]; bits != 0; bits &= bits - 1) {
+        int set = (i << 6) + Long.numberOfTrailingZeros(bits);
+        int b = set * block;
+        for (int way = 0; way < ways; way++) {
+          long tag = d[b + records + RECORD * way + TAG];
+          if ((int) tag != INVALID && selected(tag, value, mask, keepGlobal)) {
+            drop(set, way);
+            dropped++;
+          }
         }
       }
     }
@@ -427,6 +453,9 @@ public final class Tlb {
       if (data[b + FILL] != n) {
         return "set " + set + ": fill " + data[b + FILL] + ", valid ways " + n;
       }
+      if (isOccupied(set) != (n > 0)) {
+        return "set " + set + ": occupied bit " + isOccupied(set) + ", valid ways " + n;
+      }
       total += n;
     }
     return total == valid ? null : "valid " + valid + ", valid ways " + total;
@@ -437,6 +466,6 @@ public final class Tlb {
   }
 
   public long misses() {
-    return misses;
+    return missesElsewhere == null ? misses : misses + missesElsewhere.getAsLong();
   }
 }
