@@ -15,22 +15,22 @@ import java.util.function.LongSupplier;
 public final class Tlb {
   // With many vCPUs interleaving, a vCPU's structures are cold in the host's caches at each of its
   // events, so the layout is chosen for the number of host cache lines an operation touches. All
-  // state lives in one long[] of per-set blocks:
+  // state lives in one long[] (one array header, one bounds check): first a header per set, then
+  // the records of every way.
   //
-  //   ORDER    the set's exact LRU order (RecencyOrder) when the policy is LRU of up to 16 ways
-  //   FILL     the number of valid ways
-  //   FPS...   one 16-bit fingerprint of each way's key, four to a word; 0 marks an empty way
-  //   records  per way KEY, TAG, VALUE, AUX (the tag: the context in its low 32 bits, GLOBAL in
+  //   header   ORDER: the set's exact LRU order (RecencyOrder), only when the policy is LRU of up
+  //            to 16 ways; then one 16-bit fingerprint of each way's key, four to a word, 0 marking
+  //            an empty way (so the fingerprints also say which ways are valid)
+  //   record   per way KEY, TAG, VALUE, AUX (the tag: the context in its low 32 bits, GLOBAL in
   //            bit 32; INVALID in an empty way)
   //
   // A look-up that misses (the common case of a walk: the L1 DTLB and the STLB both miss) reads
-  // the set's header (ORDER, FILL and the fingerprints: one or two host cache lines) and no record
-  // unless a fingerprint matches; a hit reads one record more; an insert finds its empty way or
-  // its victim in the header it just read. The fingerprint is a filter only: every candidate way is
-  // checked by its full key and tag, in way order, so results are those of a plain scan.
-  private static final int ORDER = 0;
-  private static final int FILL = 1;
-  private static final int FPS = 2;
+  // its set's header (one host cache line, rarely two) and no record unless a fingerprint matches;
+  // a hit reads one record more; an insert finds its empty way or its victim in the header it just
+  // read. Headers are dense, so that an INVLPG of a range, whose pages fall in consecutive sets,
+  // reads several sets' fingerprints per host cache line. The fingerprint is a filter only: every
+  // candidate way is checked by its full key and tag, in way order, so results are those of a
+  // plain scan.
   private static final int RECORD = 4;
   private static final int KEY = 0;
   private static final int TAG = 1;
@@ -46,8 +46,9 @@ public final class Tlb {
   private final int setMask; // sets - 1 when sets is a power of two, else -1
   private final int ways;
   private final int fpWords; // fingerprint words per set
-  private final int records; // offset of way 0's record in a block
-  private final int block; // longs per set
+  private final int fp0; // offset of the fingerprints in a header: 1 after an ORDER word, else 0
+  private final int header; // longs per set header
+  private final int recordBase; // offset of set 0 way 0's record
   private final long[] data;
   // One bit per set, set while the set holds an entry: dense, so that an INVLPG of a range reads
   // one host cache line for its many sets (mostly empty in a vCPU that never cached the range)
@@ -58,8 +59,8 @@ public final class Tlb {
   private int previousHit; // the one hit before it
   private int valid; // valid entries in all, so that flushing an empty structure costs nothing
   private final Policy policy;
-  // LRU of up to 16 ways is kept in each set's ORDER word (beside its keys) instead of the policy
-  // object's own array; the policy object is then not used.
+  // LRU of up to 16 ways is kept in each set's ORDER word (beside its fingerprints) instead of the
+  // policy object's own array; the policy object is then not used.
   private final boolean packedLru;
   // The policy again when it is true LRU of more ways, called through its final class so that the
   // call inlines even where several policies are in use (an interface call site would go
@@ -87,22 +88,24 @@ public final class Tlb {
     this.sets = entries / ways;
     this.setMask = Integer.bitCount(sets) == 1 ? sets - 1 : -1;
     this.ways = ways;
-    this.fpWords = (ways + 3) / 4;
-    this.records = FPS + fpWords;
-    this.block = records + RECORD * ways;
-    this.data = new long[sets * block];
-    this.occupied = new long[(sets + 63) >>> 6];
-    for (int s = 0; s < sets; s++) {
-      int b = s * block;
-      data[b + ORDER] = RecencyOrder.IDENTITY; // as ReplacementPolicies.Lru starts
-      for (int w = 0; w < ways; w++) {
-        data[b + records + RECORD * w + TAG] = INVALID_TAG;
-      }
-    }
     this.policy = policy;
     boolean isLru = policy instanceof ReplacementPolicies.Lru;
     this.packedLru = isLru && ways <= RecencyOrder.MAX_WAYS;
     this.lru = isLru && !packedLru ? (ReplacementPolicies.Lru) policy : null;
+    this.fpWords = (ways + 3) / 4;
+    this.fp0 = packedLru ? 1 : 0;
+    this.header = fp0 + fpWords;
+    this.recordBase = sets * header;
+    this.data = new long[recordBase + sets * ways * RECORD];
+    this.occupied = new long[(sets + 63) >>> 6];
+    for (int set = 0; set < sets; set++) {
+      if (packedLru) {
+        data[set * header] = RecencyOrder.IDENTITY; // as ReplacementPolicies.Lru starts
+      }
+      for (int w = 0; w < ways; w++) {
+        data[record(set, w) + TAG] = INVALID_TAG;
+      }
+    }
     stats.gauge(
         "hits", Unit.COUNT, "Lookups that found their translation in this cache", () -> hits);
     stats.gauge("misses", Unit.COUNT, "Lookups that missed in this cache", this::misses);
@@ -129,7 +132,12 @@ public final class Tlb {
   }
 
   private int record(int set, int way) {
-    return set * block + records + RECORD * way;
+    return recordBase + RECORD * (set * ways + way);
+  }
+
+  /** Index of the first fingerprint word of {@code set}. */
+  private int fingerprints(int set) {
+    return set * header + fp0;
   }
 
   /** The value cached for (context, key), or -1 on a miss. Global entries match any PCID. */
@@ -139,12 +147,12 @@ public final class Tlb {
       // Fully associative (the paging-structure caches): try the two entries hit last first, as
       // a nested walk alternates between its tables' region and its data's.
       int h = lastHit;
-      int r = records + RECORD * h;
+      int r = recordBase + RECORD * h;
       if (d[r + KEY] == key && (int) d[r + TAG] == context) {
         return hit(0, h);
       }
       h = previousHit;
-      r = records + RECORD * h;
+      r = recordBase + RECORD * h;
       if (d[r + KEY] == key && (int) d[r + TAG] == context) {
         previousHit = lastHit;
         lastHit = h;
@@ -152,17 +160,17 @@ public final class Tlb {
       }
     }
     int set = setOf(key);
-    int b = set * block;
+    int f = fingerprints(set);
     long fpLanes = fingerprint(key) * LANE_ONES;
     for (int w = 0; w < fpWords; w++) {
-      long c = candidates(d[b + FPS + w], fpLanes);
+      long c = candidates(d[f + w], fpLanes);
       while (c != 0) {
         int way = 4 * w + (Long.numberOfTrailingZeros(c) >>> 4);
         c &= c - 1;
         if (way >= ways) {
           break;
         }
-        int r = b + records + RECORD * way;
+        int r = record(set, way);
         if (d[r + KEY] == key) {
           long tag = d[r + TAG];
           // GLOBAL is only ever set on a valid tag.
@@ -191,7 +199,7 @@ public final class Tlb {
 
   private void touch(int set, int way) {
     if (packedLru) {
-      int i = set * block + ORDER;
+      int i = set * header;
       long o = data[i];
       if (RecencyOrder.way(o, 0) != way) { // a hit on the most recent way changes nothing
         data[i] = RecencyOrder.touch(o, way);
@@ -205,7 +213,7 @@ public final class Tlb {
 
   private int victim(int set) {
     if (packedLru) {
-      return RecencyOrder.way(data[set * block + ORDER], ways - 1);
+      return RecencyOrder.way(data[set * header], ways - 1);
     }
     return lru != null ? lru.victim(set) : policy.victim(set);
   }
@@ -213,17 +221,17 @@ public final class Tlb {
   /** The way of (context, key) with exactly that context in {@code set}, or -1. */
   private int find(int set, int context, long key) {
     long[] d = data;
-    int b = set * block;
+    int f = fingerprints(set);
     long fpLanes = fingerprint(key) * LANE_ONES;
     for (int w = 0; w < fpWords; w++) {
-      long c = candidates(d[b + FPS + w], fpLanes);
+      long c = candidates(d[f + w], fpLanes);
       while (c != 0) {
         int way = 4 * w + (Long.numberOfTrailingZeros(c) >>> 4);
         c &= c - 1;
         if (way >= ways) {
           break;
         }
-        int r = b + records + RECORD * way;
+        int r = record(set, way);
         if (d[r + KEY] == key && (int) d[r + TAG] == context) {
           return way;
         }
@@ -281,23 +289,22 @@ public final class Tlb {
    */
   public void insertAbsent(int context, long key, long value, long auxValue, boolean isGlobal) {
     int set = setOf(key);
-    int b = set * block;
+    int f = fingerprints(set);
     long[] d = data;
     int way = -1;
-    long fill = d[b + FILL];
-    if (fill < ways) {
-      if (fill == 0) {
+    long any = 0;
+    for (int w = 0; w < fpWords; w++) {
+      long x = d[f + w];
+      any |= x;
+      long empty = (x - LANE_ONES) & ~x & LANE_HIGHS; // the lowest flagged lane is exact
+      if (empty != 0 && way < 0) {
+        way = 4 * w + (Long.numberOfTrailingZeros(empty) >>> 4);
+      }
+    }
+    if (way >= 0 && way < ways) { // an empty way (the lanes past the last way are always empty)
+      if (any == 0) {
         occupied[set >>> 6] |= 1L << set;
       }
-      for (int w = 0; w < fpWords; w++) {
-        long x = d[b + FPS + w];
-        long empty = (x - LANE_ONES) & ~x & LANE_HIGHS; // the lowest flagged lane is exact
-        if (empty != 0) {
-          way = 4 * w + (Long.numberOfTrailingZeros(empty) >>> 4);
-          break;
-        }
-      }
-      d[b + FILL]++;
       valid++;
     } else {
       way = victim(set);
@@ -308,11 +315,10 @@ public final class Tlb {
   private void store(
       int set, int way, int context, long key, long value, long auxValue, boolean isGlobal) {
     long[] d = data;
-    int b = set * block;
-    int fpIndex = b + FPS + (way >>> 2);
+    int fpIndex = fingerprints(set) + (way >>> 2);
     int shift = 16 * (way & 3);
     d[fpIndex] = (d[fpIndex] & ~(0xffffL << shift)) | (fingerprint(key) << shift);
-    int r = b + records + RECORD * way;
+    int r = record(set, way);
     d[r + KEY] = key;
     d[r + TAG] = (context & 0xffff_ffffL) | (isGlobal && context != INVALID ? GLOBAL : 0);
     d[r + VALUE] = value;
@@ -323,10 +329,14 @@ public final class Tlb {
   /** Empties a valid way. */
   private void drop(int set, int way) {
     long[] d = data;
-    int b = set * block;
-    d[b + FPS + (way >>> 2)] &= ~(0xffffL << (16 * (way & 3)));
-    d[b + records + RECORD * way + TAG] = INVALID_TAG;
-    if (--d[b + FILL] == 0) {
+    int f = fingerprints(set);
+    d[f + (way >>> 2)] &= ~(0xffffL << (16 * (way & 3)));
+    d[record(set, way) + TAG] = INVALID_TAG;
+    long any = 0;
+    for (int w = 0; w < fpWords; w++) {
+      any |= d[f + w];
+    }
+    if (any == 0) {
       occupied[set >>> 6] &= ~(1L << set);
     }
     valid--;
@@ -353,22 +363,22 @@ public final class Tlb {
     long[] d = data;
     int dropped = 0;
     if (onlyKey != -1) {
-      // An INVLPG's look at a set that does not hold its page reads the set's header only.
       int set = setOf(onlyKey);
       if (!isOccupied(set)) {
         return 0; // nothing cached in its set (INVLPGs of a range often find it so)
       }
-      int b = set * block;
+      // A set that does not hold the page costs its fingerprints only.
+      int f = fingerprints(set);
       long fpLanes = fingerprint(onlyKey) * LANE_ONES;
       for (int w = 0; w < fpWords; w++) {
-        long c = candidates(d[b + FPS + w], fpLanes);
+        long c = candidates(d[f + w], fpLanes);
         while (c != 0) {
           int way = 4 * w + (Long.numberOfTrailingZeros(c) >>> 4);
           c &= c - 1;
           if (way >= ways) {
             break;
           }
-          int r = b + records + RECORD * way;
+          int r = record(set, way);
           if (d[r + KEY] == onlyKey && selected(d[r + TAG], value, mask, keepGlobal)) {
             drop(set, way);
             dropped++;
@@ -380,9 +390,8 @@ public final class Tlb {
     for (int i = 0; i < occupied.length; i++) {
       for (long bits = occupied[i]; bits != 0; bits &= bits - 1) {
         int set = (i << 6) + Long.numberOfTrailingZeros(bits);
-        int b = set * block;
         for (int way = 0; way < ways; way++) {
-          long tag = d[b + records + RECORD * way + TAG];
+          long tag = d[record(set, way) + TAG];
           if ((int) tag != INVALID && selected(tag, value, mask, keepGlobal)) {
             drop(set, way);
             dropped++;
@@ -396,16 +405,15 @@ public final class Tlb {
   /** Drops every entry whose VPID is not 0 (INVVPID all-contexts spares the host's). */
   public int invalidateAllGuestVpids() {
     int dropped = 0;
-    for (int set = 0; set < sets && valid > 0; set++) {
-      int b = set * block;
-      if (data[b + FILL] == 0) {
-        continue;
-      }
-      for (int way = 0; way < ways; way++) {
-        int context = (int) data[b + records + RECORD * way + TAG];
-        if (context != INVALID && Context.vpid(context) != 0) {
-          drop(set, way);
-          dropped++;
+    for (int i = 0; i < occupied.length; i++) {
+      for (long bits = occupied[i]; bits != 0; bits &= bits - 1) {
+        int set = (i << 6) + Long.numberOfTrailingZeros(bits);
+        for (int way = 0; way < ways; way++) {
+          int context = (int) data[record(set, way) + TAG];
+          if (context != INVALID && Context.vpid(context) != 0) {
+            drop(set, way);
+            dropped++;
+          }
         }
       }
     }
@@ -427,31 +435,30 @@ public final class Tlb {
 
   /**
    * Checks the layout's invariants (for tests): a way's fingerprint is 0 exactly when its tag is
-   * INVALID, and is its key's otherwise; each set's FILL and the total count the valid ways.
+   * INVALID, and is its key's otherwise; the lanes past the last way are empty; a set's occupied
+   * bit is set exactly when it holds an entry; the total counts the valid ways.
    *
    * @return null if they hold, else what is wrong
    */
   String checkInvariants() {
     int total = 0;
     for (int set = 0; set < sets; set++) {
-      int b = set * block;
+      int f = fingerprints(set);
       int n = 0;
-      for (int way = 0; way < ways; way++) {
-        long fp = (data[b + FPS + (way >>> 2)] >>> (16 * (way & 3))) & 0xffff;
+      for (int way = 0; way < 4 * fpWords; way++) {
+        long fp = (data[f + (way >>> 2)] >>> (16 * (way & 3))) & 0xffff;
+        if (way >= ways) {
+          if (fp != 0) {
+            return "set " + set + ": lane " + way + " past the last way is not empty";
+          }
+          continue;
+        }
         int r = record(set, way);
         boolean isValid = (int) data[r + TAG] != INVALID;
         if (isValid != (fp != 0) || (isValid && fp != fingerprint(data[r + KEY]))) {
           return "set " + set + " way " + way + ": fingerprint " + fp + ", tag " + data[r + TAG];
         }
         n += isValid ? 1 : 0;
-      }
-      for (int way = ways; way < 4 * fpWords; way++) {
-        if (((data[b + FPS + (way >>> 2)] >>> (16 * (way & 3))) & 0xffff) != 0) {
-          return "set " + set + ": padding lane " + way + " is not empty";
-        }
-      }
-      if (data[b + FILL] != n) {
-        return "set " + set + ": fill " + data[b + FILL] + ", valid ways " + n;
       }
       if (isOccupied(set) != (n > 0)) {
         return "set " + set + ": occupied bit " + isOccupied(set) + ", valid ways " + n;
