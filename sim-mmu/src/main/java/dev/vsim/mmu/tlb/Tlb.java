@@ -49,6 +49,7 @@ public final class Tlb {
   private final int fp0; // offset of the fingerprints in a header: 1 after an ORDER word, else 0
   private final int header; // longs per set header
   private final int recordBase; // offset of set 0 way 0's record
+  private final int fpShift; // the set index's bits (0 unless sets is a power of two)
   private final long[] data;
   // One bit per set, set while the set holds an entry: dense, so that an INVLPG of a range reads
   // one host cache line for its many sets (mostly empty in a vCPU that never cached the range)
@@ -96,6 +97,7 @@ public final class Tlb {
     this.fp0 = packedLru ? 1 : 0;
     this.header = fp0 + fpWords;
     this.recordBase = sets * header;
+    this.fpShift = setMask >= 0 ? Integer.numberOfTrailingZeros(sets) : 0;
     this.data = new long[recordBase + sets * ways * RECORD];
     this.occupied = new long[(sets + 63) >>> 6];
     for (int set = 0; set < sets; set++) {
@@ -116,15 +118,18 @@ public final class Tlb {
   }
 
   /** The 16-bit fingerprint of a key, never 0 (which marks an empty way). */
-  private static long fingerprint(long key) {
-    long f = (key * 0x9E37_79B9_7F4A_7C15L) >>> 48;
+  long fingerprint(long key) {
+    // The 16 key bits just above those that chose the set: the keys of a set differ there first
+    // (consecutive pages of a set have consecutive fingerprints), and no multiply is needed.
+    long f = (key >>> fpShift) & 0xffff;
     return f | ((f - 1) >>> 63);
   }
 
   /**
    * The lanes of fingerprint word {@code word} that may hold {@code fpLanes} (the fingerprint in
    * every lane): the high bit of each lane equal to it is set, and possibly of a few others (a
-   * borrow), never missing one; callers check the candidates' keys.
+   * borrow), never missing one; callers check the candidates' keys and tags (an empty way, its
+   * fingerprint 0, can be such another one, and keeps the key it last held).
    */
   private static long candidates(long word, long fpLanes) {
     long x = word ^ fpLanes;
@@ -379,7 +384,11 @@ public final class Tlb {
             break;
           }
           int r = record(set, way);
-          if (d[r + KEY] == onlyKey && selected(d[r + TAG], value, mask, keepGlobal)) {
+          long tag = d[r + TAG];
+          // An empty way can be a candidate (a borrow in candidates()) and keeps its old key.
+          if (d[r + KEY] == onlyKey
+              && (int) tag != INVALID
+              && selected(tag, value, mask, keepGlobal)) {
             drop(set, way);
             dropped++;
           }

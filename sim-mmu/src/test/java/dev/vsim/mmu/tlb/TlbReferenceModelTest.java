@@ -139,8 +139,7 @@ class TlbReferenceModelTest {
     long a = -1;
     long b = -1;
     for (long k = 0; a < 0; k++) {
-      long f = (k * 0x9E37_79B9_7F4A_7C15L) >>> 48;
-      f |= (f - 1) >>> 63;
+      long f = t.fingerprint(k);
       Long other = byFingerprint.putIfAbsent(f, k);
       if (other != null) {
         a = other;
