@@ -147,24 +147,45 @@ public final class Tlb {
 
   /** The value cached for (context, key), or -1 on a miss. Global entries match any PCID. */
   public long lookup(int context, long key) {
-    long[] d = data;
-    if (sets == 1) {
-      // Fully associative (the paging-structure caches): try the two entries hit last first, as
-      // a nested walk alternates between its tables' region and its data's.
-      int h = lastHit;
-      int r = recordBase + RECORD * h;
-      if (d[r + KEY] == key && (int) d[r + TAG] == context) {
-        return hit(0, h);
-      }
-      h = previousHit;
-      r = recordBase + RECORD * h;
-      if (d[r + KEY] == key && (int) d[r + TAG] == context) {
-        previousHit = lastHit;
-        lastHit = h;
-        return hit(0, h);
+    // Kept small (the parts below are methods of their own) so that it inlines into the
+    // translation's fast path, as the L1 DTLB look-up of every translation.
+    int way = sets == 1 ? recentWay(context, key) : -1;
+    int set = setOf(key);
+    if (way < 0) {
+      way = scan(set, context, key);
+      if (way < 0) {
+        misses++;
+        return -1;
       }
     }
-    int set = setOf(key);
+    return hit(set, way);
+  }
+
+  /**
+   * Fully associative (the paging-structure caches): the way of the two hit last that holds
+   * (context, key) with exactly that context, or -1. They are tried first, as a nested walk
+   * alternates between its tables' region and its data's.
+   */
+  private int recentWay(int context, long key) {
+    long[] d = data;
+    int h = lastHit;
+    int r = recordBase + RECORD * h;
+    if (d[r + KEY] == key && (int) d[r + TAG] == context) {
+      return h;
+    }
+    h = previousHit;
+    r = recordBase + RECORD * h;
+    if (d[r + KEY] == key && (int) d[r + TAG] == context) {
+      previousHit = lastHit;
+      lastHit = h;
+      return h;
+    }
+    return -1;
+  }
+
+  /** The first way of {@code set} that serves (context, key), or -1. */
+  private int scan(int set, int context, long key) {
+    long[] d = data;
     int f = fingerprints(set);
     long fpLanes = fingerprint(key) * LANE_ONES;
     for (int w = 0; w < fpWords; w++) {
@@ -185,12 +206,11 @@ public final class Tlb {
               previousHit = lastHit;
               lastHit = way;
             }
-            return hit(set, way);
+            return way;
           }
         }
       }
     }
-    misses++;
     return -1;
   }
 
