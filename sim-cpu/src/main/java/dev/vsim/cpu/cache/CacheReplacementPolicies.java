@@ -115,7 +115,9 @@ public final class CacheReplacementPolicies {
 
     @Override
     public int victim(int set) {
-      return Long.numberOfTrailingZeros(~mru[set]);
+      // One way: its bit is always set (a touch of every way resets to it), and the first clear
+      // bit would name a way the set does not have.
+      return ways == 1 ? 0 : Long.numberOfTrailingZeros(~mru[set]);
     }
   }
 

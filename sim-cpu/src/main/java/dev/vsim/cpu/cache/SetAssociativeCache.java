@@ -14,17 +14,22 @@ public final class SetAssociativeCache {
   private final int sets;
   private final int setMask; // sets - 1 when sets is a power of two, else -1
   private final int ways;
-  // Tag of each way, set * ways + way: a set's tags sit in one or two host cache lines.
+  // Per set, a block of stride longs: with an order word (below) that word first, then the tag of
+  // each way. A set's order and tags sit in one or two host cache lines, and one array (one
+  // header, one bounds check) serves both: with many vCPUs interleaving, each access finds this
+  // core's cache model cold in the host's caches, so the lines it touches are its cost.
   private final long[] tags;
+  private final int stride;
+  private final int tag0; // offset of way 0's tag in a block: 1 with an order word, else 0
   // Sets of 2 to 16 ways: the exact LRU order of each set in one word (RecencyOrder), so the
   // victim is read, not searched for, and a hit on the most recent way writes nothing.
-  private final long[] order;
+  private final boolean ordered;
   // Other sets: the last-use time of each way, and per set the way used last and the one before it
   // (checked first, as lines are re-read). The victim is the first way used longest ago (empty
   // ways are 0), which is what the packed order gives too.
   private final long[] lastUse;
   private final int[] mru;
-  // A policy other than LRU, else null (then order or lastUse is set).
+  // A policy other than LRU, else null (then ordered or lastUse is set).
   private final CacheReplacementPolicies.Policy policy;
   private long clock;
   private long hits;
@@ -55,23 +60,28 @@ public final class SetAssociativeCache {
     this.sets = sets;
     this.setMask = Integer.bitCount(sets) == 1 ? sets - 1 : -1;
     this.ways = ways;
-    this.tags = new long[sets * ways];
+    this.ordered = kind.builtInLru() && ways >= 2 && ways <= RecencyOrder.MAX_WAYS;
+    this.tag0 = ordered ? 1 : 0;
+    this.stride = ways + tag0;
+    this.tags = new long[sets * stride];
     Arrays.fill(tags, INVALID);
+    if (ordered) {
+      long initial = RecencyOrder.fillingLowestFirst(ways);
+      for (int s = 0; s < sets; s++) {
+        tags[s * stride] = initial;
+      }
+    }
     if (!kind.builtInLru()) {
       this.policy = kind.builder().create(sets, ways, seed);
-      this.order = null;
       this.lastUse = null;
       this.mru = null;
       return;
     }
     this.policy = null;
-    if (ways >= 2 && ways <= RecencyOrder.MAX_WAYS) {
-      this.order = new long[sets];
-      Arrays.fill(order, RecencyOrder.fillingLowestFirst(ways));
+    if (ordered) {
       this.lastUse = null;
       this.mru = null;
     } else {
-      this.order = null;
       this.lastUse = new long[sets * ways];
       this.mru = new int[2 * sets];
       for (int s = 0; s < sets; s++) {
@@ -87,7 +97,7 @@ public final class SetAssociativeCache {
    * @return true on a hit
    */
   public boolean access(long line) {
-    return order != null ? accessOrdered(line) : accessOther(line);
+    return ordered ? accessOrdered(line) : accessOther(line);
   }
 
   private boolean accessOther(long line) {
@@ -118,38 +128,37 @@ public final class SetAssociativeCache {
   }
 
   private boolean accessOrdered(long line) {
-    int set = setOf(line);
     long[] t = tags;
-    int base = set * ways;
-    long o = order[set];
+    int block = setOf(line) * stride; // the order word, then the tags
+    long o = t[block];
     // The two most recent ways first: a page walk alternates between two lines (a guest and an
     // EPT entry) that often share a set.
-    if (t[base + RecencyOrder.way(o, 0)] == line) {
+    if (t[block + 1 + RecencyOrder.way(o, 0)] == line) {
       hits++;
       return true;
     }
-    if (t[base + RecencyOrder.way(o, 1)] == line) {
-      order[set] = RecencyOrder.swapFirstTwo(o);
+    if (t[block + 1 + RecencyOrder.way(o, 1)] == line) {
+      t[block] = RecencyOrder.swapFirstTwo(o);
       hits++;
       return true;
     }
-    return scanOrdered(line, set, o);
+    return scanOrdered(line, block, o);
   }
 
   // Apart from the two checks above, so that they inline small into the page walker.
-  private boolean scanOrdered(long line, int set, long o) {
+  private boolean scanOrdered(long line, int block, long o) {
     long[] t = tags;
-    int base = set * ways;
+    int base = block + 1;
     for (int w = 0; w < ways; w++) {
       if (t[base + w] == line) {
-        order[set] = RecencyOrder.touch(o, w);
+        t[block] = RecencyOrder.touch(o, w);
         hits++;
         return true;
       }
     }
     int victim = RecencyOrder.way(o, ways - 1);
     t[base + victim] = line;
-    order[set] = RecencyOrder.touch(o, victim);
+    t[block] = RecencyOrder.touch(o, victim);
     misses++;
     return false;
   }
@@ -206,7 +215,7 @@ public final class SetAssociativeCache {
 
   /** Whether the line is present, without touching replacement state. */
   public boolean contains(long line) {
-    int base = setOf(line) * ways;
+    int base = setOf(line) * stride + tag0;
     for (int i = base, end = base + ways; i < end; i++) {
       if (tags[i] == line) {
         return true;

@@ -42,6 +42,18 @@ public final class Mmu implements AddressTranslation {
 
   private final Tlb[] l1 = new Tlb[3];
   private final Tlb l1d4k;
+  // Look-ups of the large-page structures skipped (and counted as the misses they must be) before
+  // any large page is cached, counted here so that those structures are not even read.
+  private long skippedL1Large; // each: one look-up of l1d2m and one of l1d1g
+  private long skippedStlb1g;
+  // The paging-structure caches by level, 2 (PDE) to 4 (PML4E), held here directly: reaching
+  // them through their PagingStructureCacheSet reads two more objects per walk.
+  private final Tlb guestPde;
+  private final Tlb guestPdpte;
+  private final Tlb guestPml4e;
+  private final Tlb eptPde;
+  private final Tlb eptPdpte;
+  private final Tlb eptPml4e;
   private final Tlb stlb;
   private final Tlb stlb1g;
   private final int l1Latency;
@@ -124,6 +136,15 @@ public final class Mmu implements AddressTranslation {
             seed + 8,
             stats.group("ept_psc"));
     pscLatency = p.latencyCycles();
+    guestPde = guestPsc.level(2);
+    guestPdpte = guestPsc.level(3);
+    guestPml4e = guestPsc.level(4);
+    eptPde = eptPsc.level(2);
+    eptPdpte = eptPsc.level(3);
+    eptPml4e = eptPsc.level(4);
+    l1[1].addMissesCountedBy(() -> skippedL1Large);
+    l1[2].addMissesCountedBy(() -> skippedL1Large);
+    stlb1g.addMissesCountedBy(() -> skippedStlb1g);
     StatGroup w = stats.group("walk");
     // Every translation looks up the 4 KiB L1 DTLB exactly once.
     stats.gauge(
@@ -219,8 +240,8 @@ public final class Mmu implements AddressTranslation {
     // counted as the misses they must be) until a large page has been cached.
     for (int s = 1; s < 3; s++) {
       if (!anyLargePage) {
-        l1[s].countMiss();
-        continue;
+        skippedL1Large++;
+        break;
       }
       PageSize size = SIZES[s];
       long frame = l1[s].lookup(ctx, linear >>> size.shift());
@@ -247,7 +268,7 @@ public final class Mmu implements AddressTranslation {
         }
       } else {
         stlb.countMiss();
-        stlb1g.countMiss();
+        skippedStlb1g++;
       }
     }
     if (frame != -1 && write && (frame & READ_ONLY) != 0) {
@@ -255,7 +276,7 @@ public final class Mmu implements AddressTranslation {
       frame = -1;
     }
     if (frame != -1) {
-      l1[size.ordinal()].insertAbsent(ctx, linear >>> size.shift(), frame, 0, false);
+      l1Of(size).insertAbsent(ctx, linear >>> size.shift(), frame, 0, false);
       frame &= ~READ_ONLY;
       lastCycles = stlbLatency;
       lastLevel = size.level();
@@ -273,7 +294,7 @@ public final class Mmu implements AddressTranslation {
     size = PageSize.ofLevel(lastLevel);
     anyLargePage |= size != PageSize.SIZE_4K;
     long base = (hpa & ~size.offsetMask()) | (lastWritable ? 0 : READ_ONLY);
-    l1[size.ordinal()].insertAbsent(ctx, linear >>> size.shift(), base, 0, false);
+    l1Of(size).insertAbsent(ctx, linear >>> size.shift(), base, 0, false);
     if (size == PageSize.SIZE_1G) {
       stlb1g.insertAbsent(ctx, linear >>> 30, base, 0, false);
     } else {
@@ -282,15 +303,47 @@ public final class Mmu implements AddressTranslation {
     return hpa;
   }
 
+  private Tlb l1Of(PageSize size) {
+    return size == PageSize.SIZE_4K ? l1d4k : l1[size.ordinal()];
+  }
+
+  private Tlb guestPsc(int level) {
+    return level == 2 ? guestPde : level == 3 ? guestPdpte : guestPml4e;
+  }
+
+  /** Drops every guest paging-structure-cache entry whose context matches under the mask. */
+  private void dropGuestPsc(int value, int mask) {
+    guestPde.invalidate(value, mask, -1, false);
+    guestPdpte.invalidate(value, mask, -1, false);
+    guestPml4e.invalidate(value, mask, -1, false);
+  }
+
+  private Tlb eptPsc(int level) {
+    return level == 2 ? eptPde : level == 3 ? eptPdpte : eptPml4e;
+  }
+
   /** Drops every cached translation of the page of {@code linear} in the running context. */
   private void dropReadOnly(long linear) {
     int mask = Context.EPT_MASK | Context.VPID_MASK | Context.PCID_MASK;
-    for (int s = 0; s < 3; s++) {
-      l1[s].invalidate(context, mask, linear >>> SIZES[s].shift(), false);
+    dropPage(context, mask, linear);
+  }
+
+  /**
+   * Drops the TLB entries of every size for the page of {@code linear} whose context matches {@code
+   * value} under {@code mask}. Until a large page has been cached, only the 4 KiB ones can exist:
+   * the structures of the other sizes (and the STLB's 2 MiB set) are not even read, as each is
+   * another cold host cache line when many vCPUs interleave.
+   */
+  private void dropPage(int value, int mask, long linear) {
+    l1d4k.invalidate(value, mask, linear >>> 12, false);
+    stlb.invalidate(value, mask, stlbKey(linear, PageSize.SIZE_4K), false);
+    if (anyLargePage) {
+      for (int s = 1; s < 3; s++) {
+        l1[s].invalidate(value, mask, linear >>> SIZES[s].shift(), false);
+      }
+      stlb.invalidate(value, mask, stlbKey(linear, PageSize.SIZE_2M), false);
+      stlb1g.invalidate(value, mask, linear >>> 30, false);
     }
-    stlb.invalidate(context, mask, stlbKey(linear, PageSize.SIZE_4K), false);
-    stlb.invalidate(context, mask, stlbKey(linear, PageSize.SIZE_2M), false);
-    stlb1g.invalidate(context, mask, linear >>> 30, false);
   }
 
   /**
@@ -325,7 +378,7 @@ public final class Mmu implements AddressTranslation {
       if (l >= primary.levels()) {
         break;
       }
-      Tlb psc = guestPsc.level(l);
+      Tlb psc = guestPsc(l);
       long hit = psc.lookup(ctx, PagingStructureCacheSet.key(linear, l));
       if (hit != -1) {
         level = l - 1;
@@ -379,8 +432,7 @@ public final class Mmu implements AddressTranslation {
         if (nextHpa == FAULT) {
           return FAULT;
         }
-        guestPsc
-            .level(c.level() + 1)
+        guestPsc(c.level() + 1)
             .insert(ctx, PagingStructureCacheSet.key(linear, c.level() + 1), nextHpa, next, false);
         tableHpa = nextHpa;
       }
@@ -405,7 +457,7 @@ public final class Mmu implements AddressTranslation {
       if (l >= ept.levels()) {
         break;
       }
-      long hit = eptPsc.level(l).lookup(ctx, PagingStructureCacheSet.key(gpa, l));
+      long hit = eptPsc(l).lookup(ctx, PagingStructureCacheSet.key(gpa, l));
       if (hit != -1) {
         level = l - 1;
         table = hit;
@@ -436,8 +488,7 @@ public final class Mmu implements AddressTranslation {
       c.down();
       int cached = c.level() + 1;
       if (pscEnabled && cached >= 2 && cached <= 4) {
-        eptPsc
-            .level(cached)
+        eptPsc(cached)
             .insertAbsent(ctx, PagingStructureCacheSet.key(gpa, cached), next, next, false);
       }
     }
@@ -475,13 +526,8 @@ public final class Mmu implements AddressTranslation {
   public void invlpg(long linear) {
     int ctx = context();
     int mask = Context.EPT_MASK | Context.VPID_MASK | Context.PCID_MASK;
-    for (int s = 0; s < 3; s++) {
-      l1[s].invalidate(ctx, mask, linear >>> SIZES[s].shift(), false);
-    }
-    stlb.invalidate(ctx, mask, stlbKey(linear, PageSize.SIZE_4K), false);
-    stlb.invalidate(ctx, mask, stlbKey(linear, PageSize.SIZE_2M), false);
-    stlb1g.invalidate(ctx, mask, linear >>> 30, false);
-    guestPsc.invalidate(ctx, mask);
+    dropPage(ctx, mask, linear);
+    dropGuestPsc(ctx, mask);
   }
 
   /**
@@ -516,13 +562,8 @@ public final class Mmu implements AddressTranslation {
   /** INVVPID type 0: the combined mappings of one address in one VPID. */
   public void invvpidAddress(int vpidValue, long linear) {
     int value = Context.of(0, vpidValue, 0);
-    for (int s = 0; s < 3; s++) {
-      l1[s].invalidate(value, Context.VPID_MASK, linear >>> SIZES[s].shift(), false);
-    }
-    stlb.invalidate(value, Context.VPID_MASK, stlbKey(linear, PageSize.SIZE_4K), false);
-    stlb.invalidate(value, Context.VPID_MASK, stlbKey(linear, PageSize.SIZE_2M), false);
-    stlb1g.invalidate(value, Context.VPID_MASK, linear >>> 30, false);
-    guestPsc.invalidate(value, Context.VPID_MASK);
+    dropPage(value, Context.VPID_MASK, linear);
+    dropGuestPsc(value, Context.VPID_MASK);
   }
 
   /** INVVPID type 1: every combined mapping of one VPID. */
@@ -569,7 +610,7 @@ public final class Mmu implements AddressTranslation {
     }
     stlb.invalidate(value, mask, -1, keepGlobal);
     stlb1g.invalidate(value, mask, -1, keepGlobal);
-    guestPsc.invalidate(value, mask);
+    dropGuestPsc(value, mask);
   }
 
   // ---- results --------------------------------------------------------------------------

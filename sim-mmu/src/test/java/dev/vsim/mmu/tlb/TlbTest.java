@@ -160,6 +160,20 @@ class TlbTest {
     assertEquals(2, t.lookup(ctx, 2));
   }
 
+  /** Direct-mapped under bit-plru, a conflict replaces the set's one way and no other set's. */
+  @Test
+  void bitPlruOfOneWayEvictsThatWay() {
+    Tlb t = tlb(4, 1, "bit-plru"); // 4 sets of 1 way
+    int ctx = 0;
+    t.insert(ctx, 0, 100, false);
+    t.insert(ctx, 1, 101, false);
+    t.insert(ctx, 4, 104, false); // set 0 again
+    assertEquals(-1, t.lookup(ctx, 0));
+    assertEquals(104, t.lookup(ctx, 4));
+    assertEquals(101, t.lookup(ctx, 1), "set 1 keeps its entry");
+    assertEquals(2, t.occupancy());
+  }
+
   @Test
   void contextsSeparateEntriesAndGlobalOnesIgnoreThePcid() {
     Tlb t = tlb(8, 8, "lru");
