@@ -18,9 +18,12 @@ import dev.vsim.hypervisor.mmu.VmMemory;
  * @param backing host memory behind guest memory: {@code anonymous} (4 KiB pages), {@code thp},
  *     {@code hugetlb-2m} or {@code hugetlb-1g}; defaults to the one whose page is {@code
  *     hostPageSize}
- * @param cacheModel {@code per-vcpu} (the default: each vCPU's walks and data go through a cache
- *     model of its own) or {@code per-vm} (one model for all the VM's vCPUs: far less memory for
- *     VMs of many vCPUs, at the cost of cache contents shared between them)
+ * @param cacheModel {@code per-vcpu} (the default: each vCPU's walks and data go through an L1D and
+ *     L2 of its own, a core's private levels, and the LLC of the host socket it runs on, which
+ *     every vCPU on that socket shares, of this VM or another), {@code private-llc} (a what-if: the
+ *     LLC is the vCPU's own too) or {@code per-vm} (one model of every level for all the VM's
+ *     vCPUs: far less memory for VMs of many vCPUs, at the cost of L1D and L2 contents shared
+ *     between them)
  * @param memoryPolicy where the host places guest memory on a multi-socket host, as numactl sets
  *     the VMM's policy: {@code local} (the default, Linux's: the node of the CPU whose thread first
  *     touches a page), {@code bind:N} (--membind=N) or {@code interleave} (--interleave=all)
@@ -37,6 +40,9 @@ public record VmSpec(
     String cacheModel,
     String memoryPolicy) {
   public static final int MAX_VCPUS = 1024;
+
+  private static final java.util.List<String> CACHE_MODELS =
+      java.util.List.of("per-vcpu", "private-llc", "per-vm");
 
   public VmSpec {
     vcpus = vcpus == null ? 1 : vcpus;
@@ -102,9 +108,9 @@ public record VmSpec(
               + hostPageSize);
     }
     cacheModel = cacheModel == null ? "per-vcpu" : cacheModel;
-    if (!cacheModel.equals("per-vcpu") && !cacheModel.equals("per-vm")) {
+    if (!CACHE_MODELS.contains(cacheModel)) {
       throw new IllegalArgumentException(
-          "cacheModel \"" + cacheModel + "\" is unknown; use per-vcpu or per-vm");
+          "cacheModel \"" + cacheModel + "\" is unknown; use per-vcpu, private-llc or per-vm");
     }
     long align = Math.max(guestPageSize.bytes(), hostPageSize.bytes());
     if (memory.bytes() % align != 0) {
@@ -127,6 +133,11 @@ public record VmSpec(
   /** Whether one cache model serves all the VM's vCPUs. */
   public boolean sharesCacheModel() {
     return cacheModel.equals("per-vm");
+  }
+
+  /** Whether each vCPU's cache model ends in the LLC of the host socket it runs on. */
+  public boolean usesSocketLlc() {
+    return cacheModel.equals("per-vcpu");
   }
 
   /** This VM's name, or {@code vm<index>} when none was given. */

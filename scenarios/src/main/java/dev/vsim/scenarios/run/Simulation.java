@@ -1,6 +1,7 @@
 package dev.vsim.scenarios.run;
 
 import dev.vsim.cpu.cache.MemoryHierarchy;
+import dev.vsim.cpu.cache.SetAssociativeCache;
 import dev.vsim.cpu.event.EventKernel;
 import dev.vsim.cpu.memory.NumaNodes;
 import dev.vsim.cpu.power.PowerModel;
@@ -45,6 +46,7 @@ import java.util.function.DoubleConsumer;
 public final class Simulation {
   private final RunPlan plan;
   private final HardwareProfile profile;
+  private SetAssociativeCache[] socketLlcs;
   private final EventKernel kernel = new EventKernel();
   private final StatGroup stats = new StatGroup("");
   private final List<Vcpu> vcpus = new ArrayList<>();
@@ -125,6 +127,14 @@ public final class Simulation {
         "Simulated time at the end of the run",
         () -> (double) kernel.now() / hz);
     sim.gauge("events", Unit.COUNT, "Events the event kernel fired", kernel::eventsFired);
+  }
+
+  /** The host's LLCs, one per socket, made when the first vCPU that uses them is built. */
+  private SetAssociativeCache[] socketLlcs() {
+    if (socketLlcs == null) {
+      socketLlcs = MemoryHierarchy.socketLlcs(profile.caches(), profile.topology().sockets());
+    }
+    return socketLlcs;
   }
 
   /** The paging mode a scenario names, as the MMU knows it. */
@@ -240,11 +250,22 @@ public final class Simulation {
               : null;
       for (int i = 0; i < n; i++) {
         Vcpu v = vmVcpus.get(i);
-        MemoryHierarchy caches =
-            shared != null
-                ? shared
-                : new MemoryHierarchy(
-                    profile.caches(), profile.dram(), vcpuStats.get(i).group("mem"));
+        MemoryHierarchy caches;
+        if (shared != null) {
+          caches = shared;
+        } else if (spec.usesSocketLlc()) {
+          caches =
+              new MemoryHierarchy(
+                  profile.caches(),
+                  profile.dram(),
+                  0,
+                  socketLlcs(),
+                  () -> profile.topology().socketOf(v.pcpu()),
+                  vcpuStats.get(i).group("mem"));
+        } else {
+          caches =
+              new MemoryHierarchy(profile.caches(), profile.dram(), vcpuStats.get(i).group("mem"));
+        }
         if (shared == null && bandwidth.count() > 1) {
           // A miss to memory of another socket than the vCPU's pCPU pays the remote latency.
           caches.setNodes(

@@ -14,6 +14,10 @@ import java.util.function.LongToIntFunction;
  * Latencies are the profile's load-to-use latencies of the level that serves the reference. On a
  * multi-socket host ({@link #setNodes}) a miss to memory on another node than the accessing core's
  * takes the profile's remote DRAM latency.
+ *
+ * <p>L1D and L2 are a core's own. The LLC is the socket's: a hierarchy either has one of its own (a
+ * what-if of a private LLC, or one hierarchy for a whole VM) or uses {@link #socketLlcs}'s cache of
+ * the socket its core is on at each reference, shared with every other hierarchy there.
  */
 public final class MemoryHierarchy {
   /** Which level served the last reference. */
@@ -26,7 +30,9 @@ public final class MemoryHierarchy {
   private final int lineShift;
   private final SetAssociativeCache l1;
   private final SetAssociativeCache l2;
-  private final SetAssociativeCache llc;
+  private final SetAssociativeCache llc; // null when the socket's LLC is used
+  private final SetAssociativeCache[] socketLlc;
+  private final IntSupplier socket;
   private final int l1Latency;
   private final int l2Latency;
   private final int llcLatency;
@@ -55,11 +61,29 @@ public final class MemoryHierarchy {
    *     2}); the other policies ignore it
    */
   public MemoryHierarchy(CacheHierarchy caches, Dram dram, long seed, StatGroup stats) {
+    this(caches, dram, seed, null, null, stats);
+  }
+
+  /**
+   * A core's private L1D and L2 in front of the LLC of the socket it runs on.
+   *
+   * @param llcs the host's LLCs, one per socket ({@link #socketLlcs})
+   * @param socket the socket of the core referencing now
+   */
+  public MemoryHierarchy(
+      CacheHierarchy caches,
+      Dram dram,
+      long seed,
+      SetAssociativeCache[] llcs,
+      IntSupplier socket,
+      StatGroup stats) {
     int line = caches.lineBytes();
     this.lineShift = Integer.numberOfTrailingZeros(line);
     this.l1 = level(caches.l1d(), line, seed);
     this.l2 = level(caches.l2(), line, seed + 1);
-    this.llc = level(caches.llc(), line, seed + 2);
+    this.llc = llcs == null ? level(caches.llc(), line, seed + 2) : null;
+    this.socketLlc = llcs;
+    this.socket = socket;
     this.l1Latency = caches.l1d().latencyCycles();
     this.l2Latency = caches.l2().latencyCycles();
     this.llcLatency = caches.llc().latencyCycles();
@@ -73,6 +97,18 @@ public final class MemoryHierarchy {
         Unit.COUNT,
         "Data accesses that missed the LLC and went to DRAM",
         () -> dramAccesses);
+  }
+
+  /**
+   * The host's LLCs, one per socket, for hierarchies that share them; random replacement, if the
+   * profile asks for it, is seeded with 2 as in a hierarchy of its own.
+   */
+  public static SetAssociativeCache[] socketLlcs(CacheHierarchy caches, int sockets) {
+    SetAssociativeCache[] llcs = new SetAssociativeCache[sockets];
+    for (int k = 0; k < sockets; k++) {
+      llcs[k] = level(caches.llc(), caches.lineBytes(), 2);
+    }
+    return llcs;
   }
 
   private static SetAssociativeCache level(CacheLevel c, int line, long seed) {
@@ -97,7 +133,8 @@ public final class MemoryHierarchy {
       l2Hits++;
       return l2Latency;
     }
-    if (llc.access(line)) {
+    SetAssociativeCache last = llc != null ? llc : socketLlc[socket.getAsInt()];
+    if (last.access(line)) {
       lastLevel = LLC;
       llcHits++;
       return llcLatency;
