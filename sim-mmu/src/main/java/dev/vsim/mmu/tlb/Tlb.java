@@ -185,6 +185,22 @@ public final class Tlb {
 
   /** The first way of {@code set} that serves (context, key), or -1. */
   private int scan(int set, int context, long key) {
+    int way = match(set, context, key, true);
+    if (way >= 0
+        && sets == 1
+        && way != lastHit) { // only the fully associative fast path reads them
+      previousHit = lastHit;
+      lastHit = way;
+    }
+    return way;
+  }
+
+  /**
+   * The first way of {@code set} holding {@code key} under {@code context}, or under any PCID of it
+   * if the entry is global and {@code orGlobal}; -1 if none. The fingerprints pick the candidate
+   * ways, checked by full key and tag in way order.
+   */
+  private int match(int set, int context, long key, boolean orGlobal) {
     long[] d = data;
     int f = fingerprints(set);
     long fpLanes = fingerprint(key) * LANE_ONES;
@@ -201,11 +217,7 @@ public final class Tlb {
           long tag = d[r + TAG];
           // GLOBAL is only ever set on a valid tag.
           if ((int) tag == context
-              || (tag >= GLOBAL && Context.samePcidIgnored((int) tag, context))) {
-            if (sets == 1 && way != lastHit) { // only the fully associative fast path reads them
-              previousHit = lastHit;
-              lastHit = way;
-            }
+              || (orGlobal && tag >= GLOBAL && Context.samePcidIgnored((int) tag, context))) {
             return way;
           }
         }
@@ -245,24 +257,7 @@ public final class Tlb {
 
   /** The way of (context, key) with exactly that context in {@code set}, or -1. */
   private int find(int set, int context, long key) {
-    long[] d = data;
-    int f = fingerprints(set);
-    long fpLanes = fingerprint(key) * LANE_ONES;
-    for (int w = 0; w < fpWords; w++) {
-      long c = candidates(d[f + w], fpLanes);
-      while (c != 0) {
-        int way = 4 * w + (Long.numberOfTrailingZeros(c) >>> 4);
-        c &= c - 1;
-        if (way >= ways) {
-          break;
-        }
-        int r = record(set, way);
-        if (d[r + KEY] == key && (int) d[r + TAG] == context) {
-          return way;
-        }
-      }
-    }
-    return -1;
+    return match(set, context, key, false);
   }
 
   /**
