@@ -4,6 +4,7 @@ import dev.vsim.cpu.units.ByteSize;
 import dev.vsim.hypervisor.memory.Backing;
 import dev.vsim.hypervisor.memory.MemoryPolicy;
 import dev.vsim.hypervisor.mmu.VmMemory;
+import java.util.List;
 
 /**
  * One virtual machine.
@@ -41,8 +42,7 @@ public record VmSpec(
     String memoryPolicy) {
   public static final int MAX_VCPUS = 1024;
 
-  private static final java.util.List<String> CACHE_MODELS =
-      java.util.List.of("per-vcpu", "private-llc", "per-vm");
+  private static final List<String> CACHE_MODELS = List.of("per-vcpu", "private-llc", "per-vm");
 
   public VmSpec {
     vcpus = vcpus == null ? 1 : vcpus;
