@@ -248,7 +248,9 @@ public final class EventKernel {
     rec[r + TIME] = at;
     rec[r + SEQ] = q;
     rec[r + ARG] = a;
-    handler[s] = h;
+    if (handler[s] != h) {
+      handler[s] = h; // a slot is mostly reused by the handler that fired from it: no store then
+    }
     pending++;
     long gen = rec[r + LINK] >>> 35;
     if (at < fineEnd) {
@@ -333,7 +335,6 @@ public final class EventKernel {
     }
     rec[l] =
         (link & ~((long) STATE_MASK << 32)) | ((long) CANCELLED << 32); // released when reached
-    handler[s] = null;
     pending--;
     return true;
   }
@@ -660,7 +661,8 @@ public final class EventKernel {
 
   /** Frees slot {@code s} and bumps its generation, so ids of its old event are stale. */
   private void release(int s) {
-    handler[s] = null;
+    // The handler stays in the slot (handlers live as long as the run): the next event scheduled
+    // from the slot is mostly the same handler's, and the store is skipped then.
     int l = (s << 2) + LINK;
     long gen = (rec[l] >>> 35) + 1;
     rec[l] = (gen << 35) | ((long) FREE << 32) | (freeHead & LOW);
