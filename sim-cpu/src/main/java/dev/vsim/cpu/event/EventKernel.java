@@ -10,9 +10,10 @@ import java.util.Arrays;
  *
  * <ul>
  *   <li>the <em>fine wheel</em>: {@code 2^wheelBits} one-cycle buckets for every time before {@code
- *       fineEnd}. Every event in a bucket has the same time, so a bucket is a FIFO list and both
- *       scheduling and firing are O(1). A two-level bitmap of non-empty buckets finds the next
- *       event by skipping 4,096 empty cycles per summary word.
+ *       fineEnd}. Every event in a bucket has the same time, so a bucket is a list in sequence
+ *       order, nearly always first in first out, and both scheduling and firing are O(1). A
+ *       two-level bitmap of non-empty buckets finds the next event by skipping 4,096 empty cycles
+ *       per summary word.
  *   <li>the <em>coarse wheel</em>: blocks of half the fine wheel's span, aligned to their size, for
  *       the times from {@code fineEnd} to {@code coarseEnd} (2^14 blocks: 2^27 cycles ahead with
  *       the default fine wheel). A block is an array of slots in scheduling order, its events'
@@ -43,6 +44,11 @@ import java.util.Arrays;
  * the coarse wheel is empty too); it happens only when the target is at or before the run's limit
  * and something is pending, so the simulated time reaches the new window (an event there fires, or
  * {@code runUntil} moves the time to its limit) before anything can be scheduled again.
+ *
+ * <p>An event placed under a sequence number reserved earlier ({@link #scheduleAs}) may be behind
+ * events of its time scheduled since; it is linked into its bucket at its place in sequence order
+ * when it reaches the fine wheel (the heap orders it by its number anyway), so the order of firing
+ * stays (time, sequence) whatever the order of scheduling.
  *
  * <p>Event records are slots in one {@code long[]} of four words each (time, sequence, argument,
  * and a link word: the slot's state and generation, and the next slot of its fine bucket, or its
@@ -136,6 +142,7 @@ public final class EventKernel {
   private long now;
   private long nextSeq;
   private long fired;
+  private long firingSeq = -1;
   private int pending;
   private boolean stopRequested;
 
@@ -184,6 +191,16 @@ public final class EventKernel {
     return fired;
   }
 
+  /**
+   * The sequence number of the event firing now (or fired last): with {@link #now()}, the place in
+   * the order of events of the code running, so a model can tell whether an event it did not
+   * schedule, of time {@code t} and number {@code q}, would have fired already: {@code t < now() ||
+   * t == now() && q < firingSequence()}.
+   */
+  public long firingSequence() {
+    return firingSeq;
+  }
+
   /** Events scheduled and neither fired nor cancelled. */
   public int pending() {
     return pending;
@@ -195,16 +212,45 @@ public final class EventKernel {
    * @return an id that {@link #cancel(long)} accepts
    */
   public long schedule(long at, EventHandler h, long a) {
+    return place(at, nextSeq++, h, a);
+  }
+
+  /**
+   * The sequence number the next {@link #schedule} would take, taken now for an event to be placed
+   * later with {@link #scheduleAs}. A model that keeps several timers behind one kernel event takes
+   * a number whenever a timer would be scheduled, so that the one event it places is ordered
+   * exactly as that timer's own event would have been, among events of the same time.
+   */
+  public long reserveSequence() {
+    return nextSeq++;
+  }
+
+  /**
+   * Schedules {@code h.onEvent(at, a)} under a sequence number taken earlier from {@link
+   * #reserveSequence}: it fires among the events of time {@code at} as if it had been scheduled
+   * when that number was taken.
+   *
+   * @return an id that {@link #cancel(long)} accepts
+   */
+  public long scheduleAs(long at, long seq, EventHandler h, long a) {
+    if (seq < 0 || seq >= nextSeq) {
+      throw new IllegalArgumentException("sequence number " + seq + " was not reserved");
+    }
+    return place(at, seq, h, a);
+  }
+
+  private long place(long at, long q, EventHandler h, long a) {
     if (at < now) {
       throw new IllegalArgumentException("cannot schedule in the past: " + at + " < " + now);
     }
     int s = allocate();
     int r = s << 2;
-    long q = nextSeq++;
     rec[r + TIME] = at;
     rec[r + SEQ] = q;
     rec[r + ARG] = a;
-    handler[s] = h;
+    if (handler[s] != h) {
+      handler[s] = h; // a slot is mostly reused by the handler that fired from it: no store then
+    }
     pending++;
     long gen = rec[r + LINK] >>> 35;
     if (at < fineEnd) {
@@ -289,7 +335,6 @@ public final class EventKernel {
     }
     rec[l] =
         (link & ~((long) STATE_MASK << 32)) | ((long) CANCELLED << 32); // released when reached
-    handler[s] = null;
     pending--;
     return true;
   }
@@ -344,6 +389,7 @@ public final class EventKernel {
     int r = s << 2;
     long t = rec[r + TIME];
     long a = rec[r + ARG];
+    firingSeq = rec[r + SEQ];
     EventHandler h = handler[s];
     release(s);
     pending--;
@@ -541,11 +587,40 @@ public final class EventKernel {
       nonEmpty[w] |= 1L << (b & 63);
       summary[w >>> 6] |= 1L << (w & 63);
     } else {
-      int tl = (bucket[2 * b + 1] << 2) + LINK;
+      int tail = bucket[2 * b + 1];
+      if (rec[(tail << 2) + SEQ] > rec[(s << 2) + SEQ]) {
+        insertBefore(s, b);
+        fineCount++;
+        return;
+      }
+      int tl = (tail << 2) + LINK;
       rec[tl] = (rec[tl] & ~LOW) | s;
     }
     bucket[2 * b + 1] = s;
     fineCount++;
+  }
+
+  /**
+   * Links {@code s} into non-empty bucket {@code b} before its first entry of a greater sequence
+   * number: only an event placed under a reserved number ({@link #scheduleAs}) can be behind the
+   * tail's, or one moved down from the coarse wheel after it.
+   */
+  private void insertBefore(int s, int b) {
+    long q = rec[(s << 2) + SEQ];
+    int prev = NIL;
+    int cur = bucket[2 * b];
+    while (rec[(cur << 2) + SEQ] < q) {
+      prev = cur;
+      cur = (int) rec[(cur << 2) + LINK];
+    }
+    int l = (s << 2) + LINK;
+    rec[l] = (rec[l] & ~LOW) | (cur & LOW);
+    if (prev == NIL) {
+      bucket[2 * b] = s;
+    } else {
+      int pl = (prev << 2) + LINK;
+      rec[pl] = (rec[pl] & ~LOW) | s;
+    }
   }
 
   private void insertCoarse(int s, long t) {
@@ -586,7 +661,8 @@ public final class EventKernel {
 
   /** Frees slot {@code s} and bumps its generation, so ids of its old event are stale. */
   private void release(int s) {
-    handler[s] = null;
+    // The handler stays in the slot (handlers live as long as the run): the next event scheduled
+    // from the slot is mostly the same handler's, and the store is skipped then.
     int l = (s << 2) + LINK;
     long gen = (rec[l] >>> 35) + 1;
     rec[l] = (gen << 35) | ((long) FREE << 32) | (freeHead & LOW);

@@ -101,6 +101,13 @@ public final class Vcpu implements EventHandler {
   private long heldDelay = -1; // cycles left of the held event, or -1 if none was held
   private long heldPhase;
   private boolean heldCompute; // the held event ends guest work (computeEnd moves with it)
+  // A step taken while the thread is off (an exit handler that yielded the pCPU, a wake-up of a
+  // preempted vCPU) is not scheduled: an event that came due before the thread runs again would
+  // only be held. resume() holds it, or places it under the sequence number it took (exact order).
+  private boolean future;
+  private long futureAt;
+  private long futurePhase;
+  private long futureSeq;
 
   private State state = State.IDLE;
   private final GuestOp op = new GuestOp();
@@ -730,6 +737,7 @@ public final class Vcpu implements EventHandler {
           kernel.cancel(pendingEvent);
           pendingEvent = -1;
         }
+        future = false;
         heldDelay = -1; // a poll end held while the thread was off its pCPU is void too
       }
       if (halted) {
@@ -764,6 +772,14 @@ public final class Vcpu implements EventHandler {
   private long step(long at, long phase) {
     pendingAt = at;
     pendingPhase = phase;
+    if (preempted) {
+      future = true;
+      futureAt = at;
+      futurePhase = phase;
+      futureSeq = kernel.reserveSequence();
+      pendingEvent = -1;
+      return -1;
+    }
     pendingEvent = kernel.schedule(at, this, phase);
     return pendingEvent;
   }
@@ -795,6 +811,17 @@ public final class Vcpu implements EventHandler {
     }
     preempted = false;
     long now = kernel.now();
+    if (future) {
+      future = false;
+      if (futureAt > now || futureAt == now && futureSeq > kernel.firingSequence()) {
+        pendingEvent = kernel.scheduleAs(futureAt, futureSeq, this, futurePhase);
+      } else {
+        // Due while the thread was off: held, as onEvent holds a step that fires then.
+        heldDelay = 0;
+        heldPhase = futurePhase;
+        heldCompute = false;
+      }
+    }
     long off = now - preemptedAt;
     preemptedCycles.add(off);
     boolean batchInGuest =

@@ -204,9 +204,10 @@ class EventKernelTest {
    * A long random mix of every operation against a trivially correct model (a sorted set of (time,
    * seq)): with fine wheel span F = 2^bits, block B = F / 2 and the coarse wheel's reach, delays
    * cover each level, each boundary (plus or minus a few cycles), and absolute times on block
-   * edges; handlers schedule follow-ups, some at the current time; runUntil limits fall inside, on
-   * and beyond the pending events. The fired (time, handler, arg) sequence must be the model's, and
-   * pending() must match it after every operation.
+   * edges; handlers schedule follow-ups, some at the current time; sequence numbers are reserved
+   * and events placed under them later, behind events of their time scheduled since; runUntil
+   * limits fall inside, on and beyond the pending events. The fired (time, handler, arg) sequence
+   * must be the model's, and pending() must match it after every operation.
    */
   @ParameterizedTest
   @ValueSource(ints = {12, 14})
@@ -229,6 +230,7 @@ class EventKernelTest {
     final Map<Long, Ev> bySeq = new HashMap<>();
     final Map<Long, Long> idOf = new HashMap<>(); // seq -> kernel id
     final LongArrayList handles = new LongArrayList(); // seqs, live or not (stale ids)
+    final LongArrayList reserved = new LongArrayList(); // numbers taken, not yet placed
     final List<String> fired = new ArrayList<>();
     final List<String> expected = new ArrayList<>();
     final EventHandler[] handlers = new EventHandler[3];
@@ -282,6 +284,26 @@ class EventKernelTest {
       handles.add(s);
     }
 
+    void reserve() {
+      assertEquals(seq++, k.reserveSequence(), "a reserved number is the next one");
+      reserved.add(seq - 1);
+    }
+
+    /** Places an event under a number reserved earlier, maybe behind events scheduled since. */
+    void scheduleReserved(long at, int hid) {
+      int i = rnd.nextInt(reserved.size());
+      long s = reserved.getLong(i);
+      reserved.set(i, reserved.getLong(reserved.size() - 1));
+      reserved.removeLong(reserved.size() - 1);
+      long arg = rnd.nextLong(1_000_000);
+      long id = k.scheduleAs(at, s, handlers[hid], arg);
+      Ev e = new Ev(at, s, hid, arg);
+      model.add(e);
+      bySeq.put(s, e);
+      idOf.put(s, id);
+      handles.add(s);
+    }
+
     void onFire(int hid, long now, long arg) {
       fired.add(now + "/" + hid + "/" + arg);
       Ev e = model.pollFirst();
@@ -293,6 +315,8 @@ class EventKernelTest {
       // Follow-ups, scheduled while firing: some at this very cycle.
       if (arg % 4 == 0) {
         schedule(now + (arg % 8 == 0 ? 0 : delay()), (int) (arg % 3), false);
+      } else if (arg % 4 == 1 && !reserved.isEmpty()) {
+        scheduleReserved(now + (arg % 8 == 1 ? 0 : delay()), (int) (arg % 3));
       }
       if (arg % 97 == 0) {
         k.stop();
@@ -341,6 +365,10 @@ class EventKernelTest {
             idOf.put(s2, k.reschedule(id, at));
             handles.add(s2);
           }
+        } else if (kind < 63) {
+          reserve();
+        } else if (kind < 67 && !reserved.isEmpty()) {
+          scheduleReserved(k.now() + delay(), rnd.nextInt(handlers.length));
         } else if (kind < 85) {
           boolean wasEmpty = model.isEmpty();
           assertEquals(!wasEmpty, k.step(), "step");

@@ -83,7 +83,14 @@ public final class FairScheduler {
   private final long[] accountedTo; // the current task's run time is accounted up to here
   private final long[] minVruntime;
   private final long[] startEvent;
-  private final long[] sliceEvent;
+  // The slice timer moves at every switch (thousands of times a slice under overcommit), so the
+  // kernel event stays where it is when the end moves later, and fires early to be placed again.
+  // Each move takes the sequence number a rescheduled event would take, and the event is placed
+  // under the latest, so a slice still ends exactly in the order of events that moving it gives.
+  private final long[] sliceEvent; // the kernel event, at slicePlacedAt, or NONE
+  private final long[] slicePlacedAt;
+  private final long[] sliceAt; // when the slice ends, under sliceSeq
+  private final long[] sliceSeq;
   private final long[] reschedEvent;
   private final long[] busySince; // -1 when idle
   private final long[] busyCycles;
@@ -133,6 +140,9 @@ public final class FairScheduler {
     minVruntime = new long[pcpus];
     startEvent = filled(NONE);
     sliceEvent = filled(NONE);
+    slicePlacedAt = new long[pcpus];
+    sliceAt = new long[pcpus];
+    sliceSeq = new long[pcpus];
     reschedEvent = filled(NONE);
     busySince = filled(-1);
     busyCycles = new long[pcpus];
@@ -564,11 +574,20 @@ public final class FairScheduler {
       return;
     }
     long at = Math.max(now, pickedAt[p] + slice(p, t));
-    // Moving the pending timer is cancelling it and scheduling a new one, without the churn.
-    sliceEvent[p] =
-        sliceEvent[p] != NONE
-            ? kernel.reschedule(sliceEvent[p], at)
-            : kernel.schedule(at, onSliceEnd, p);
+    sliceAt[p] = at;
+    sliceSeq[p] = kernel.reserveSequence();
+    if (sliceEvent[p] != NONE && slicePlacedAt[p] <= at) {
+      return; // it fires at or before the new end, and is placed again then
+    }
+    if (sliceEvent[p] != NONE) {
+      kernel.cancel(sliceEvent[p]);
+    }
+    placeSlice(p);
+  }
+
+  private void placeSlice(int p) {
+    sliceEvent[p] = kernel.scheduleAs(sliceAt[p], sliceSeq[p], onSliceEnd, p);
+    slicePlacedAt[p] = sliceAt[p];
   }
 
   private void cancelSlice(int p) {
@@ -591,6 +610,10 @@ public final class FairScheduler {
   private void sliceEnd(long now, long arg) {
     int p = (int) arg;
     sliceEvent[p] = NONE;
+    if (sliceAt[p] > now || sliceSeq[p] != kernel.firingSequence()) {
+      placeSlice(p); // the slice's end moved since the event was placed
+      return;
+    }
     sliceExpiries.increment();
     switchToLeftmost(p, now);
   }

@@ -459,6 +459,31 @@ class FairSchedulerTest {
   }
 
   @Test
+  void aSliceThatBeginsAtASwitchEndsOnTimeThoughTheOldSlicesTimerIsEarlier() {
+    // One pCPU, two always-runnable tasks: 500-cycle slices. Mid-slice, the current task yields to
+    // the other, whose slice begins then; the timer armed for the first slice's end comes first
+    // and must not end the new slice.
+    FairScheduler s = scheduler(new Topology(1, 1, 1), handParams(100, 10));
+    alwaysRunnable(s, 2, FairScheduler.NICE_0_WEIGHT);
+    s.wake(0);
+    s.wake(1);
+    kernel.runUntil(10_000);
+    int a = s.currentOn(0);
+    kernel.runUntil(10_000 + 1);
+    long expiries = stats.snapshot().get("sched.slice_expiries").longValue();
+    int b = 1 - a;
+    long at = kernel.now();
+    assertTrue(s.yieldTo(a, b));
+    assertEquals(b, s.currentOn(0));
+    kernel.runUntil(at + 499);
+    assertEquals(b, s.currentOn(0), "the new slice is not over before its 500 cycles");
+    assertEquals(expiries, stats.snapshot().get("sched.slice_expiries").longValue());
+    kernel.runUntil(at + 500);
+    assertEquals(a, s.currentOn(0), "and is over after them");
+    assertEquals(expiries + 1, stats.snapshot().get("sched.slice_expiries").longValue());
+  }
+
+  @Test
   void yieldingBetweenTwoTasksAloneOnTheirPcpusIsPointless() {
     // One always-runnable task per pCPU: yield_to's -ESRCH, before it looks at the target.
     FairScheduler s = scheduler(new Topology(1, 2, 1), SchedulerParams.linuxDefaults(GHZ, 2));
