@@ -212,7 +212,7 @@ public final class EventKernel {
    * @return an id that {@link #cancel(long)} accepts
    */
   public long schedule(long at, EventHandler h, long a) {
-    return place(at, nextSeq++, h, a);
+    return place(at, nextSeq++, false, h, a);
   }
 
   /**
@@ -236,10 +236,14 @@ public final class EventKernel {
     if (seq < 0 || seq >= nextSeq) {
       throw new IllegalArgumentException("sequence number " + seq + " was not reserved");
     }
-    return place(at, seq, h, a);
+    return place(at, seq, true, h, a);
   }
 
-  private long place(long at, long q, EventHandler h, long a) {
+  /**
+   * @param reserved whether {@code q} was reserved earlier: only such an event can have a lower
+   *     number than events already in its bucket (a number taken now is above every other)
+   */
+  private long place(long at, long q, boolean reserved, EventHandler h, long a) {
     if (at < now) {
       throw new IllegalArgumentException("cannot schedule in the past: " + at + " < " + now);
     }
@@ -248,13 +252,15 @@ public final class EventKernel {
     rec[r + TIME] = at;
     rec[r + SEQ] = q;
     rec[r + ARG] = a;
-    if (handler[s] != h) {
-      handler[s] = h; // a slot is mostly reused by the handler that fired from it: no store then
-    }
+    handler[s] = h;
     pending++;
     long gen = rec[r + LINK] >>> 35;
     if (at < fineEnd) {
-      insertFine(s, at);
+      if (reserved) {
+        insertFineInOrder(s, at);
+      } else {
+        insertFine(s, at);
+      }
     } else if (at < coarseEnd) {
       insertCoarse(s, at);
     } else {
@@ -335,6 +341,7 @@ public final class EventKernel {
     }
     rec[l] =
         (link & ~((long) STATE_MASK << 32)) | ((long) CANCELLED << 32); // released when reached
+    handler[s] = null;
     pending--;
     return true;
   }
@@ -478,7 +485,7 @@ public final class EventKernel {
       int s = popHeap();
       long at = rec[(s << 2) + TIME];
       if (at < fineEnd) {
-        insertFine(s, at);
+        insertFineInOrder(s, at);
       } else {
         insertCoarse(s, at);
       }
@@ -526,7 +533,7 @@ public final class EventKernel {
     for (int i = 0; i < n; i++) {
       int s = slots[i];
       if (s != NIL) {
-        insertFine(s, rec[s << 2]);
+        insertFineInOrder(s, rec[s << 2]);
       }
     }
     if (slots.length > KEEP) {
@@ -577,6 +584,7 @@ public final class EventKernel {
     }
   }
 
+  /** Appends {@code s}, scheduled just now (its number is the highest), to its bucket. */
   private void insertFine(int s, long t) {
     int l = (s << 2) + LINK;
     rec[l] = (rec[l] & GEN_MASK) | ((long) IN_FINE << 32) | LOW; // next: NIL
@@ -587,17 +595,27 @@ public final class EventKernel {
       nonEmpty[w] |= 1L << (b & 63);
       summary[w >>> 6] |= 1L << (w & 63);
     } else {
-      int tail = bucket[2 * b + 1];
-      if (rec[(tail << 2) + SEQ] > rec[(s << 2) + SEQ]) {
-        insertBefore(s, b);
-        fineCount++;
-        return;
-      }
-      int tl = (tail << 2) + LINK;
+      int tl = (bucket[2 * b + 1] << 2) + LINK;
       rec[tl] = (rec[tl] & ~LOW) | s;
     }
     bucket[2 * b + 1] = s;
     fineCount++;
+  }
+
+  /**
+   * Links {@code s} into its bucket at its place in sequence order: an event placed under a
+   * reserved number, or moved down from the coarse wheel or the heap (where it may be one).
+   */
+  private void insertFineInOrder(int s, long t) {
+    int b = (int) t & fineMask;
+    if (bucket[2 * b] != NIL && rec[(bucket[2 * b + 1] << 2) + SEQ] > rec[(s << 2) + SEQ]) {
+      int l = (s << 2) + LINK;
+      rec[l] = (rec[l] & GEN_MASK) | ((long) IN_FINE << 32) | LOW;
+      insertBefore(s, b);
+      fineCount++;
+    } else {
+      insertFine(s, t);
+    }
   }
 
   /**
@@ -661,8 +679,7 @@ public final class EventKernel {
 
   /** Frees slot {@code s} and bumps its generation, so ids of its old event are stale. */
   private void release(int s) {
-    // The handler stays in the slot (handlers live as long as the run): the next event scheduled
-    // from the slot is mostly the same handler's, and the store is skipped then.
+    handler[s] = null;
     int l = (s << 2) + LINK;
     long gen = (rec[l] >>> 35) + 1;
     rec[l] = (gen << 35) | ((long) FREE << 32) | (freeHead & LOW);
