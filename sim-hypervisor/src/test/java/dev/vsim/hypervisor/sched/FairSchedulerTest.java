@@ -376,12 +376,18 @@ class FairSchedulerTest {
     assertArrayEquals(new long[] {500, 1510}, b.runs.toLongArray());
   }
 
-  @Test
-  void onlyTheRunningTaskCanBlock() {
-    FairScheduler s = scheduler(new Topology(1, 1, 1), handParams(100, 0));
+  /** One pCPU, two always-runnable tasks woken in order: 500-cycle slices (handParams). */
+  private FairScheduler twoRunnableOnOnePcpu(long contextSwitch) {
+    FairScheduler s = scheduler(new Topology(1, 1, 1), handParams(100, contextSwitch));
     alwaysRunnable(s, 2, FairScheduler.NICE_0_WEIGHT);
     s.wake(0);
     s.wake(1);
+    return s;
+  }
+
+  @Test
+  void onlyTheRunningTaskCanBlock() {
+    FairScheduler s = twoRunnableOnOnePcpu(0);
     assertThrows(IllegalStateException.class, () -> s.block(1));
     assertFalse(s.wake(1));
   }
@@ -463,10 +469,7 @@ class FairSchedulerTest {
     // One pCPU, two always-runnable tasks: 500-cycle slices. Mid-slice, the current task yields to
     // the other, whose slice begins then; the timer armed for the first slice's end comes first
     // and must not end the new slice.
-    FairScheduler s = scheduler(new Topology(1, 1, 1), handParams(100, 10));
-    alwaysRunnable(s, 2, FairScheduler.NICE_0_WEIGHT);
-    s.wake(0);
-    s.wake(1);
+    FairScheduler s = twoRunnableOnOnePcpu(10);
     kernel.runUntil(10_000);
     int a = s.currentOn(0);
     kernel.runUntil(10_000 + 1);
