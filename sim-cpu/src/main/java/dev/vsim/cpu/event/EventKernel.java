@@ -217,9 +217,10 @@ public final class EventKernel {
 
   /**
    * The sequence number the next {@link #schedule} would take, taken now for an event to be placed
-   * later with {@link #scheduleAs}. A model that keeps several timers behind one kernel event takes
-   * a number whenever a timer would be scheduled, so that the one event it places is ordered
-   * exactly as that timer's own event would have been, among events of the same time.
+   * later with {@link #scheduleAs}. A model that defers an event (a step of a vCPU whose thread is
+   * off its pCPU) or leaves a moved timer where it was (the host scheduler's slice timer) takes a
+   * number whenever it would have scheduled, so that the event it places later is ordered exactly
+   * as the one it did not schedule would have been, among events of the same time.
    */
   public long reserveSequence() {
     return nextSeq++;
@@ -621,7 +622,7 @@ public final class EventKernel {
   /**
    * Links {@code s} into non-empty bucket {@code b} before its first entry of a greater sequence
    * number: only an event placed under a reserved number ({@link #scheduleAs}) can be behind the
-   * tail's, or one moved down from the coarse wheel after it.
+   * tail's.
    */
   private void insertBefore(int s, int b) {
     long q = rec[(s << 2) + SEQ];

@@ -103,11 +103,9 @@ public final class Vcpu implements EventHandler {
   private boolean heldCompute; // the held event ends guest work (computeEnd moves with it)
   // A step taken while the thread is off (an exit handler that yielded the pCPU, a wake-up of a
   // preempted vCPU) is not scheduled: an event that came due before the thread runs again would
-  // only be held. resume() holds it, or places it under the sequence number it took (exact order).
-  private boolean future;
-  private long futureAt;
-  private long futurePhase;
-  private long futureSeq;
+  // only be held. It is pendingAt and pendingPhase under this sequence number (-1: none), and
+  // resume() holds it, or places it under that number (exact order).
+  private long futureSeq = -1;
 
   private State state = State.IDLE;
   private final GuestOp op = new GuestOp();
@@ -737,7 +735,7 @@ public final class Vcpu implements EventHandler {
           kernel.cancel(pendingEvent);
           pendingEvent = -1;
         }
-        future = false;
+        futureSeq = -1;
         heldDelay = -1; // a poll end held while the thread was off its pCPU is void too
       }
       if (halted) {
@@ -773,9 +771,6 @@ public final class Vcpu implements EventHandler {
     pendingAt = at;
     pendingPhase = phase;
     if (preempted) {
-      future = true;
-      futureAt = at;
-      futurePhase = phase;
       futureSeq = kernel.reserveSequence();
       pendingEvent = -1;
       return -1;
@@ -811,16 +806,16 @@ public final class Vcpu implements EventHandler {
     }
     preempted = false;
     long now = kernel.now();
-    if (future) {
-      future = false;
-      if (futureAt > now || futureAt == now && futureSeq > kernel.firingSequence()) {
-        pendingEvent = kernel.scheduleAs(futureAt, futureSeq, this, futurePhase);
+    if (futureSeq >= 0) {
+      if (pendingAt > now || pendingAt == now && futureSeq > kernel.firingSequence()) {
+        pendingEvent = kernel.scheduleAs(pendingAt, futureSeq, this, pendingPhase);
       } else {
         // Due while the thread was off: held, as onEvent holds a step that fires then.
         heldDelay = 0;
-        heldPhase = futurePhase;
+        heldPhase = pendingPhase;
         heldCompute = false;
       }
+      futureSeq = -1;
     }
     long off = now - preemptedAt;
     preemptedCycles.add(off);

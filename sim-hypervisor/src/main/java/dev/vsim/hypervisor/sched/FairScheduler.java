@@ -610,8 +610,8 @@ public final class FairScheduler {
   private void sliceEnd(long now, long arg) {
     int p = (int) arg;
     sliceEvent[p] = NONE;
-    if (sliceAt[p] > now || sliceSeq[p] != kernel.firingSequence()) {
-      placeSlice(p); // the slice's end moved since the event was placed
+    if (sliceSeq[p] != kernel.firingSequence()) {
+      placeSlice(p); // the slice's end moved (later) since the event was placed
       return;
     }
     sliceExpiries.increment();
